@@ -1,0 +1,353 @@
+"""Renderings of a derivation: text, LaTeX, Markdown and JSON.
+
+Printing is its own layer: it reads a :class:`~explainer.trace.Trace` and the sympy
+derivations, arranges them, and formats numbers. It computes nothing: sums come from the
+trace, values from sympy (which :func:`~explainer.symbolic.verify` has matched).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from . import symbolic
+from .problem import Problem
+from .symbolic import PixelDerivation
+from .trace import Number, Step, Trace
+
+FORMATS = ("text", "latex", "markdown", "json")
+
+
+class _NestedSumLatexPrinter(LatexPrinter):
+    """sympy's LaTeX, but a double sum prints as two nested sums (as in a lecture)."""
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        tex = ""
+        for var, low, high in reversed(expr.limits):
+            tex += rf"\sum_{{{self._print(var)}={self._print(low)}}}^{{{self._print(high)}}} "
+        term = expr.function
+        body = self._print(term)
+        if term.is_Add:
+            body = rf"\left({body}\right)"
+        return tex + body
+
+
+def latex(expr: sp.Basic) -> str:
+    """LaTeX of a formula, keeping the order the derivation wrote its terms in."""
+    return _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2}).doprint(expr)
+
+
+def pretty(expr: sp.Basic) -> str:
+    """Unicode pretty print of a formula, unwrapped, in the derivation's term order."""
+    return sp.pretty(expr, use_unicode=True, order="none", wrap_line=False)
+
+
+def fmt(v: Number) -> str:
+    """A number as a learner writes it: 7/9, -1, 0.25."""
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    if isinstance(v, float):
+        return repr(v) if v != int(v) else str(int(v)) if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything a printer needs: the trace and the sympy derivations of chosen pixels."""
+
+    trace: Trace
+    pixels: tuple[PixelDerivation, ...]
+
+    @property
+    def problem(self) -> Problem:
+        return self.trace.problem
+
+    def steps(self) -> list[tuple[Step, PixelDerivation]]:
+        return [(self.trace.step(*d.index), d) for d in self.pixels]
+
+
+def derivation(trace: Trace, patches: Sequence[tuple[int, int]] | None = None) -> Derivation:
+    """Derive the chosen output pixels (all by default) of an exact trace."""
+    problem = trace.problem
+    if patches is None:
+        pixels = symbolic.derive_all(problem)
+    else:
+        for r, c in patches:
+            trace.step(r, c)  # raises a clear error when outside the result
+        pixels = tuple(symbolic.derive_pixel(problem, r, c) for r, c in patches)
+    return Derivation(trace, pixels)
+
+
+def _flip_note(problem: Problem) -> str:
+    kernel = problem.kernel
+    symmetric = bool((kernel == kernel[::-1, ::-1]).all())
+    if problem.flip:
+        note = ("True convolution: the kernel is rotated by 180° before it slides, so "
+                "w[m, n] is read as w[k-1-m, l-1-n].")
+        if symmetric:
+            note += " This kernel is symmetric under that rotation, so nothing changes."
+        return note
+    note = ("The kernel is not flipped: this is cross-correlation, what deep-learning "
+            "libraries call convolution.")
+    if symmetric:
+        note += (" This kernel is symmetric under a 180° rotation, so true convolution "
+                 "(with the flip) gives the same result.")
+    else:
+        note += " True convolution (--flip) would rotate the kernel by 180° first."
+    return note
+
+
+def _divisor_note(problem: Problem, trace: Trace) -> str:
+    if problem.normalize == "area":
+        return (f"Each sum of products is divided by the kernel's area, "
+                f"{fmt(trace.divisor)}: the average product.")
+    if problem.normalize == "sum":
+        return f"Each sum of products is divided by the kernel's sum, {fmt(trace.divisor)}."
+    return "Each output pixel is the plain sum of the products."
+
+
+def _grid_lines(rows: Sequence[Sequence[Number]], padded: Sequence[Sequence[bool]] | None = None
+                ) -> list[str]:
+    cells = [[fmt(v) for v in row] for row in rows]
+    width = max(len(c) for row in cells for c in row)
+    lines = []
+    for r, row in enumerate(cells):
+        parts = []
+        for c, cell in enumerate(row):
+            mark = "·" if padded is not None and padded[r][c] else " "
+            parts.append(cell.rjust(width) + mark)
+        lines.append(" ".join(parts).rstrip())
+    return lines
+
+
+def _side_by_side(blocks: Sequence[tuple[str, list[str]]], joiners: Sequence[str]) -> list[str]:
+    widths = [max(len(title), *(len(line) for line in lines)) for title, lines in blocks]
+    height = max(len(lines) for _, lines in blocks)
+    middle = height // 2
+    out = ["   ".join(title.ljust(wd) for (title, _), wd in zip(blocks, widths, strict=True))
+           .rstrip()]
+    for r in range(height):
+        parts = []
+        for b, ((_, lines), wd) in enumerate(zip(blocks, widths, strict=True)):
+            parts.append((lines[r] if r < len(lines) else "").ljust(wd))
+            if b < len(joiners):
+                parts.append(f" {joiners[b]} " if r == middle else "   ")
+        out.append("".join(parts).rstrip())
+    return out
+
+
+def _window_text(step: Step) -> str:
+    top, left, bottom, right = step.window
+    text = f"image rows {top}..{bottom}, columns {left}..{right}"
+    if any(step.in_padding):
+        text += f" ({sum(step.in_padding)} of {len(step.in_padding)} in the padding, marked ·)"
+    return text
+
+
+def _indent(block: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in block.splitlines())
+
+
+def _linear(term: sp.Basic) -> str:
+    return sp.sstr(term, order="none").replace("*", "⋅")
+
+
+def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
+    """``lhs = 1/9 ⋅ ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
+    scale, body = (expr.args if isinstance(expr, sp.Mul) else (None, expr))
+    terms = [_linear(t) for t in body.args]
+    head = f"  {lhs} = " + (f"{_linear(scale)} ⋅ ( " if scale is not None else "")
+    pad = " " * (len(head) - 2)
+    lines = []
+    for start in range(0, len(terms), per_line):
+        chunk = " + ".join(terms[start:start + per_line])
+        lines.append((head if start == 0 else pad + "+ ") + chunk)
+    if scale is not None:
+        lines[-1] += " )"
+    return lines
+
+
+def render_text(der: Derivation) -> str:
+    problem, trace = der.problem, der.trace
+    out = ["Convolution: " + problem.describe(), ""]
+    out += ["The formula for one output pixel:", "",
+            _indent(pretty(symbolic.general_formula(problem)), "  "), ""]
+    out += [_flip_note(problem), _divisor_note(problem, trace), ""]
+    oh, ow = trace.output_shape
+    out += [f"Output size: {oh}×{ow}, from "
+            "n_out = floor((n + p_before + p_after - d·(k-1) - 1) / s) + 1 on each axis.", ""]
+    for step, pix in der.steps():
+        i0, j0 = step.index
+        out.append(f"── y[{i0}, {j0}] ── window on {_window_text(step)}")
+        blocks = [("patch x", _grid_lines(step.grid(step.patch), step.grid(step.in_padding))),
+                  ("kernel w", _grid_lines(step.grid(step.weights))),
+                  ("products x·w", _grid_lines(step.grid(step.products)))]
+        out += _indent("\n".join(_side_by_side(blocks, ["·", "="])), "  ").splitlines()
+        out.append("")
+        lhs = f"y[{i0}, {j0}]"
+        out += _sum_lines(lhs, pix.expansion, step.kernel_shape[1])
+        out += _sum_lines(" " * len(lhs), pix.substituted, step.kernel_shape[1])
+        value = fmt(symbolic.from_sympy(pix.value))
+        if problem.normalize:
+            out.append(f"  {' ' * len(lhs)} = {fmt(step.total)}/{fmt(trace.divisor)} = {value}")
+        else:
+            out.append(f"  {' ' * len(lhs)} = {value}")
+        out.append("")
+    out += ["Result y (" + f"{oh}×{ow}):", ""]
+    out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
+    best = trace.best_matches()
+    out += ["", f"Largest value {fmt(best[0].value)} at "
+            + ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best)
+            + ": where the image matches the kernel best."]
+    return "\n".join(out) + "\n"
+
+
+def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
+    body = r" \\ ".join(" & ".join(_latex_number(v) for v in row) for row in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def _latex_number(v: Number) -> str:
+    if isinstance(v, Fraction) and v.denominator != 1:
+        sign = "-" if v < 0 else ""
+        return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+    return fmt(v)
+
+
+def _latex_sum_rows(expr: sp.Expr, per_line: int) -> str:
+    """A long sum broken after each kernel row, so that it fits the page."""
+    scale, body = (expr.args if isinstance(expr, sp.Mul) else (None, expr))
+    terms = [latex(t) for t in body.args]
+    rows = [" + ".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
+    inner = r" \\ &\qquad + ".join(rows)
+    if scale is None:
+        return inner
+    return rf"{latex(scale)} \cdot \bigl( {inner} \bigr)"
+
+
+def _latex_step(step: Step, pix: PixelDerivation) -> str:
+    i0, j0 = step.index
+    lhs = rf"y_{{{i0},{j0}}}"
+    per_line = step.kernel_shape[1]
+    lines = [
+        rf"{lhs} &= {_latex_sum_rows(pix.expansion, per_line)} \\",
+        rf"&= {_latex_sum_rows(pix.substituted, per_line)} \\",
+        rf"&= {latex(pix.value)}",
+    ]
+    grids = (rf"{_latex_matrix(step.grid(step.patch))} \odot "
+             rf"{_latex_matrix(step.grid(step.weights))} = "
+             rf"{_latex_matrix(step.grid(step.products))}")
+    return ("\\begin{gather*}\n" + grids + "\n\\end{gather*}\n"
+            "\\begin{align*}\n" + "\n".join(lines) + "\n\\end{align*}\n")
+
+
+def render_latex(der: Derivation) -> str:
+    """A complete LaTeX document (amsmath only), ready for pdflatex."""
+    problem, trace = der.problem, der.trace
+    parts = [
+        r"\documentclass{article}",
+        r"\usepackage[margin=1.5cm,landscape]{geometry}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\allowdisplaybreaks",
+        r"\begin{document}",
+        r"\section*{Convolution: " + _latex_text(problem.describe()) + "}",
+        r"\[ " + latex(symbolic.general_formula(problem)) + r" \]",
+        _latex_text(_flip_note(problem) + " " + _divisor_note(problem, trace)),
+    ]
+    for step, pix in der.steps():
+        i0, j0 = step.index
+        parts.append(rf"\subsection*{{Output pixel $({i0}, {j0})$: "
+                     rf"{_latex_text(_window_text(step))}}}")
+        parts.append(_latex_step(step, pix))
+    parts.append(r"\subsection*{Result}")
+    parts.append(r"\[ y = " + _latex_matrix(trace.output) + r" \]")
+    parts.append(r"\end{document}")
+    return "\n".join(parts) + "\n"
+
+
+def _latex_text(text: str) -> str:
+    table = {"×": r"$\times$", "→": r"$\rightarrow$", "°": r"$^\circ$", "·": r"$\cdot$",
+             "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "−": "-"}
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def _md_table(rows: Sequence[Sequence[Number]]) -> str:
+    head = "| " + " | ".join(f"{c}" for c in range(len(rows[0]))) + " |"
+    rule = "|" + "---|" * len(rows[0])
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join([head, rule, *body])
+
+
+def render_markdown(der: Derivation) -> str:
+    problem, trace = der.problem, der.trace
+    out = [f"# Convolution: {problem.describe()}", "",
+           "$$" + latex(symbolic.general_formula(problem)) + "$$", "",
+           _flip_note(problem) + " " + _divisor_note(problem, trace), ""]
+    for step, pix in der.steps():
+        i0, j0 = step.index
+        out += [f"## Output pixel ({i0}, {j0})", "", f"Window on {_window_text(step)}.", "",
+                "$$" + latex(sp.Eq(symbolic.y[i0, j0], pix.expansion, evaluate=False)) + "$$",
+                "", "$$= " + latex(pix.substituted) + " = " + latex(pix.value) + "$$", ""]
+    out += ["## Result", "", _md_table(trace.output), ""]
+    return "\n".join(out)
+
+
+def _json_number(v: Number) -> str:
+    return fmt(v)
+
+
+def render_json(der: Derivation) -> str:
+    problem, trace = der.problem, der.trace
+    doc: dict[str, Any] = {
+        "problem": {
+            "image_shape": list(problem.image.shape),
+            "kernel_shape": list(problem.kernel.shape),
+            "stride": list(problem.stride),
+            "padding": {"top": problem.padding[0], "bottom": problem.padding[1],
+                        "left": problem.padding[2], "right": problem.padding[3],
+                        "mode": problem.padding_mode},
+            "dilation": list(problem.dilation),
+            "flip": problem.flip,
+            "normalize": problem.normalize,
+            "divisor": _json_number(trace.divisor),
+            "output_shape": list(trace.output_shape),
+        },
+        "formula": latex(symbolic.general_formula(problem)),
+        "result": [[_json_number(v) for v in row] for row in trace.output],
+        "patches": [
+            {
+                "index": list(step.index),
+                "positions": [list(pos) for pos in step.positions],
+                "in_padding": list(step.in_padding),
+                "patch": [_json_number(v) for v in step.patch],
+                "kernel": [_json_number(v) for v in step.weights],
+                "products": [_json_number(v) for v in step.products],
+                "sum": _json_number(step.total),
+                "value": _json_number(symbolic.from_sympy(pix.value)),
+                "latex": latex(pix.substituted),
+            }
+            for step, pix in der.steps()
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown,
+             "json": render_json}
+
+
+def render(der: Derivation, fmt_name: str = "text") -> str:
+    """Render a derivation in one of :data:`FORMATS`."""
+    try:
+        renderer = RENDERERS[fmt_name]
+    except KeyError:
+        from .errors import ProblemError
+        raise ProblemError(f"unknown format {fmt_name!r}; choose one of "
+                           + ", ".join(FORMATS)) from None
+    return renderer(der)

@@ -1,0 +1,386 @@
+"""The input model: an image, a kernel and the options of one 2D convolution.
+
+A :class:`Problem` is validated once, on construction; everything downstream (the engine,
+the trace, the derivations, the video) can rely on it. Options are normalized to explicit
+per-axis values, so that ``stride=2`` becomes ``(2, 2)`` and ``padding="same"`` becomes the
+four sides it means for this image and kernel.
+
+Number kinds
+------------
+The problem is *exact* when both arrays hold integers or :class:`fractions.Fraction`
+values: then every product, sum and normalized value is computed exactly (``7/9``, not
+``0.7778``). When either holds floats, the problem is *float* and the engine works in
+float64.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import ProblemError, TooLargeError
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+Normalize = Literal["area", "sum"] | None
+
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
+PADDING_WORDS: tuple[str, ...] = ("valid", "same", "full")
+NORMALIZATIONS: dict[str | None, str] = {
+    None: "no division: the value is the plain sum of products",
+    "area": "divide by the kernel's area (number of elements)",
+    "sum": "divide by the sum of the kernel's elements",
+}
+
+# Beyond these the engine would need gigabytes; the message says so instead.
+MAX_PADDED_ELEMENTS = 80_000_000
+MAX_KERNEL_ELEMENTS = 1_000_000
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    """Read an int or a pair of ints, each at least 1 (stride, dilation)."""
+    items = _int_items(value, name)
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2:
+        raise ProblemError(f"{name} must be one integer or a pair (rows, columns); got {value!r}")
+    if any(v < 1 for v in items):
+        raise ProblemError(f"{name} must be at least 1 on each axis; got {value!r}")
+    return items[0], items[1]
+
+
+def _int_items(value: Any, name: str) -> tuple[int, ...]:
+    if isinstance(value, bool):
+        raise ProblemError(f"{name} must be an integer, not a boolean")
+    if isinstance(value, numbers.Integral):
+        return (int(value),)
+    if isinstance(value, (tuple, list)) and value:
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise ProblemError(f"{name} must hold whole numbers; got {value!r}")
+            out.append(int(v))
+        return tuple(out)
+    raise ProblemError(f"{name} must be an integer or a tuple of integers; got {value!r}")
+
+
+def as_number_array(values: Any, name: str) -> np.ndarray:
+    """Turn nested sequences or an array into a 2D array the engine can use.
+
+    Integers and booleans become int64 (or Python ints when too large), Fractions stay
+    Fractions in an object array, floats become float64. Anything else is refused.
+    """
+    try:
+        arr = np.asarray(values)
+    except ValueError:
+        raise ProblemError(f"{name} has rows of different lengths; every row needs as many "
+                           "numbers as the first") from None
+    if arr.dtype == object:
+        arr = _exact_object_array(arr, name)
+    elif arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+            arr = arr.astype(object)
+        else:
+            arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "f":
+        arr = arr.astype(np.float64)
+    else:
+        raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
+    if arr.ndim != 2:
+        raise ProblemError(f"{name} must be two-dimensional (rows × columns); "
+                           f"got {arr.ndim} dimension{'s' if arr.ndim != 1 else ''}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ProblemError(f"{name} is empty; it needs at least one row and one column")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        r, c = np.argwhere(~np.isfinite(arr))[0]
+        raise ProblemError(f"{name} holds {arr[r, c]} at row {r}, column {c}; "
+                           "only finite numbers are allowed")
+    arr.setflags(write=False)
+    return arr
+
+
+def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
+    """An object array must hold exact numbers (int, Fraction) or floats only."""
+    flat = arr.ravel()
+    if arr.ndim != 2 or any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
+        raise ProblemError(f"{name} has rows of different lengths; every row needs as many "
+                           "numbers as the first")
+    has_float = False
+    out = np.empty(arr.shape, dtype=object)
+    for k, v in enumerate(flat):
+        if isinstance(v, (bool, np.bool_)):
+            v = int(v)
+        if isinstance(v, numbers.Integral):
+            out.flat[k] = int(v)
+        elif isinstance(v, Fraction):
+            out.flat[k] = v.numerator if v.denominator == 1 else v
+        elif isinstance(v, numbers.Rational):
+            out.flat[k] = Fraction(int(v.numerator), int(v.denominator))
+        elif isinstance(v, numbers.Real):
+            if not math.isfinite(float(v)):
+                r, c = divmod(k, arr.shape[1])
+                raise ProblemError(f"{name} holds {v} at row {r}, column {c}; "
+                                   "only finite numbers are allowed")
+            has_float = True
+            out.flat[k] = float(v)
+        else:
+            r, c = divmod(k, arr.shape[1])
+            raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+    if has_float:
+        return out.astype(np.float64)
+    return out
+
+
+def is_exact(arr: np.ndarray) -> bool:
+    """True when the array holds integers or Fractions (no floats)."""
+    return arr.dtype == object or arr.dtype.kind in "iu"
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One 2D convolution to compute and explain, validated on construction.
+
+    Parameters
+    ----------
+    image, kernel : array_like
+        Two-dimensional arrays of numbers. Integers and Fractions keep the whole
+        computation exact; floats make it a float computation.
+    stride : int or (int, int)
+        How far the window jumps between output pixels, per axis.
+    padding : "valid", "same", "full", int, (int, int) or (int, int, int, int)
+        Border added around the image: ``"valid"`` none, ``"same"`` enough that the
+        output has ``ceil(n / stride)`` pixels per axis (an odd total puts the extra row or
+        column at the bottom or right, as TensorFlow and PyTorch do), ``"full"`` every
+        partial overlap. A pair means (rows, columns); four numbers mean
+        (top, bottom, left, right).
+    padding_mode : "zeros", "reflect", "replicate" or "circular"
+        What the border holds.
+    dilation : int or (int, int)
+        Spacing between the kernel's taps; 1 is a dense kernel.
+    flip : bool
+        True convolution: rotate the kernel by 180° before sliding it. The default,
+        False, is cross-correlation, what deep-learning libraries call convolution.
+    normalize : None, "area" or "sum"
+        Divide each sum of products by the kernel's area, or by the kernel's sum.
+
+    Examples
+    --------
+    >>> p = Problem([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, -1]], stride=2, padding=1)
+    >>> p.padding, p.stride, p.output_shape
+    ((1, 1, 1, 1), (2, 2), (2, 2))
+    >>> Problem([[1, 2]], [[1, 2, 3]])
+    Traceback (most recent call last):
+    ...
+    explainer.errors.ProblemError: the kernel (1×3) is wider than the image (1×2) ...
+    """
+
+    image: np.ndarray
+    kernel: np.ndarray
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)
+    padding_mode: PaddingMode = "zeros"
+    dilation: tuple[int, int] = (1, 1)
+    flip: bool = False
+    normalize: Normalize = None
+    padding_spec: str | None = field(default=None, compare=False)
+
+    def __init__(
+        self,
+        image: Any,
+        kernel: Any,
+        *,
+        stride: int | tuple[int, int] = 1,
+        padding: str | int | tuple[int, ...] = 0,
+        padding_mode: str = "zeros",
+        dilation: int | tuple[int, int] = 1,
+        flip: bool = False,
+        normalize: str | None = None,
+    ) -> None:
+        img = as_number_array(image, "the image")
+        ker = as_number_array(kernel, "the kernel")
+        if ker.size > MAX_KERNEL_ELEMENTS:
+            raise TooLargeError(f"the kernel has {ker.size:,} elements; at most "
+                                f"{MAX_KERNEL_ELEMENTS:,} are supported")
+        strides = _pair(stride, "stride")
+        dilations = _pair(dilation, "dilation")
+        if padding_mode not in PADDING_MODES:
+            raise ProblemError(f"unknown padding mode {padding_mode!r}; choose one of "
+                               + ", ".join(PADDING_MODES))
+        if not isinstance(flip, (bool, np.bool_)):
+            raise ProblemError(f"flip must be True or False; got {flip!r}")
+        if isinstance(normalize, str) and normalize.lower() == "none":
+            normalize = None
+        if normalize not in NORMALIZATIONS:
+            raise ProblemError(f"unknown normalization {normalize!r}; choose none, area or sum")
+        spec = padding if isinstance(padding, str) else None
+        sides = resolve_padding(padding, img.shape, ker.shape, strides, dilations)
+        object.__setattr__(self, "image", img)
+        object.__setattr__(self, "kernel", ker)
+        object.__setattr__(self, "stride", strides)
+        object.__setattr__(self, "padding", sides)
+        object.__setattr__(self, "padding_mode", padding_mode)
+        object.__setattr__(self, "dilation", dilations)
+        object.__setattr__(self, "flip", bool(flip))
+        object.__setattr__(self, "normalize", normalize)
+        object.__setattr__(self, "padding_spec", spec)
+        self._check_fits()
+        if normalize == "sum" and self.kernel_sum == 0:
+            raise ProblemError("the kernel's elements sum to 0, so it cannot be normalized by "
+                               "its sum; use normalize none or area")
+
+    def _check_fits(self) -> None:
+        (h, w), (top, bottom, left, right) = self.image.shape, self.padding
+        ph, pw = h + top + bottom, w + left + right
+        if ph * pw > MAX_PADDED_ELEMENTS:
+            raise TooLargeError(f"the padded image would be {ph:,}×{pw:,} pixels; at most "
+                                f"{MAX_PADDED_ELEMENTS:,} pixels are supported")
+        if self.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+            raise ProblemError(f"reflect padding must be smaller than the image "
+                               f"({h}×{w}); got {self.padding}")
+        if self.padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
+            raise ProblemError(f"circular padding can be at most the image size "
+                               f"({h}×{w}); got {self.padding}")
+        eh, ew = self.effective_kernel_shape
+        what = "padded image" if any(self.padding) else "image"
+        for axis, (need, have, word) in enumerate(((eh, ph, "taller"), (ew, pw, "wider"))):
+            if need > have:
+                kh, kw = self.kernel.shape
+                dil = f" with dilation {self.dilation[axis]}, spanning {need}" \
+                    if self.dilation[axis] > 1 else ""
+                raise ProblemError(
+                    f"the kernel ({kh}×{kw}){dil} is {word} than the {what} ({ph}×{pw}); "
+                    "use a smaller kernel, more padding, or padding 'full'")
+
+    # ----- derived quantities -------------------------------------------------------------
+
+    @property
+    def exact(self) -> bool:
+        """True when every number is an integer or a Fraction, so results are exact."""
+        return is_exact(self.image) and is_exact(self.kernel)
+
+    @property
+    def effective_kernel_shape(self) -> tuple[int, int]:
+        """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
+        (kh, kw), (dh, dw) = self.kernel.shape, self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
+
+    @property
+    def padded_shape(self) -> tuple[int, int]:
+        (h, w), (top, bottom, left, right) = self.image.shape, self.padding
+        return h + top + bottom, w + left + right
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """⌊(n + p_before + p_after − d·(k−1) − 1) / s⌋ + 1 on each axis."""
+        (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride
+        return (ph - eh) // sh + 1, (pw - ew) // sw + 1
+
+    @property
+    def kernel_area(self) -> int:
+        return int(self.kernel.size)
+
+    @property
+    def kernel_sum(self) -> Any:
+        return _exact_sum(self.kernel) if self.exact else float(self.kernel.sum())
+
+    @property
+    def divisor(self) -> Any:
+        """What each sum of products is divided by: 1, the kernel area, or its sum."""
+        if self.normalize == "area":
+            return self.kernel_area
+        if self.normalize == "sum":
+            return self.kernel_sum
+        return 1
+
+    @property
+    def applied_kernel(self) -> np.ndarray:
+        """The kernel as it is laid on the image: rotated by 180° for true convolution."""
+        return self.kernel[::-1, ::-1] if self.flip else self.kernel
+
+    def describe(self) -> str:
+        """One line that says what is computed, for headings and captions."""
+        h, w = self.image.shape
+        kh, kw = self.kernel.shape
+        oh, ow = self.output_shape
+        parts = [f"{h}×{w} image", f"{kh}×{kw} kernel"]
+        if self.stride != (1, 1):
+            parts.append(f"stride {_axis_text(self.stride)}")
+        if any(self.padding):
+            sides = self.padding
+            if len(set(sides)) == 1:
+                text = str(sides[0])
+            else:
+                text = "top {} bottom {} left {} right {}".format(*sides)
+            label = f" ({self.padding_spec})" if self.padding_spec else ""
+            mode = "" if self.padding_mode == "zeros" else f", {self.padding_mode}"
+            parts.append(f"padding {text}{label}{mode}")
+        if self.dilation != (1, 1):
+            parts.append(f"dilation {_axis_text(self.dilation)}")
+        parts.append("true convolution (kernel flipped)" if self.flip else "no kernel flip")
+        if self.normalize:
+            parts.append(f"divided by the kernel's {self.normalize} ({self.divisor})")
+        return ", ".join(parts) + f" → {oh}×{ow} result"
+
+
+def _axis_text(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
+
+
+def _exact_sum(arr: np.ndarray) -> Any:
+    total = sum((int(v) if not isinstance(v, Fraction) else v for v in arr.ravel()), 0)
+    if isinstance(total, Fraction) and total.denominator == 1:
+        return total.numerator
+    return total
+
+
+def resolve_padding(
+    padding: Any,
+    image_shape: tuple[int, int],
+    kernel_shape: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> tuple[int, int, int, int]:
+    """Turn a padding spec into explicit (top, bottom, left, right) sizes.
+
+    >>> resolve_padding("same", (5, 5), (3, 3), (1, 1), (1, 1))
+    (1, 1, 1, 1)
+    >>> resolve_padding("same", (6, 6), (4, 4), (1, 1), (1, 1))  # odd total: extra at the end
+    (1, 2, 1, 2)
+    >>> resolve_padding("full", (5, 5), (3, 3), (1, 1), (2, 2))
+    (4, 4, 4, 4)
+    >>> resolve_padding((1, 2), (5, 5), (3, 3), (1, 1), (1, 1))
+    (1, 1, 2, 2)
+    """
+    if isinstance(padding, str):
+        word = padding.lower()
+        if word == "valid":
+            return (0, 0, 0, 0)
+        if word == "full":
+            ph = dilation[0] * (kernel_shape[0] - 1)
+            pw = dilation[1] * (kernel_shape[1] - 1)
+            return (ph, ph, pw, pw)
+        if word == "same":
+            sides: list[int] = []
+            for n, k, s, d in zip(image_shape, kernel_shape, stride, dilation, strict=True):
+                total = max((math.ceil(n / s) - 1) * s + d * (k - 1) + 1 - n, 0)
+                sides += [total // 2, total - total // 2]
+            return (sides[0], sides[1], sides[2], sides[3])
+        raise ProblemError(f"unknown padding {padding!r}; use valid, same, full, a number, "
+                           "a pair (rows, columns) or four sides (top, bottom, left, right)")
+    items = _int_items(padding, "padding")
+    if any(v < 0 for v in items):
+        raise ProblemError(f"padding cannot be negative; got {padding!r}")
+    if len(items) == 1:
+        return (items[0],) * 4
+    if len(items) == 2:
+        return (items[0], items[0], items[1], items[1])
+    if len(items) == 4:
+        return (items[0], items[1], items[2], items[3])
+    raise ProblemError(f"padding takes one number, a pair (rows, columns) or four sides "
+                       f"(top, bottom, left, right); got {len(items)} numbers")

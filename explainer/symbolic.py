@@ -1,0 +1,305 @@
+"""Symbolic derivations with sympy: the general formula and every output pixel.
+
+Structure first, evaluation on request: the general formula is an unevaluated ``Sum`` over
+``Indexed`` symbols; each pixel's derivation is obtained by substituting that pixel's
+indices into the formula, then the numbers into the expansion, all kept unevaluated so they
+print as written by hand. ``.doit()`` evaluates. :func:`verify` compares every value of a
+trace with its derivation by exact equality.
+
+Numbers reach sympy only as ``Integer`` and ``Rational`` built from Python ints, never by
+parsing strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
+
+from .numeric import exact_values
+from .problem import Problem
+from .trace import Number, Trace
+
+x = sp.IndexedBase("x")
+w = sp.IndexedBase("w")
+y = sp.IndexedBase("y")
+i, j, m, n = sp.symbols("i j m n", integer=True, nonnegative=True)
+s, d, p, k, ell, N = sp.symbols("s d p k l N", integer=True, positive=True)
+size_in, size_out, pad_before, pad_after = sp.symbols(
+    "n_{in} n_{out} p_{before} p_{after}", integer=True, nonnegative=True)
+
+
+class Times(sp.Expr):
+    """An unevaluated product of two numbers, ``a·b``, with negative factors in parentheses.
+
+    sympy's own unevaluated ``Mul`` of two numbers prints ``1⋅-1`` or worse; a learner
+    expects ``1·(−1)``. ``doit()`` gives the product.
+
+    >>> Times(sp.Integer(-1), sp.Rational(1, 2))
+    (-1)*(1/2)
+    >>> Times(sp.Integer(-1), sp.Integer(3)).doit()
+    -3
+    """
+
+    def __new__(cls, a: sp.Expr, b: sp.Expr) -> Times:
+        return sp.Expr.__new__(cls, a, b)
+
+    def doit(self, **hints: Any) -> sp.Expr:
+        return self.args[0] * self.args[1]
+
+    @staticmethod
+    def _wrap(v: sp.Expr) -> bool:
+        return bool(v.is_negative) or (v.is_Rational and not v.is_Integer)
+
+    def _sympystr(self, printer: Any) -> str:
+        parts = [f"({printer._print(a)})" if self._wrap(a) else printer._print(a)
+                 for a in self.args]
+        return "*".join(parts)
+
+    def _latex(self, printer: Any) -> str:
+        parts = [rf"\left({printer._print(a)}\right)" if self._wrap(a) else printer._print(a)
+                 for a in self.args]
+        return r" \cdot ".join(parts)
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        out = None
+        for a in self.args:
+            form = printer._print(a)
+            if self._wrap(a):
+                form = prettyForm(*form.parens())
+            out = form if out is None else prettyForm(*out.right("⋅", form))
+        return out
+
+
+def to_sympy(v: Number) -> sp.Rational:
+    """An exact sympy number from an int or Fraction (floats read as the decimal shown)."""
+    if isinstance(v, float):
+        v = Fraction(repr(v))
+    if isinstance(v, Fraction):
+        return sp.Rational(v.numerator, v.denominator)
+    return sp.Integer(int(v))
+
+
+def from_sympy(v: sp.Expr) -> Fraction | int:
+    """The Python exact number equal to a sympy Rational."""
+    q = sp.Rational(v)
+    return int(q.p) if q.q == 1 else Fraction(int(q.p), int(q.q))
+
+
+def _scale(problem: Problem) -> sp.Rational | None:
+    """1/N for the problem's normalization, or None when nothing is divided."""
+    if problem.normalize is None:
+        return None
+    return 1 / to_sympy(problem.divisor)
+
+
+def _kernel_index(problem: Problem) -> tuple[sp.Expr, sp.Expr]:
+    kh, kw = problem.kernel.shape
+    if problem.flip:
+        return (kh - 1 - m, kw - 1 - n)
+    return (m, n)
+
+
+def _summand(problem: Problem) -> sp.Expr:
+    (sh, sw), (dh, dw) = problem.stride, problem.dilation
+    top, left = problem.padding[0], problem.padding[2]
+    row = sh * i + dh * m - top
+    col = sw * j + dw * n - left
+    return sp.Mul(x[row, col], w[_kernel_index(problem)], evaluate=False)
+
+
+def _with_scale(scale: sp.Rational | None, body: sp.Expr) -> sp.Expr:
+    return body if scale is None else sp.Mul(scale, body, evaluate=False)
+
+
+def general_formula(problem: Problem | None = None) -> sp.Eq:
+    """The formula for one output pixel, as an unevaluated sympy equation.
+
+    Without a problem, the fully general form with stride ``s``, dilation ``d``, padding
+    ``p``, a ``k×l`` kernel and divisor ``N``; with one, its numbers substituted.
+
+    >>> print(general_formula())
+    Eq(y[i, j], Sum(x[d*m - p + i*s, d*n - p + j*s]*w[m, n], (n, 0, l - 1), (m, 0, k - 1))/N)
+    >>> from explainer.presets import lecture_image, diagonal_filter
+    >>> print(general_formula(Problem(lecture_image(), diagonal_filter(), normalize="area")))
+    Eq(y[i, j], Sum(x[i + m, j + n]*w[m, n], (n, 0, 2), (m, 0, 2))/9)
+    """
+    if problem is None:
+        summand = sp.Mul(x[s * i + d * m - p, s * j + d * n - p], w[m, n], evaluate=False)
+        body = sp.Sum(sp.Sum(summand, (n, 0, ell - 1)), (m, 0, k - 1))
+        return sp.Eq(y[i, j], sp.Mul(1 / N, body, evaluate=False), evaluate=False)
+    kh, kw = problem.kernel.shape
+    body = sp.Sum(sp.Sum(_summand(problem), (n, 0, kw - 1)), (m, 0, kh - 1))
+    return sp.Eq(y[i, j], _with_scale(_scale(problem), body), evaluate=False)
+
+
+def flipped_formula() -> sp.Eq:
+    """The general formula of true convolution: the kernel indexed backwards."""
+    summand = sp.Mul(x[s * i + d * m - p, s * j + d * n - p], w[k - 1 - m, ell - 1 - n],
+                     evaluate=False)
+    body = sp.Sum(sp.Sum(summand, (n, 0, ell - 1)), (m, 0, k - 1))
+    return sp.Eq(y[i, j], sp.Mul(1 / N, body, evaluate=False), evaluate=False)
+
+
+def output_size_formula() -> sp.Eq:
+    """n_out = ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 along one axis."""
+    return sp.Eq(size_out,
+                 sp.floor((size_in + pad_before + pad_after - d * (k - 1) - 1) / s) + 1)
+
+
+def output_size(n_in: int, before: int, after: int, kernel: int, stride: int,
+                dilation: int) -> int:
+    """Evaluate :func:`output_size_formula` with sympy for one axis.
+
+    >>> output_size(9, 0, 0, 3, 1, 1)
+    7
+    >>> output_size(7, 1, 1, 3, 2, 2)
+    3
+    """
+    rhs = output_size_formula().rhs
+    value = rhs.xreplace({size_in: n_in, pad_before: before, pad_after: after, k: kernel,
+                          s: stride, d: dilation})
+    return int(value)
+
+
+def border_value(image: np.ndarray, r: int, c: int, mode: str) -> Number:
+    """The value the padded image holds at image coordinates (r, c), which may be outside.
+
+    Written independently of the engine's numpy padding, so that verification also checks
+    where each window lies and what its border holds.
+    """
+    h, wd = image.shape
+
+    def fold(v: int, size: int) -> int | None:
+        if 0 <= v < size:
+            return v
+        if mode == "zeros":
+            return None
+        if mode == "replicate":
+            return min(max(v, 0), size - 1)
+        if mode == "circular":
+            return v % size
+        period = 2 * (size - 1)  # reflect about the edge pixels, not repeating them
+        v = abs(v) % period if period else 0
+        return period - v if v >= size else v
+
+    rr, cc = fold(r, h), fold(c, wd)
+    if rr is None or cc is None:
+        return 0
+    return image[rr, cc]
+
+
+@dataclass(frozen=True)
+class PixelDerivation:
+    """How one output pixel follows from the formula, in three unevaluated stages."""
+
+    index: tuple[int, int]
+    expansion: sp.Expr
+    """The formula with this pixel's indices: (1/9)·(x[0,0]·w[0,0] + …)."""
+    substituted: sp.Expr
+    """The same with the numbers in place, still unevaluated: (1·1 + (−1)·(−1) + …)/9."""
+    products: tuple[sp.Expr, ...] = field(repr=False)
+    """Each product, evaluated by sympy, in the order of the expansion."""
+    value: sp.Rational = sp.Integer(0)
+    """The pixel's exact value, evaluated by sympy."""
+    in_padding: tuple[bool, ...] = ()
+
+
+def derive_pixel(problem: Problem, row: int, col: int) -> PixelDerivation:
+    """Derive output pixel (row, col) from :func:`general_formula` with sympy.
+
+    >>> from explainer.presets import lecture_image, diagonal_filter
+    >>> d = derive_pixel(Problem(lecture_image(), diagonal_filter(), normalize="area"), 1, 1)
+    >>> d.value
+    1
+    >>> print(sp.sstr(d.substituted, order="none").replace(" ", "")[:24])
+    (1*1+(-1)*(-1)+(-1)*(-1)
+    """
+    image = exact_values(problem.image)
+    kernel = exact_values(problem.kernel)
+    summand = _summand(problem)
+    kh, kw = problem.kernel.shape
+    h, wd = image.shape
+    symbolic_terms, number_terms, products, padded = [], [], [], []
+    for mm in range(kh):
+        for nn in range(kw):
+            term = summand.xreplace({i: row, j: col, m: mm, n: nn})
+            xi, wi = sorted(term.args, key=lambda a: a.base != x)  # x first, then w
+            term = sp.Mul(xi, wi, evaluate=False)
+            r, c = (int(v) for v in xi.indices)
+            a, b = (int(v) for v in wi.indices)
+            value_x = to_sympy(border_value(image, r, c, problem.padding_mode))
+            value_w = to_sympy(kernel[a, b])
+            symbolic_terms.append(term)
+            number_terms.append(Times(value_x, value_w))
+            products.append(value_x * value_w)
+            padded.append(not (0 <= r < h and 0 <= c < wd))
+    scale = _scale(problem)
+    expansion = _with_scale(scale, sp.Add(*symbolic_terms, evaluate=False))
+    substituted = _with_scale(scale, sp.Add(*number_terms, evaluate=False))
+    return PixelDerivation(
+        index=(row, col),
+        expansion=expansion,
+        substituted=substituted,
+        products=tuple(products),
+        value=substituted.doit(),
+        in_padding=tuple(padded),
+    )
+
+
+def derive_all(problem: Problem) -> tuple[PixelDerivation, ...]:
+    """Every output pixel's derivation, in row-major order."""
+    oh, ow = problem.output_shape
+    return tuple(derive_pixel(problem, r, c) for r in range(oh) for c in range(ow))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    index: tuple[int, int]
+    what: str
+    engine: Any
+    sympy: Any
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of comparing a trace with sympy's derivations."""
+
+    checked: int
+    mismatches: tuple[Mismatch, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def verify(trace: Trace, derivations: Sequence[PixelDerivation] | None = None) -> Verification:
+    """Compare every product and value of an exact trace with sympy, by exact equality.
+
+    >>> from explainer.trace import build_trace
+    >>> from explainer.presets import lecture_image, diagonal_filter
+    >>> t = build_trace(Problem(lecture_image(), diagonal_filter(), normalize="area"))
+    >>> v = verify(t)
+    >>> v.checked, v.ok
+    (49, True)
+    """
+    if not trace.exact:
+        raise ValueError("verify needs an exact trace: build_trace(problem, exact=True)")
+    if derivations is None:
+        derivations = derive_all(trace.problem)
+    mismatches = []
+    for step, der in zip(trace.steps, derivations, strict=True):
+        sym_products = tuple(from_sympy(v) for v in der.products)
+        if step.products != sym_products:
+            mismatches.append(Mismatch(step.index, "products", step.products, sym_products))
+        if step.in_padding != der.in_padding:
+            mismatches.append(Mismatch(step.index, "window", step.in_padding, der.in_padding))
+        sym_value = from_sympy(der.value)
+        if step.value != sym_value:
+            mismatches.append(Mismatch(step.index, "value", step.value, sym_value))
+    return Verification(checked=len(derivations), mismatches=tuple(mismatches))

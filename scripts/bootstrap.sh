@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Install whatever is missing for explainer: system packages (apt), the virtual
+# environment .venv at the repo root, and the project in it. Idempotent and quick
+# when everything is already there: each step checks before it installs.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# Cairo, Pango and pkg-config build manim's pycairo/manimpango; LaTeX with dvisvgm
+# renders MathTex; the fonts give readable digits in Text.
+apt_packages=(
+  pkg-config libcairo2-dev libpango1.0-dev
+  texlive-latex-base texlive-latex-recommended texlive-latex-extra
+  texlive-fonts-recommended dvisvgm
+  fonts-dejavu-core
+)
+
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null; then
+    say "missing system packages: ${missing[*]} (run as root or install them)"; exit 1
+  fi
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  say "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+  say "creating the virtual environment .venv"
+  "$python" -m venv .venv
+fi
+
+# Reinstall the project only when its metadata changed since the last install.
+stamp=.venv/.explainer-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  say "installing explainer and its dependencies into .venv"
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --upgrade pip &&
+         .venv/bin/python -m pip install -e ".[dev]"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    say "installing the project failed; the whole log is in $log"; exit 1
+  fi
+  echo "$want" > "$stamp"
+fi
