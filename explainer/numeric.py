@@ -155,8 +155,9 @@ def exact_values(arr: np.ndarray) -> np.ndarray:
         out[idx] = shown.numerator if shown.denominator == 1 else shown
     if lossy:
         (r, c), v = lossy[0]
-        warnings.warn(f"{len(lossy)} float value{'s' if len(lossy) > 1 else ''} (first {v!r} "
-                      f"at row {r}, column {c}) are not exactly the decimal they print as; "
+        many = len(lossy) > 1
+        warnings.warn(f"{len(lossy)} float value{'s' if many else ''} (first {v!r} at row {r}, "
+                      f"column {c}) {'are' if many else 'is'} not exactly the decimal shown; "
                       "the exact path uses the decimal", ExplainerWarning, stacklevel=3)
     return out
 

@@ -123,10 +123,11 @@ def general_formula(problem: Problem | None = None) -> sp.Eq:
     Without a problem, the fully general form with stride ``s``, dilation ``d``, padding
     ``p``, a ``k×l`` kernel and divisor ``N``; with one, its numbers substituted.
 
-    >>> print(general_formula())
-    Eq(y[i, j], Sum(x[d*m - p + i*s, d*n - p + j*s]*w[m, n], (n, 0, l - 1), (m, 0, k - 1))/N)
+    >>> print(sp.sstr(general_formula(), order="none"))
+    Eq(y[i, j], Sum(x[-p + i*s + m*d, -p + j*s + n*d]*w[m, n], (n, 0, -1 + l), (m, 0, -1 + k))/N)
     >>> from explainer.presets import lecture_image, diagonal_filter
-    >>> print(general_formula(Problem(lecture_image(), diagonal_filter(), normalize="area")))
+    >>> lecture = Problem(lecture_image(), diagonal_filter(), normalize="area")
+    >>> print(sp.sstr(general_formula(lecture), order="none"))
     Eq(y[i, j], Sum(x[i + m, j + n]*w[m, n], (n, 0, 2), (m, 0, 2))/9)
     """
     if problem is None:

@@ -1,0 +1,42 @@
+"""Shared fixtures: independent references the code under test never touches."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+# The lecture's result, derived by hand: each entry is (9 − 2·mismatches)/9 where a
+# mismatch is a patch pixel whose sign differs from the filter pixel over it.
+LECTURE_RESULT = [
+    ["7/9", "-1/9", "1/9", "1/3", "5/9", "-1/9", "1/3"],
+    ["-1/9", "1", "-1/9", "1/3", "-1/9", "1/9", "-1/9"],
+    ["1/9", "-1/9", "1", "-1/3", "1/9", "-1/9", "5/9"],
+    ["1/3", "1/3", "-1/3", "5/9", "-1/3", "1/3", "1/3"],
+    ["5/9", "-1/9", "1/9", "-1/3", "1", "-1/9", "1/9"],
+    ["-1/9", "1/9", "-1/9", "1/3", "-1/9", "1", "-1/9"],
+    ["1/3", "-1/9", "5/9", "1/3", "1/9", "-1/9", "7/9"],
+]
+
+
+@pytest.fixture
+def lecture_result() -> list[list[Fraction]]:
+    return [[Fraction(v) for v in row] for row in LECTURE_RESULT]
+
+
+@pytest.fixture
+def lecture_arrays() -> tuple[list[list[int]], list[list[int]]]:
+    """The lecture's image and filter, typed out by hand from the lecture's description."""
+    image = [
+        [-1, -1, -1, -1, -1, -1, -1, -1, -1],
+        [-1, 1, -1, -1, -1, -1, -1, 1, -1],
+        [-1, -1, 1, -1, -1, -1, 1, -1, -1],
+        [-1, -1, -1, 1, -1, 1, -1, -1, -1],
+        [-1, -1, -1, -1, 1, -1, -1, -1, -1],
+        [-1, -1, -1, 1, -1, 1, -1, -1, -1],
+        [-1, -1, 1, -1, -1, -1, 1, -1, -1],
+        [-1, 1, -1, -1, -1, -1, -1, 1, -1],
+        [-1, -1, -1, -1, -1, -1, -1, -1, -1],
+    ]
+    kernel = [[1, -1, -1], [-1, 1, -1], [-1, -1, 1]]
+    return image, kernel

@@ -1,0 +1,49 @@
+"""Independent references: the textbook definition, written without the engine."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+
+def fold_index(v: int, size: int, mode: str) -> int | None:
+    """Where padded index v reads from, per padding mode (None: a zero)."""
+    if 0 <= v < size:
+        return v
+    if mode == "zeros":
+        return None
+    if mode == "replicate":
+        return 0 if v < 0 else size - 1
+    if mode == "circular":
+        return v % size
+    while not 0 <= v < size:  # reflect, edge pixel not repeated: -1 → 1, size → size - 2
+        v = -v if v < 0 else 2 * (size - 1) - v
+    return v
+
+
+def plain_loop(image, kernel, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+               flip=False, divisor=1, mode="zeros"):
+    """The textbook definition, one pixel and one tap at a time, in exact arithmetic."""
+    image = [[Fraction(v) for v in row] for row in np.asarray(image, dtype=object).tolist()]
+    kernel = [[Fraction(v) for v in row] for row in np.asarray(kernel, dtype=object).tolist()]
+    h, w = len(image), len(image[0])
+    kh, kw = len(kernel), len(kernel[0])
+    top, bottom, left, right = padding
+    oh = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (w + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = []
+    for i in range(oh):
+        row = []
+        for j in range(ow):
+            total = Fraction(0)
+            for m in range(kh):
+                for n in range(kw):
+                    r = fold_index(stride[0] * i + dilation[0] * m - top, h, mode)
+                    c = fold_index(stride[1] * j + dilation[1] * n - left, w, mode)
+                    x = Fraction(0) if r is None or c is None else image[r][c]
+                    weight = kernel[kh - 1 - m][kw - 1 - n] if flip else kernel[m][n]
+                    total += x * weight
+            row.append(total / Fraction(divisor))
+        out.append(row)
+    return out

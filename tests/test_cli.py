@@ -1,0 +1,133 @@
+"""The `explainer` command as a learner uses it: derive, check, presets, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from explainer.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_derive_default_prints_formula_all_patches_and_result(capsys, lecture_result):
+    code, out, err = run(capsys, "derive")
+    assert code == 0 and err == ""
+    assert "╲" in out and "x[i + m, j + n]⋅w[m, n]" in out
+    assert len(re.findall(r"^── y\[\d, \d\]", out, flags=re.M)) == 49
+    assert "y[1, 1] = 1/9 ⋅ ( x[1, 1]⋅w[0, 0]" in out
+    assert "= 1/9 ⋅ ( 1⋅1 + (-1)⋅(-1) + (-1)⋅(-1)" in out
+    assert "= 9/9 = 1" in out and "= 7/9 = 7/9" in out
+    result = out.split("Result y (7×7):")[1].strip().splitlines()[:7]
+    assert [[Fraction(v) for v in line.split()] for line in result] == lecture_result
+    assert "Largest value 1 at (1, 1), (2, 2), (4, 4), (5, 5)" in out
+
+
+def test_derive_json_has_exact_strings(capsys, lecture_result):
+    code, out, _ = run(capsys, "derive", "--format", "json")
+    doc = json.loads(out)
+    assert [[Fraction(v) for v in row] for row in doc["result"]] == lecture_result
+    first = doc["patches"][0]
+    assert first["index"] == [0, 0] and first["value"] == "7/9"
+    assert first["products"] == ["-1", "1", "1", "1", "1", "1", "1", "1", "1"]
+    assert len(doc["patches"]) == 49
+
+
+def test_derive_markdown(capsys):
+    code, out, _ = run(capsys, "derive", "--format", "markdown", "--patch", "2,2")
+    assert code == 0
+    assert out.startswith("# Convolution") and "## Output pixel (2, 2)" in out
+    assert r"= \frac{1}{9}" in out and "| 7/9 | -1/9 |" in out
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="set-up installs LaTeX")
+@pytest.mark.parametrize("argv", [["--patch", "1,1"], ["--kernel", "box-blur", "--padding", "1",
+                                                       "--patch", "0,0", "--patch", "4,4"]])
+def test_derive_latex_compiles(capsys, tmp_path, argv):
+    code, out, _ = run(capsys, "derive", "--format", "latex", *argv)
+    assert code == 0
+    tex = tmp_path / "d.tex"
+    tex.write_text(out)
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "d.pdf").stat().st_size > 1000
+
+
+def test_check_reports_49_of_49(capsys):
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "49 of 49 equal" in out and "All 49 of 49 patches agree" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["--kernel", "sobel-x", "--image", "square", "--padding", "same", "--stride", "2"],
+    ["--kernel", "asymmetric", "--image", "gradient", "--flip", "--dilation", "2", "--padding",
+     "full"],
+    ["--kernel", "gaussian-blur", "--image", "checkerboard", "--padding", "2",
+     "--padding-mode", "reflect", "--normalize", "sum"],
+])
+def test_check_general_problems(capsys, argv):
+    code, out, _ = run(capsys, "check", *argv)
+    assert code == 0, out
+    assert "patches agree" in out
+
+
+def test_presets_lists_every_name(capsys):
+    from explainer.presets import PRESETS
+    code, out, _ = run(capsys, "presets")
+    assert code == 0
+    for name in PRESETS:
+        assert re.search(rf"^  {re.escape(name)}\s", out, flags=re.M)
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["derive", "--patch", "7,0"], "outside the 7×7 result"),
+    (["derive", "--stride", "0"], "stride must be at least 1"),
+    (["derive", "--dilation", "-2"], "dilation must be at least 1"),
+    (["derive", "--padding", "-1"], "padding cannot be negative"),
+    (["derive", "--padding", "1,2,3"], "--padding '1,2,3' is not valid"),
+    (["derive", "--kernel", "nope"], "neither a file nor a preset"),
+    (["derive", "--format", "xml"], "invalid choice: 'xml'"),
+    (["derive", "--image", "box-blur", "--kernel", "x"], "taller than the image"),
+    (["check", "--kernel", "laplacian", "--normalize", "sum"], "sum to 0"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_gets_one_line_and_exit_2(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("explainer: error: ")
+    assert needle in err
+
+
+def test_help_of_every_command(capsys):
+    for argv in (["--help"], ["derive", "--help"], ["check", "--help"], ["render", "--help"],
+                 ["presets", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith("usage: explainer")
+
+
+def test_console_script_runs_out_of_process():
+    exe = Path(sys.executable).parent / "explainer"
+    proc = subprocess.run([str(exe), "check"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "49 of 49" in proc.stdout
+    proc = subprocess.run([str(exe), "derive", "--image", "missing.csv"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "explainer: error: no such file: missing.csv"
