@@ -21,10 +21,26 @@ from .symbolic import derive_all, derive_pixel, general_formula, verify
 from .trace import Step, Trace, build_trace
 
 __all__ = [
-    "ExplainerError", "ExplainerWarning", "InputFileError", "ProblemError", "TooLargeError",
-    "Problem", "conv2d", "compute", "build_trace", "Trace", "Step",
-    "general_formula", "derive_pixel", "derive_all", "verify",
-    "PRESETS", "preset", "lecture_image", "diagonal_filter", "lecture_problem",
+    "ExplainerError",
+    "ExplainerWarning",
+    "InputFileError",
+    "ProblemError",
+    "TooLargeError",
+    "Problem",
+    "conv2d",
+    "compute",
+    "build_trace",
+    "Trace",
+    "Step",
+    "general_formula",
+    "derive_pixel",
+    "derive_all",
+    "verify",
+    "PRESETS",
+    "preset",
+    "lecture_image",
+    "diagonal_filter",
+    "lecture_problem",
 ]
 
 

@@ -34,31 +34,38 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return (self.sympy_vs_trace.ok and not self.engine_mismatches
-                and self.float_error <= self.float_tolerance)
+        return (
+            self.sympy_vs_trace.ok
+            and not self.engine_mismatches
+            and self.float_error <= self.float_tolerance
+        )
 
     def text(self) -> str:
         total = self.sympy_vs_trace.checked
         bad = {m.index for m in self.sympy_vs_trace.mismatches}
-        lines = [f"Checking {total} patches: {self.problem.describe()}",
-                 f"  sympy derivation = engine trace     {total - len(bad)} of {total} equal "
-                 "(windows, products and values, exactly)",
-                 f"  engine trace = vectorized engine    "
-                 f"{total - len(self.engine_mismatches)} of {total} equal (exactly)",
-                 f"  float64 engine ≈ exact values       largest difference "
-                 f"{self.float_error:.3g} (allowed {self.float_tolerance:.3g})"]
+        lines = [
+            f"Checking {total} patches: {self.problem.describe()}",
+            f"  sympy derivation = engine trace     {total - len(bad)} of {total} equal "
+            "(windows, products and values, exactly)",
+            f"  engine trace = vectorized engine    "
+            f"{total - len(self.engine_mismatches)} of {total} equal (exactly)",
+            f"  float64 engine ≈ exact values       largest difference "
+            f"{self.float_error:.3g} (allowed {self.float_tolerance:.3g})",
+        ]
         for m in self.sympy_vs_trace.mismatches[:MAX_SHOWN]:
             lines.append(_describe(m))
         if len(self.sympy_vs_trace.mismatches) > MAX_SHOWN:
             lines.append(f"  … and {len(self.sympy_vs_trace.mismatches) - MAX_SHOWN} more")
         for idx in self.engine_mismatches[:MAX_SHOWN]:
-            lines.append(f"  MISMATCH y[{idx[0]}, {idx[1]}]: the vectorized engine differs "
-                         "from the trace")
+            lines.append(
+                f"  MISMATCH y[{idx[0]}, {idx[1]}]: the vectorized engine differs from the trace"
+            )
         if self.ok:
             lines.append(f"All {total} of {total} patches agree: every value is proved.")
         else:
-            lines.append(f"FAILED: {len(bad | set(self.engine_mismatches))} of {total} "
-                         "patches disagree.")
+            lines.append(
+                f"FAILED: {len(bad | set(self.engine_mismatches))} of {total} patches disagree."
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -67,16 +74,18 @@ def _describe(m: Mismatch) -> str:
         if isinstance(v, tuple):
             return "(" + ", ".join(show(x) for x in v) + ")"
         return fmt(v) if isinstance(v, (int, float, Fraction)) else str(v)
-    return (f"  MISMATCH y[{m.index[0]}, {m.index[1]}] {m.what}: engine {show(m.engine)}, "
-            f"sympy {show(m.sympy)}")
+
+    return (
+        f"  MISMATCH y[{m.index[0]}, {m.index[1]}] {m.what}: engine {show(m.engine)}, "
+        f"sympy {show(m.sympy)}"
+    )
 
 
 def check_problem(problem: Problem) -> CheckReport:
     trace = build_trace(problem, exact=True)
     verification = verify(trace, derive_all(problem))
     exact = compute(problem, exact=True)
-    engine_bad = tuple(step.index for step in trace.steps
-                       if exact[step.index] != step.value)
+    engine_bad = tuple(step.index for step in trace.steps if exact[step.index] != step.value)
     as_float = np.vectorize(float, otypes=[np.float64])(exact)
     approx = compute(problem, exact=False)
     error = float(np.max(np.abs(approx - as_float)))

@@ -83,75 +83,156 @@ def _range(text: str) -> tuple[Fraction, Fraction]:
 
 def _add_problem_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("the problem (defaults: the lecture's example)")
-    g.add_argument("--image", default="x", metavar="NAME|FILE",
-                   help="image preset or file: CSV/text of numbers (fractions like 1/9 "
-                        "allowed), .npy, or grayscale .png (default: x, the lecture's 9×9 X)")
-    g.add_argument("--kernel", default="diagonal", metavar="NAME|FILE",
-                   help="kernel preset or file, read like --image (default: diagonal)")
-    g.add_argument("--stride", default="1", metavar="S|SR,SC",
-                   help="how far the window jumps, one number or rows,columns (default: 1)")
-    g.add_argument("--padding", default="valid", metavar="P",
-                   help="valid, same, full, N, ROWS,COLS or TOP,BOTTOM,LEFT,RIGHT "
-                        "(default: valid, no border)")
-    g.add_argument("--padding-mode", default="zeros", choices=PADDING_MODES,
-                   help="what the border holds (default: zeros)")
-    g.add_argument("--dilation", default="1", metavar="D|DR,DC",
-                   help="spacing between kernel taps (default: 1, a dense kernel)")
-    g.add_argument("--flip", action="store_true",
-                   help="true convolution: rotate the kernel 180° first (default: no flip, "
-                        "i.e. cross-correlation as in deep-learning libraries)")
-    g.add_argument("--normalize", choices=("none", "area", "sum"), default=None,
-                   help="divide each sum of products by nothing, the kernel's area, or its "
-                        "sum (default: area for the lecture's diagonal filter, none otherwise)")
-    g.add_argument("--png-range", default="-1,1", metavar="LOW,HIGH",
-                   help="values that black and white PNG pixels become (default: -1,1)")
+    g.add_argument(
+        "--image",
+        default="x",
+        metavar="NAME|FILE",
+        help="image preset or file: CSV/text of numbers (fractions like 1/9 "
+        "allowed), .npy, or grayscale .png (default: x, the lecture's 9×9 X)",
+    )
+    g.add_argument(
+        "--kernel",
+        default="diagonal",
+        metavar="NAME|FILE",
+        help="kernel preset or file, read like --image (default: diagonal)",
+    )
+    g.add_argument(
+        "--stride",
+        default="1",
+        metavar="S|SR,SC",
+        help="how far the window jumps, one number or rows,columns (default: 1)",
+    )
+    g.add_argument(
+        "--padding",
+        default="valid",
+        metavar="P",
+        help="valid, same, full, N, ROWS,COLS or TOP,BOTTOM,LEFT,RIGHT (default: valid, no border)",
+    )
+    g.add_argument(
+        "--padding-mode",
+        default="zeros",
+        choices=PADDING_MODES,
+        help="what the border holds (default: zeros)",
+    )
+    g.add_argument(
+        "--dilation",
+        default="1",
+        metavar="D|DR,DC",
+        help="spacing between kernel taps (default: 1, a dense kernel)",
+    )
+    g.add_argument(
+        "--flip",
+        action="store_true",
+        help="true convolution: rotate the kernel 180° first (default: no flip, "
+        "i.e. cross-correlation as in deep-learning libraries)",
+    )
+    g.add_argument(
+        "--normalize",
+        choices=("none", "area", "sum"),
+        default=None,
+        help="divide each sum of products by nothing, the kernel's area, or its "
+        "sum (default: area for the lecture's diagonal filter, none otherwise)",
+    )
+    g.add_argument(
+        "--png-range",
+        default="-1,1",
+        metavar="LOW,HIGH",
+        help="values that black and white PNG pixels become (default: -1,1)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="explainer", description=DESCRIPTION, epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--debug", action="store_true",
-                        help="show Python tracebacks instead of one-line errors")
+    parser = _Parser(
+        prog="explainer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show Python tracebacks instead of one-line errors"
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show Python tracebacks instead of one-line errors")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show Python tracebacks instead of one-line errors",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     derive = sub.add_parser(
-        "derive", parents=[common], help="print the formula, each patch's derivation and the result",
+        "derive",
+        parents=[common],
+        help="print the formula, each patch's derivation and the result",
         description="Print the general formula, then for each output pixel its patch, the "
-                    "products, the expansion with numbers and its exact value, then the "
-                    "result matrix. Every value is derived by sympy and matches the engine.")
+        "products, the expansion with numbers and its exact value, then the "
+        "result matrix. Every value is derived by sympy and matches the engine.",
+    )
     _add_problem_options(derive)
-    derive.add_argument("--patch", metavar="I,J", action="append",
-                        help="only output pixel (I, J), counted from 0; repeat for more")
-    derive.add_argument("--format", default="text", choices=printing.FORMATS,
-                        help="text (unicode, for the terminal), latex (a complete document), "
-                             "markdown, or json (exact numbers as strings, for tools)")
-    derive.add_argument("--output", "-o", metavar="FILE",
-                        help="write to FILE (complete or not at all) instead of the terminal")
+    derive.add_argument(
+        "--patch",
+        metavar="I,J",
+        action="append",
+        help="only output pixel (I, J), counted from 0; repeat for more",
+    )
+    derive.add_argument(
+        "--format",
+        default="text",
+        choices=printing.FORMATS,
+        help="text (unicode, for the terminal), latex (a complete document), "
+        "markdown, or json (exact numbers as strings, for tools)",
+    )
+    derive.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE (complete or not at all) instead of the terminal",
+    )
 
     check = sub.add_parser(
-        "check", parents=[common], help="verify every patch: sympy against the engine",
+        "check",
+        parents=[common],
+        help="verify every patch: sympy against the engine",
         description="Derive every output pixel with sympy and compare it, exactly, with the "
-                    "engine's trace and its vectorized result. Exit status 1 on any mismatch.")
+        "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
+    )
     _add_problem_options(check)
 
-    sub.add_parser("presets", parents=[common], help="list the images and kernels you can name",
-                   description="List the preset images and kernels with a line about each.")
+    sub.add_parser(
+        "presets",
+        parents=[common],
+        help="list the images and kernels you can name",
+        description="List the preset images and kernels with a line about each.",
+    )
 
     render = sub.add_parser(
-        "render", parents=[common], help="render the lecture video (MP4 with .srt captions) into output/",
-        description="Render the lecture as a video with captions, from the trace.")
+        "render",
+        parents=[common],
+        help="render the lecture video (MP4 with .srt captions) into output/",
+        description="Render the lecture as a video with captions, from the trace.",
+    )
     _add_problem_options(render)
-    render.add_argument("--quality", default="high", choices=("low", "medium", "high", "4k"),
-                        help="low 480p15, medium 720p30, high 1080p60 (default), 4k 2160p60")
-    render.add_argument("--section", action="append", metavar="NAME",
-                        help="render only this section (repeat for more); see --list-sections")
-    render.add_argument("--list-sections", action="store_true",
-                        help="list the lecture's sections and exit")
-    render.add_argument("--output-dir", default="output", metavar="DIR",
-                        help="where the video and captions go (default: output)")
+    render.add_argument(
+        "--quality",
+        default="high",
+        choices=("low", "medium", "high", "4k"),
+        help="low 480p15, medium 720p30, high 1080p60 (default), 4k 2160p60",
+    )
+    render.add_argument(
+        "--section",
+        action="append",
+        metavar="NAME",
+        help="render only this section (repeat for more); see --list-sections",
+    )
+    render.add_argument(
+        "--list-sections", action="store_true", help="list the lecture's sections and exit"
+    )
+    render.add_argument(
+        "--output-dir",
+        default="output",
+        metavar="DIR",
+        help="where the video and captions go (default: output)",
+    )
     return parser
 
 
@@ -165,7 +246,8 @@ def problem_from_args(args: argparse.Namespace) -> Problem:
         from_preset = found is not None and not Path(args.kernel).exists()
         normalize = found.normalize if from_preset else None
     return Problem(
-        image, kernel,
+        image,
+        kernel,
         stride=_int_or_pair(args.stride, "--stride"),
         padding=_padding(args.padding),
         padding_mode=args.padding_mode,
@@ -194,6 +276,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     text = printing.render(der, args.format)
     if args.output:
         from .output import write_atomic
+
         write_atomic(Path(args.output), text.encode("utf-8"))
         print(f"wrote {args.output}", file=sys.stderr)
     else:
@@ -228,8 +311,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return render_command(args)
 
 
-COMMANDS = {"derive": cmd_derive, "check": cmd_check, "presets": cmd_presets,
-            "render": cmd_render}
+COMMANDS = {"derive": cmd_derive, "check": cmd_check, "presets": cmd_presets, "render": cmd_render}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

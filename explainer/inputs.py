@@ -43,8 +43,10 @@ def parse_number(cell: str) -> int | Fraction:
     """
     text = cell.strip().replace("\u2212", "-")  # accept the typographic minus sign
     if len(text) > MAX_CELL_CHARS:
-        raise InputFileError(f"a cell has {len(text)} characters; numbers longer than "
-                             f"{MAX_CELL_CHARS} characters are not accepted")
+        raise InputFileError(
+            f"a cell has {len(text)} characters; numbers longer than "
+            f"{MAX_CELL_CHARS} characters are not accepted"
+        )
     if _INTEGER.fullmatch(text):
         return int(text)
     frac = _FRACTION.fullmatch(text)
@@ -57,8 +59,10 @@ def parse_number(cell: str) -> int | Fraction:
         value = Fraction(text)  # Fraction parses decimals exactly; the regex bounds them
         return value.numerator if value.denominator == 1 else value
     shown = cell if len(cell) <= 40 else cell[:37] + "..."
-    raise InputFileError(f"{shown!r} is not a number; cells must be integers (3), decimals "
-                         "(0.25, 1e-3) or fractions (1/9)")
+    raise InputFileError(
+        f"{shown!r} is not a number; cells must be integers (3), decimals "
+        "(0.25, 1e-3) or fractions (1/9)"
+    )
 
 
 def parse_text(text: str, name: str) -> np.ndarray:
@@ -79,8 +83,10 @@ def parse_text(text: str, name: str) -> np.ndarray:
         except InputFileError as err:
             raise InputFileError(f"{name}, line {lineno}: {err}") from None
         if len(rows[-1]) != len(rows[0]):
-            raise InputFileError(f"{name}, line {lineno}: has {len(rows[-1])} numbers but the "
-                                 f"first row has {len(rows[0])}; rows must all be as long")
+            raise InputFileError(
+                f"{name}, line {lineno}: has {len(rows[-1])} numbers but the "
+                f"first row has {len(rows[0])}; rows must all be as long"
+            )
     if not rows:
         raise InputFileError(f"{name} holds no numbers")
     arr = np.empty((len(rows), len(rows[0])), dtype=object)
@@ -93,13 +99,17 @@ def parse_text(text: str, name: str) -> np.ndarray:
 def read_text_file(path: Path) -> np.ndarray:
     data = _read_bytes(path, MAX_TEXT_BYTES)
     if b"\0" in data:
-        raise InputFileError(f"{path} is a binary file, not text; give a CSV or text file of "
-                             "numbers, a .npy array or a grayscale PNG")
+        raise InputFileError(
+            f"{path} is a binary file, not text; give a CSV or text file of "
+            "numbers, a .npy array or a grayscale PNG"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputFileError(f"{path} is not UTF-8 text; give a CSV or text file of numbers, "
-                             "a .npy array or a grayscale PNG") from None
+        raise InputFileError(
+            f"{path} is not UTF-8 text; give a CSV or text file of numbers, "
+            "a .npy array or a grayscale PNG"
+        ) from None
     return parse_text(text, str(path))
 
 
@@ -109,15 +119,18 @@ def read_npy(path: Path) -> np.ndarray:
         arr = np.load(path, allow_pickle=False)
     except ValueError as err:
         if "pickle" in str(err).lower():
-            raise InputFileError(f"{path} holds Python objects (pickles), which are never "
-                                 "loaded; save a numeric array instead") from None
+            raise InputFileError(
+                f"{path} holds Python objects (pickles), which are never "
+                "loaded; save a numeric array instead"
+            ) from None
         raise InputFileError(f"{path} is not a valid .npy file ({err})") from None
     except (OSError, EOFError) as err:
         raise InputFileError(f"{path} is not a valid .npy file ({err})") from None
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
         kind = getattr(arr, "dtype", type(arr))
-        raise InputFileError(f"{path} holds {kind} values; only integers, booleans and "
-                             "floats are accepted")
+        raise InputFileError(
+            f"{path} holds {kind} values; only integers, booleans and floats are accepted"
+        )
     return arr
 
 
@@ -131,12 +144,15 @@ def read_png(path: Path, value_range: tuple[Fraction, Fraction]) -> np.ndarray:
             if img.format != "PNG":
                 raise InputFileError(f"{path} is a {img.format} image; only PNG is read")
             if img.width * img.height > MAX_PNG_PIXELS:
-                raise TooLargeError(f"{path} is {img.width}×{img.height} pixels; at most "
-                                    f"{MAX_PNG_PIXELS:,} pixels are read")
+                raise TooLargeError(
+                    f"{path} is {img.width}×{img.height} pixels; at most "
+                    f"{MAX_PNG_PIXELS:,} pixels are read"
+                )
             if img.mode not in PNG_MODES:
                 raise InputFileError(
                     f"{path} is a PNG in mode {img.mode}; only grayscale PNGs are read "
-                    f"(modes {', '.join(PNG_MODES)}); convert it to grayscale first")
+                    f"(modes {', '.join(PNG_MODES)}); convert it to grayscale first"
+                )
             full_scale = PNG_MODES[img.mode]
             pixels = np.array(img, dtype=np.int64)
     except (OSError, SyntaxError, ValueError) as err:
@@ -151,8 +167,11 @@ def read_png(path: Path, value_range: tuple[Fraction, Fraction]) -> np.ndarray:
     for idx, p in np.ndenumerate(pixels):
         v = low + scale * int(p)
         out[idx] = v.numerator if v.denominator == 1 else v
-    warnings.warn(f"{path.name}: PNG pixels 0..{full_scale} scaled to "
-                  f"{low}..{high}", ExplainerWarning, stacklevel=2)
+    warnings.warn(
+        f"{path.name}: PNG pixels 0..{full_scale} scaled to {low}..{high}",
+        ExplainerWarning,
+        stacklevel=2,
+    )
     return out
 
 
@@ -174,8 +193,9 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         raise InputFileError(f"cannot read {path}: {err.strerror or err}") from None
 
 
-def load(spec: str, kind: str,
-         png_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))) -> np.ndarray:
+def load(
+    spec: str, kind: str, png_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
+) -> np.ndarray:
     """An image or kernel from a preset name or a file path.
 
     A path that exists wins over a preset of the same name. Files are read by extension:

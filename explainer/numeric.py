@@ -21,8 +21,7 @@ import numpy as np
 from .errors import ExplainerWarning
 from .problem import Problem, is_exact
 
-_NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-                 "circular": "wrap"}
+_NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def conv2d(
@@ -73,8 +72,16 @@ def conv2d(
     >>> conv2d([[0.5, 1.0], [1.5, 2.0]], [[2.0]], stride=2)
     array([[1.]])
     """
-    problem = Problem(image, kernel, stride=stride, padding=padding, padding_mode=padding_mode,
-                      dilation=dilation, flip=flip, normalize=normalize)
+    problem = Problem(
+        image,
+        kernel,
+        stride=stride,
+        padding=padding,
+        padding_mode=padding_mode,
+        dilation=dilation,
+        flip=flip,
+        normalize=normalize,
+    )
     return compute(problem, exact=exact)
 
 
@@ -98,7 +105,7 @@ def pad(problem: Problem, values: np.ndarray | None = None) -> np.ndarray:
     if mode == "constant":
         if arr.dtype == object:
             out = np.full(problem.padded_shape, 0, dtype=object)
-            out[top:top + arr.shape[0], left:left + arr.shape[1]] = arr
+            out[top : top + arr.shape[0], left : left + arr.shape[1]] = arr
             return out
         return np.pad(arr, widths, mode="constant", constant_values=0)
     return np.pad(arr, widths, mode=mode)
@@ -156,9 +163,13 @@ def exact_values(arr: np.ndarray) -> np.ndarray:
     if lossy:
         (r, c), v = lossy[0]
         many = len(lossy) > 1
-        warnings.warn(f"{len(lossy)} float value{'s' if many else ''} (first {v!r} at row {r}, "
-                      f"column {c}) {'are' if many else 'is'} not exactly the decimal shown; "
-                      "the exact path uses the decimal", ExplainerWarning, stacklevel=3)
+        warnings.warn(
+            f"{len(lossy)} float value{'s' if many else ''} (first {v!r} at row {r}, "
+            f"column {c}) {'are' if many else 'is'} not exactly the decimal shown; "
+            "the exact path uses the decimal",
+            ExplainerWarning,
+            stacklevel=3,
+        )
     return out
 
 

@@ -25,8 +25,9 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputFileError(f"cannot create {target.parent}: {err.strerror or err}") from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".part",
-                                    dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix or ".part", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -49,8 +49,10 @@ def _frac(rows: list[list[int]], denominator: int) -> np.ndarray:
 
 
 def _checkerboard() -> np.ndarray:
-    return np.array([[(r // 2 + c // 2) % 2 for c in range(8)] for r in range(8)],
-                    dtype=np.int64) * 2 - 1
+    return (
+        np.array([[(r // 2 + c // 2) % 2 for c in range(8)] for r in range(8)], dtype=np.int64) * 2
+        - 1
+    )
 
 
 def _square() -> np.ndarray:
@@ -73,33 +75,72 @@ class Preset:
     """The division this kernel is explained with unless the user chooses another."""
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in [
-    Preset("x", "image", "the lecture's 9×9 letter X: +1 strokes on a −1 background",
-           lecture_image),
-    Preset("square", "image", "an 8×8 image of 0s with a 4×4 square of 1s in the middle",
-           _square),
-    Preset("checkerboard", "image", "an 8×8 checkerboard of ±1 in 2×2 blocks", _checkerboard),
-    Preset("gradient", "image", "a 6×6 ramp: pixel (r, c) is r + c", _gradient),
-    Preset("diagonal", "kernel", "the lecture's 3×3 filter: +1 on the diagonal, −1 elsewhere",
-           diagonal_filter, normalize="area"),
-    Preset("box-blur", "kernel", "3×3 average: every weight 1/9",
-           lambda: _frac([[1, 1, 1]] * 3, 9)),
-    Preset("gaussian-blur", "kernel", "3×3 Gaussian blur: weights 1 2 1 / 2 4 2 / 1 2 1, over 16",
-           lambda: _frac([[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16)),
-    Preset("sharpen", "kernel", "3×3 sharpen: 5 in the centre, −1 at its four neighbours",
-           lambda: np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.int64)),
-    Preset("sobel-x", "kernel", "3×3 Sobel: responds to left-to-right change (vertical edges)",
-           lambda: np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.int64)),
-    Preset("sobel-y", "kernel", "3×3 Sobel: responds to top-to-bottom change (horizontal edges)",
-           lambda: np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.int64)),
-    Preset("laplacian", "kernel", "3×3 Laplacian: −4 in the centre, 1 at its four neighbours",
-           lambda: np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.int64)),
-    Preset("edge-detect", "kernel", "3×3 edge detection: 8 in the centre, −1 all around",
-           lambda: np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=np.int64)),
-    Preset("asymmetric", "kernel", "3×3 weights 1..9: flipping it changes the result, "
-           "which shows what true convolution does",
-           lambda: np.arange(1, 10, dtype=np.int64).reshape(3, 3)),
-]}
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "x", "image", "the lecture's 9×9 letter X: +1 strokes on a −1 background", lecture_image
+        ),
+        Preset(
+            "square", "image", "an 8×8 image of 0s with a 4×4 square of 1s in the middle", _square
+        ),
+        Preset("checkerboard", "image", "an 8×8 checkerboard of ±1 in 2×2 blocks", _checkerboard),
+        Preset("gradient", "image", "a 6×6 ramp: pixel (r, c) is r + c", _gradient),
+        Preset(
+            "diagonal",
+            "kernel",
+            "the lecture's 3×3 filter: +1 on the diagonal, −1 elsewhere",
+            diagonal_filter,
+            normalize="area",
+        ),
+        Preset(
+            "box-blur", "kernel", "3×3 average: every weight 1/9", lambda: _frac([[1, 1, 1]] * 3, 9)
+        ),
+        Preset(
+            "gaussian-blur",
+            "kernel",
+            "3×3 Gaussian blur: weights 1 2 1 / 2 4 2 / 1 2 1, over 16",
+            lambda: _frac([[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16),
+        ),
+        Preset(
+            "sharpen",
+            "kernel",
+            "3×3 sharpen: 5 in the centre, −1 at its four neighbours",
+            lambda: np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.int64),
+        ),
+        Preset(
+            "sobel-x",
+            "kernel",
+            "3×3 Sobel: responds to left-to-right change (vertical edges)",
+            lambda: np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.int64),
+        ),
+        Preset(
+            "sobel-y",
+            "kernel",
+            "3×3 Sobel: responds to top-to-bottom change (horizontal edges)",
+            lambda: np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.int64),
+        ),
+        Preset(
+            "laplacian",
+            "kernel",
+            "3×3 Laplacian: −4 in the centre, 1 at its four neighbours",
+            lambda: np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.int64),
+        ),
+        Preset(
+            "edge-detect",
+            "kernel",
+            "3×3 edge detection: 8 in the centre, −1 all around",
+            lambda: np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=np.int64),
+        ),
+        Preset(
+            "asymmetric",
+            "kernel",
+            "3×3 weights 1..9: flipping it changes the result, "
+            "which shows what true convolution does",
+            lambda: np.arange(1, 10, dtype=np.int64).reshape(3, 3),
+        ),
+    ]
+}
 
 
 def preset(name: str, kind: str | None = None) -> np.ndarray:
@@ -112,6 +153,7 @@ def preset(name: str, kind: str | None = None) -> np.ndarray:
     found = PRESETS.get(key)
     if found is None:
         names = ", ".join(p.name for p in PRESETS.values() if kind in (None, p.kind))
-        raise ProblemError(f"unknown preset {name!r}; known {kind + 's' if kind else 'presets'}"
-                           f": {names}")
+        raise ProblemError(
+            f"unknown preset {name!r}; known {kind + 's' if kind else 'presets'}: {names}"
+        )
     return found.make()

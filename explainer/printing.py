@@ -88,16 +88,22 @@ def _flip_note(problem: Problem) -> str:
     kernel = problem.kernel
     symmetric = bool((kernel == kernel[::-1, ::-1]).all())
     if problem.flip:
-        note = ("True convolution: the kernel is rotated by 180° before it slides, so "
-                "w[m, n] is read as w[k-1-m, l-1-n].")
+        note = (
+            "True convolution: the kernel is rotated by 180° before it slides, so "
+            "w[m, n] is read as w[k-1-m, l-1-n]."
+        )
         if symmetric:
             note += " This kernel is symmetric under that rotation, so nothing changes."
         return note
-    note = ("The kernel is not flipped: this is cross-correlation, what deep-learning "
-            "libraries call convolution.")
+    note = (
+        "The kernel is not flipped: this is cross-correlation, what deep-learning "
+        "libraries call convolution."
+    )
     if symmetric:
-        note += (" This kernel is symmetric under a 180° rotation, so true convolution "
-                 "(with the flip) gives the same result.")
+        note += (
+            " This kernel is symmetric under a 180° rotation, so true convolution "
+            "(with the flip) gives the same result."
+        )
     else:
         note += " True convolution (--flip) would rotate the kernel by 180° first."
     return note
@@ -105,15 +111,18 @@ def _flip_note(problem: Problem) -> str:
 
 def _divisor_note(problem: Problem, trace: Trace) -> str:
     if problem.normalize == "area":
-        return (f"Each sum of products is divided by the kernel's area, "
-                f"{fmt(trace.divisor)}: the average product.")
+        return (
+            f"Each sum of products is divided by the kernel's area, "
+            f"{fmt(trace.divisor)}: the average product."
+        )
     if problem.normalize == "sum":
         return f"Each sum of products is divided by the kernel's sum, {fmt(trace.divisor)}."
     return "Each output pixel is the plain sum of the products."
 
 
-def _grid_lines(rows: Sequence[Sequence[Number]], padded: Sequence[Sequence[bool]] | None = None
-                ) -> list[str]:
+def _grid_lines(
+    rows: Sequence[Sequence[Number]], padded: Sequence[Sequence[bool]] | None = None
+) -> list[str]:
     cells = [[fmt(v) for v in row] for row in rows]
     width = max(len(c) for row in cells for c in row)
     lines = []
@@ -130,8 +139,9 @@ def _side_by_side(blocks: Sequence[tuple[str, list[str]]], joiners: Sequence[str
     widths = [max(len(title), *(len(line) for line in lines)) for title, lines in blocks]
     height = max(len(lines) for _, lines in blocks)
     middle = height // 2
-    out = ["   ".join(title.ljust(wd) for (title, _), wd in zip(blocks, widths, strict=True))
-           .rstrip()]
+    out = [
+        "   ".join(title.ljust(wd) for (title, _), wd in zip(blocks, widths, strict=True)).rstrip()
+    ]
     for r in range(height):
         parts = []
         for b, ((_, lines), wd) in enumerate(zip(blocks, widths, strict=True)):
@@ -160,13 +170,13 @@ def _linear(term: sp.Basic) -> str:
 
 def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
     """``lhs = 1/9 ⋅ ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
-    scale, body = (expr.args if isinstance(expr, sp.Mul) else (None, expr))
+    scale, body = expr.args if isinstance(expr, sp.Mul) else (None, expr)
     terms = [_linear(t) for t in body.args]
     head = f"  {lhs} = " + (f"{_linear(scale)} ⋅ ( " if scale is not None else "")
     pad = " " * (len(head) - 2)
     lines = []
     for start in range(0, len(terms), per_line):
-        chunk = " + ".join(terms[start:start + per_line])
+        chunk = " + ".join(terms[start : start + per_line])
         lines.append((head if start == 0 else pad + "+ ") + chunk)
     if scale is not None:
         lines[-1] += " )"
@@ -176,18 +186,27 @@ def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
 def render_text(der: Derivation) -> str:
     problem, trace = der.problem, der.trace
     out = ["Convolution: " + problem.describe(), ""]
-    out += ["The formula for one output pixel:", "",
-            _indent(pretty(symbolic.general_formula(problem)), "  "), ""]
+    out += [
+        "The formula for one output pixel:",
+        "",
+        _indent(pretty(symbolic.general_formula(problem)), "  "),
+        "",
+    ]
     out += [_flip_note(problem), _divisor_note(problem, trace), ""]
     oh, ow = trace.output_shape
-    out += [f"Output size: {oh}×{ow}, from "
-            "n_out = floor((n + p_before + p_after - d·(k-1) - 1) / s) + 1 on each axis.", ""]
+    out += [
+        f"Output size: {oh}×{ow}, from "
+        "n_out = floor((n + p_before + p_after - d·(k-1) - 1) / s) + 1 on each axis.",
+        "",
+    ]
     for step, pix in der.steps():
         i0, j0 = step.index
         out.append(f"── y[{i0}, {j0}] ── window on {_window_text(step)}")
-        blocks = [("patch x", _grid_lines(step.grid(step.patch), step.grid(step.in_padding))),
-                  ("kernel w", _grid_lines(step.grid(step.weights))),
-                  ("products x·w", _grid_lines(step.grid(step.products)))]
+        blocks = [
+            ("patch x", _grid_lines(step.grid(step.patch), step.grid(step.in_padding))),
+            ("kernel w", _grid_lines(step.grid(step.weights))),
+            ("products x·w", _grid_lines(step.grid(step.products))),
+        ]
         out += _indent("\n".join(_side_by_side(blocks, ["·", "="])), "  ").splitlines()
         out.append("")
         lhs = f"y[{i0}, {j0}]"
@@ -202,9 +221,12 @@ def render_text(der: Derivation) -> str:
     out += ["Result y (" + f"{oh}×{ow}):", ""]
     out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
     best = trace.best_matches()
-    out += ["", f"Largest value {fmt(best[0].value)} at "
-            + ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best)
-            + ": where the image matches the kernel best."]
+    out += [
+        "",
+        f"Largest value {fmt(best[0].value)} at "
+        + ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best)
+        + ": where the image matches the kernel best.",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -222,9 +244,9 @@ def _latex_number(v: Number) -> str:
 
 def _latex_sum_rows(expr: sp.Expr, per_line: int) -> str:
     """A long sum broken after each kernel row, so that it fits the page."""
-    scale, body = (expr.args if isinstance(expr, sp.Mul) else (None, expr))
+    scale, body = expr.args if isinstance(expr, sp.Mul) else (None, expr)
     terms = [latex(t) for t in body.args]
-    rows = [" + ".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
+    rows = [" + ".join(terms[k : k + per_line]) for k in range(0, len(terms), per_line)]
     inner = r" \\ &\qquad + ".join(rows)
     if scale is None:
         return inner
@@ -240,11 +262,15 @@ def _latex_step(step: Step, pix: PixelDerivation) -> str:
         rf"&= {_latex_sum_rows(pix.substituted, per_line)} \\",
         rf"&= {latex(pix.value)}",
     ]
-    grids = (rf"{_latex_matrix(step.grid(step.patch))} \odot "
-             rf"{_latex_matrix(step.grid(step.weights))} = "
-             rf"{_latex_matrix(step.grid(step.products))}")
-    return ("\\begin{gather*}\n" + grids + "\n\\end{gather*}\n"
-            "\\begin{align*}\n" + "\n".join(lines) + "\n\\end{align*}\n")
+    grids = (
+        rf"{_latex_matrix(step.grid(step.patch))} \odot "
+        rf"{_latex_matrix(step.grid(step.weights))} = "
+        rf"{_latex_matrix(step.grid(step.products))}"
+    )
+    return (
+        "\\begin{gather*}\n" + grids + "\n\\end{gather*}\n"
+        "\\begin{align*}\n" + "\n".join(lines) + "\n\\end{align*}\n"
+    )
 
 
 def render_latex(der: Derivation) -> str:
@@ -262,8 +288,10 @@ def render_latex(der: Derivation) -> str:
     ]
     for step, pix in der.steps():
         i0, j0 = step.index
-        parts.append(rf"\subsection*{{Output pixel $({i0}, {j0})$: "
-                     rf"{_latex_text(_window_text(step))}}}")
+        parts.append(
+            rf"\subsection*{{Output pixel $({i0}, {j0})$: "
+            rf"{_latex_text(_window_text(step))}}}"
+        )
         parts.append(_latex_step(step, pix))
     parts.append(r"\subsection*{Result}")
     parts.append(r"\[ y = " + _latex_matrix(trace.output) + r" \]")
@@ -272,8 +300,17 @@ def render_latex(der: Derivation) -> str:
 
 
 def _latex_text(text: str) -> str:
-    table = {"×": r"$\times$", "→": r"$\rightarrow$", "°": r"$^\circ$", "·": r"$\cdot$",
-             "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "−": "-"}
+    table = {
+        "×": r"$\times$",
+        "→": r"$\rightarrow$",
+        "°": r"$^\circ$",
+        "·": r"$\cdot$",
+        "_": r"\_",
+        "&": r"\&",
+        "%": r"\%",
+        "#": r"\#",
+        "−": "-",
+    }
     return "".join(table.get(ch, ch) for ch in text)
 
 
@@ -286,14 +323,26 @@ def _md_table(rows: Sequence[Sequence[Number]]) -> str:
 
 def render_markdown(der: Derivation) -> str:
     problem, trace = der.problem, der.trace
-    out = [f"# Convolution: {problem.describe()}", "",
-           "$$" + latex(symbolic.general_formula(problem)) + "$$", "",
-           _flip_note(problem) + " " + _divisor_note(problem, trace), ""]
+    out = [
+        f"# Convolution: {problem.describe()}",
+        "",
+        "$$" + latex(symbolic.general_formula(problem)) + "$$",
+        "",
+        _flip_note(problem) + " " + _divisor_note(problem, trace),
+        "",
+    ]
     for step, pix in der.steps():
         i0, j0 = step.index
-        out += [f"## Output pixel ({i0}, {j0})", "", f"Window on {_window_text(step)}.", "",
-                "$$" + latex(sp.Eq(symbolic.y[i0, j0], pix.expansion, evaluate=False)) + "$$",
-                "", "$$= " + latex(pix.substituted) + " = " + latex(pix.value) + "$$", ""]
+        out += [
+            f"## Output pixel ({i0}, {j0})",
+            "",
+            f"Window on {_window_text(step)}.",
+            "",
+            "$$" + latex(sp.Eq(symbolic.y[i0, j0], pix.expansion, evaluate=False)) + "$$",
+            "",
+            "$$= " + latex(pix.substituted) + " = " + latex(pix.value) + "$$",
+            "",
+        ]
     out += ["## Result", "", _md_table(trace.output), ""]
     return "\n".join(out)
 
@@ -309,9 +358,13 @@ def render_json(der: Derivation) -> str:
             "image_shape": list(problem.image.shape),
             "kernel_shape": list(problem.kernel.shape),
             "stride": list(problem.stride),
-            "padding": {"top": problem.padding[0], "bottom": problem.padding[1],
-                        "left": problem.padding[2], "right": problem.padding[3],
-                        "mode": problem.padding_mode},
+            "padding": {
+                "top": problem.padding[0],
+                "bottom": problem.padding[1],
+                "left": problem.padding[2],
+                "right": problem.padding[3],
+                "mode": problem.padding_mode,
+            },
             "dilation": list(problem.dilation),
             "flip": problem.flip,
             "normalize": problem.normalize,
@@ -338,8 +391,12 @@ def render_json(der: Derivation) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown,
-             "json": render_json}
+RENDERERS = {
+    "text": render_text,
+    "latex": render_latex,
+    "markdown": render_markdown,
+    "json": render_json,
+}
 
 
 def render(der: Derivation, fmt_name: str = "text") -> str:
@@ -348,6 +405,8 @@ def render(der: Derivation, fmt_name: str = "text") -> str:
         renderer = RENDERERS[fmt_name]
     except KeyError:
         from .errors import ProblemError
-        raise ProblemError(f"unknown format {fmt_name!r}; choose one of "
-                           + ", ".join(FORMATS)) from None
+
+        raise ProblemError(
+            f"unknown format {fmt_name!r}; choose one of " + ", ".join(FORMATS)
+        ) from None
     return renderer(der)

@@ -77,8 +77,9 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values)
     except ValueError:
-        raise ProblemError(f"{name} has rows of different lengths; every row needs as many "
-                           "numbers as the first") from None
+        raise ProblemError(
+            f"{name} has rows of different lengths; every row needs as many numbers as the first"
+        ) from None
     if arr.dtype == object:
         arr = _exact_object_array(arr, name)
     elif arr.dtype.kind == "b":
@@ -93,14 +94,17 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
     else:
         raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
     if arr.ndim != 2:
-        raise ProblemError(f"{name} must be two-dimensional (rows × columns); "
-                           f"got {arr.ndim} dimension{'s' if arr.ndim != 1 else ''}")
+        raise ProblemError(
+            f"{name} must be two-dimensional (rows × columns); "
+            f"got {arr.ndim} dimension{'s' if arr.ndim != 1 else ''}"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ProblemError(f"{name} is empty; it needs at least one row and one column")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         r, c = np.argwhere(~np.isfinite(arr))[0]
-        raise ProblemError(f"{name} holds {arr[r, c]} at row {r}, column {c}; "
-                           "only finite numbers are allowed")
+        raise ProblemError(
+            f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
+        )
     arr.setflags(write=False)
     return arr
 
@@ -109,8 +113,9 @@ def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     """An object array must hold exact numbers (int, Fraction) or floats only."""
     flat = arr.ravel()
     if arr.ndim != 2 or any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
-        raise ProblemError(f"{name} has rows of different lengths; every row needs as many "
-                           "numbers as the first")
+        raise ProblemError(
+            f"{name} has rows of different lengths; every row needs as many numbers as the first"
+        )
     has_float = False
     out = np.empty(arr.shape, dtype=object)
     for k, v in enumerate(flat):
@@ -125,8 +130,9 @@ def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
         elif isinstance(v, numbers.Real):
             if not math.isfinite(float(v)):
                 r, c = divmod(k, arr.shape[1])
-                raise ProblemError(f"{name} holds {v} at row {r}, column {c}; "
-                                   "only finite numbers are allowed")
+                raise ProblemError(
+                    f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
+                )
             has_float = True
             out.flat[k] = float(v)
         else:
@@ -205,13 +211,16 @@ class Problem:
         img = as_number_array(image, "the image")
         ker = as_number_array(kernel, "the kernel")
         if ker.size > MAX_KERNEL_ELEMENTS:
-            raise TooLargeError(f"the kernel has {ker.size:,} elements; at most "
-                                f"{MAX_KERNEL_ELEMENTS:,} are supported")
+            raise TooLargeError(
+                f"the kernel has {ker.size:,} elements; at most "
+                f"{MAX_KERNEL_ELEMENTS:,} are supported"
+            )
         strides = _pair(stride, "stride")
         dilations = _pair(dilation, "dilation")
         if padding_mode not in PADDING_MODES:
-            raise ProblemError(f"unknown padding mode {padding_mode!r}; choose one of "
-                               + ", ".join(PADDING_MODES))
+            raise ProblemError(
+                f"unknown padding mode {padding_mode!r}; choose one of " + ", ".join(PADDING_MODES)
+            )
         if not isinstance(flip, (bool, np.bool_)):
             raise ProblemError(f"flip must be True or False; got {flip!r}")
         if isinstance(normalize, str) and normalize.lower() == "none":
@@ -231,31 +240,41 @@ class Problem:
         object.__setattr__(self, "padding_spec", spec)
         self._check_fits()
         if normalize == "sum" and self.kernel_sum == 0:
-            raise ProblemError("the kernel's elements sum to 0, so it cannot be normalized by "
-                               "its sum; use normalize none or area")
+            raise ProblemError(
+                "the kernel's elements sum to 0, so it cannot be normalized by "
+                "its sum; use normalize none or area"
+            )
 
     def _check_fits(self) -> None:
         (h, w), (top, bottom, left, right) = self.image.shape, self.padding
         ph, pw = h + top + bottom, w + left + right
         if ph * pw > MAX_PADDED_ELEMENTS:
-            raise TooLargeError(f"the padded image would be {ph:,}×{pw:,} pixels; at most "
-                                f"{MAX_PADDED_ELEMENTS:,} pixels are supported")
+            raise TooLargeError(
+                f"the padded image would be {ph:,}×{pw:,} pixels; at most "
+                f"{MAX_PADDED_ELEMENTS:,} pixels are supported"
+            )
         if self.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
-            raise ProblemError(f"reflect padding must be smaller than the image "
-                               f"({h}×{w}); got {self.padding}")
+            raise ProblemError(
+                f"reflect padding must be smaller than the image ({h}×{w}); got {self.padding}"
+            )
         if self.padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
-            raise ProblemError(f"circular padding can be at most the image size "
-                               f"({h}×{w}); got {self.padding}")
+            raise ProblemError(
+                f"circular padding can be at most the image size ({h}×{w}); got {self.padding}"
+            )
         eh, ew = self.effective_kernel_shape
         what = "padded image" if any(self.padding) else "image"
         for axis, (need, have, word) in enumerate(((eh, ph, "taller"), (ew, pw, "wider"))):
             if need > have:
                 kh, kw = self.kernel.shape
-                dil = f" with dilation {self.dilation[axis]}, spanning {need}" \
-                    if self.dilation[axis] > 1 else ""
+                dil = (
+                    f" with dilation {self.dilation[axis]}, spanning {need}"
+                    if self.dilation[axis] > 1
+                    else ""
+                )
                 raise ProblemError(
                     f"the kernel ({kh}×{kw}){dil} is {word} than the {what} ({ph}×{pw}); "
-                    "use a smaller kernel, more padding, or padding 'full'")
+                    "use a smaller kernel, more padding, or padding 'full'"
+                )
 
     # ----- derived quantities -------------------------------------------------------------
 
@@ -371,8 +390,10 @@ def resolve_padding(
                 total = max((math.ceil(n / s) - 1) * s + d * (k - 1) + 1 - n, 0)
                 sides += [total // 2, total - total // 2]
             return (sides[0], sides[1], sides[2], sides[3])
-        raise ProblemError(f"unknown padding {padding!r}; use valid, same, full, a number, "
-                           "a pair (rows, columns) or four sides (top, bottom, left, right)")
+        raise ProblemError(
+            f"unknown padding {padding!r}; use valid, same, full, a number, "
+            "a pair (rows, columns) or four sides (top, bottom, left, right)"
+        )
     items = _int_items(padding, "padding")
     if any(v < 0 for v in items):
         raise ProblemError(f"padding cannot be negative; got {padding!r}")
@@ -382,5 +403,7 @@ def resolve_padding(
         return (items[0], items[0], items[1], items[1])
     if len(items) == 4:
         return (items[0], items[1], items[2], items[3])
-    raise ProblemError(f"padding takes one number, a pair (rows, columns) or four sides "
-                       f"(top, bottom, left, right); got {len(items)} numbers")
+    raise ProblemError(
+        f"padding takes one number, a pair (rows, columns) or four sides "
+        f"(top, bottom, left, right); got {len(items)} numbers"
+    )

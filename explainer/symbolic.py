@@ -31,7 +31,8 @@ y = sp.IndexedBase("y")
 i, j, m, n = sp.symbols("i j m n", integer=True, nonnegative=True)
 s, d, p, k, ell, N = sp.symbols("s d p k l N", integer=True, positive=True)
 size_in, size_out, pad_before, pad_after = sp.symbols(
-    "n_{in} n_{out} p_{before} p_{after}", integer=True, nonnegative=True)
+    "n_{in} n_{out} p_{before} p_{after}", integer=True, nonnegative=True
+)
 
 
 class Times(sp.Expr):
@@ -57,13 +58,16 @@ class Times(sp.Expr):
         return bool(v.is_negative) or (v.is_Rational and not v.is_Integer)
 
     def _sympystr(self, printer: Any) -> str:
-        parts = [f"({printer._print(a)})" if self._wrap(a) else printer._print(a)
-                 for a in self.args]
+        parts = [
+            f"({printer._print(a)})" if self._wrap(a) else printer._print(a) for a in self.args
+        ]
         return "*".join(parts)
 
     def _latex(self, printer: Any) -> str:
-        parts = [rf"\left({printer._print(a)}\right)" if self._wrap(a) else printer._print(a)
-                 for a in self.args]
+        parts = [
+            rf"\left({printer._print(a)}\right)" if self._wrap(a) else printer._print(a)
+            for a in self.args
+        ]
         return r" \cdot ".join(parts)
 
     def _pretty(self, printer: Any) -> prettyForm:
@@ -141,20 +145,19 @@ def general_formula(problem: Problem | None = None) -> sp.Eq:
 
 def flipped_formula() -> sp.Eq:
     """The general formula of true convolution: the kernel indexed backwards."""
-    summand = sp.Mul(x[s * i + d * m - p, s * j + d * n - p], w[k - 1 - m, ell - 1 - n],
-                     evaluate=False)
+    summand = sp.Mul(
+        x[s * i + d * m - p, s * j + d * n - p], w[k - 1 - m, ell - 1 - n], evaluate=False
+    )
     body = sp.Sum(sp.Sum(summand, (n, 0, ell - 1)), (m, 0, k - 1))
     return sp.Eq(y[i, j], sp.Mul(1 / N, body, evaluate=False), evaluate=False)
 
 
 def output_size_formula() -> sp.Eq:
     """n_out = ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 along one axis."""
-    return sp.Eq(size_out,
-                 sp.floor((size_in + pad_before + pad_after - d * (k - 1) - 1) / s) + 1)
+    return sp.Eq(size_out, sp.floor((size_in + pad_before + pad_after - d * (k - 1) - 1) / s) + 1)
 
 
-def output_size(n_in: int, before: int, after: int, kernel: int, stride: int,
-                dilation: int) -> int:
+def output_size(n_in: int, before: int, after: int, kernel: int, stride: int, dilation: int) -> int:
     """Evaluate :func:`output_size_formula` with sympy for one axis.
 
     >>> output_size(9, 0, 0, 3, 1, 1)
@@ -163,8 +166,9 @@ def output_size(n_in: int, before: int, after: int, kernel: int, stride: int,
     3
     """
     rhs = output_size_formula().rhs
-    value = rhs.xreplace({size_in: n_in, pad_before: before, pad_after: after, k: kernel,
-                          s: stride, d: dilation})
+    value = rhs.xreplace(
+        {size_in: n_in, pad_before: before, pad_after: after, k: kernel, s: stride, d: dilation}
+    )
     return int(value)
 
 

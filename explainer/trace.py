@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from .errors import TooLargeError
 from .numeric import _fit_integers, exact_values, pad, windows
 from .problem import Problem
 
-Number = Union[int, Fraction, float]
+Number = int | Fraction | float
 
 # A trace holds a Python object per product; past this it would take gigabytes.
 MAX_TRACE_PRODUCTS = 4_000_000
@@ -49,7 +48,7 @@ class Step:
     def grid(self, values: tuple[Number, ...]) -> tuple[tuple[Number, ...], ...]:
         """Arrange one of the per-tap tuples (patch, weights, products) as kernel rows."""
         _, cols = self.kernel_shape
-        return tuple(tuple(values[r * cols:(r + 1) * cols]) for r in range(self.kernel_shape[0]))
+        return tuple(tuple(values[r * cols : (r + 1) * cols]) for r in range(self.kernel_shape[0]))
 
     @property
     def window(self) -> tuple[int, int, int, int]:
@@ -82,8 +81,11 @@ class Trace:
         oh, ow = self.output_shape
         if not (0 <= i < oh and 0 <= j < ow):
             from .errors import ProblemError
-            raise ProblemError(f"patch ({i}, {j}) is outside the {oh}×{ow} result; rows go "
-                               f"0..{oh - 1} and columns 0..{ow - 1}")
+
+            raise ProblemError(
+                f"patch ({i}, {j}) is outside the {oh}×{ow} result; rows go "
+                f"0..{oh - 1} and columns 0..{ow - 1}"
+            )
         return self.steps[i * ow + j]
 
     def __iter__(self) -> Iterator[Step]:
@@ -94,7 +96,7 @@ class Trace:
         """The result matrix, row by row."""
         _, ow = self.output_shape
         values = [s.value for s in self.steps]
-        return tuple(tuple(values[r:r + ow]) for r in range(0, len(values), ow))
+        return tuple(tuple(values[r : r + ow]) for r in range(0, len(values), ow))
 
     def best_matches(self) -> tuple[Step, ...]:
         """The steps whose value is the largest of all: where the image best fits the kernel."""
@@ -130,12 +132,15 @@ def build_trace(problem: Problem, *, exact: bool | None = None) -> Trace:
     oh, ow = problem.output_shape
     kh, kw = problem.kernel.shape
     if oh * ow * kh * kw > MAX_TRACE_PRODUCTS:
-        raise TooLargeError(f"tracing every step would record {oh * ow * kh * kw:,} products "
-                            f"({oh}×{ow} pixels × {kh}×{kw} taps); at most "
-                            f"{MAX_TRACE_PRODUCTS:,} can be traced, use the engine for more")
+        raise TooLargeError(
+            f"tracing every step would record {oh * ow * kh * kw:,} products "
+            f"({oh}×{ow} pixels × {kh}×{kw} taps); at most "
+            f"{MAX_TRACE_PRODUCTS:,} can be traced, use the engine for more"
+        )
     if exact:
-        image, kernel = _fit_integers(exact_values(problem.image),
-                                      exact_values(problem.applied_kernel))
+        image, kernel = _fit_integers(
+            exact_values(problem.image), exact_values(problem.applied_kernel)
+        )
         image, kernel = image.astype(object), kernel.astype(object)
     else:
         image = problem.image.astype(np.float64)
@@ -154,8 +159,11 @@ def build_trace(problem: Problem, *, exact: bool | None = None) -> Trace:
     steps = []
     for i in range(oh):
         for j in range(ow):
-            positions = tuple((sh * i + dh * m - top, sw * j + dw * n - left)
-                              for m in range(kh) for n in range(kw))
+            positions = tuple(
+                (sh * i + dh * m - top, sw * j + dw * n - left)
+                for m in range(kh)
+                for n in range(kw)
+            )
             prods = tuple(_plain(v) for v in products[i, j].ravel())
             total = _plain(sum(prods, 0 if exact else 0.0))
             if problem.normalize is None:
@@ -164,17 +172,19 @@ def build_trace(problem: Problem, *, exact: bool | None = None) -> Trace:
                 value = _plain(Fraction(total) / divisor)
             else:
                 value = total / float(divisor)
-            steps.append(Step(
-                index=(i, j),
-                kernel_shape=(kh, kw),
-                positions=positions,
-                in_padding=tuple(not (0 <= r < h and 0 <= c < w) for r, c in positions),
-                patch=tuple(_plain(v) for v in patches[i, j].ravel()),
-                weights=weights,
-                products=prods,
-                total=total,
-                value=value,
-            ))
+            steps.append(
+                Step(
+                    index=(i, j),
+                    kernel_shape=(kh, kw),
+                    positions=positions,
+                    in_padding=tuple(not (0 <= r < h and 0 <= c < w) for r, c in positions),
+                    patch=tuple(_plain(v) for v in patches[i, j].ravel()),
+                    weights=weights,
+                    products=prods,
+                    total=total,
+                    value=value,
+                )
+            )
     return Trace(
         problem=problem,
         exact=exact,

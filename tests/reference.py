@@ -22,8 +22,16 @@ def fold_index(v: int, size: int, mode: str) -> int | None:
     return v
 
 
-def plain_loop(image, kernel, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-               flip=False, divisor=1, mode="zeros"):
+def plain_loop(
+    image,
+    kernel,
+    stride=(1, 1),
+    padding=(0, 0, 0, 0),
+    dilation=(1, 1),
+    flip=False,
+    divisor=1,
+    mode="zeros",
+):
     """The textbook definition, one pixel and one tap at a time, in exact arithmetic."""
     image = [[Fraction(v) for v in row] for row in np.asarray(image, dtype=object).tolist()]
     kernel = [[Fraction(v) for v in row] for row in np.asarray(kernel, dtype=object).tolist()]

@@ -54,15 +54,25 @@ def test_derive_markdown(capsys):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="set-up installs LaTeX")
-@pytest.mark.parametrize("argv", [["--patch", "1,1"], ["--kernel", "box-blur", "--padding", "1",
-                                                       "--patch", "0,0", "--patch", "4,4"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--patch", "1,1"],
+        ["--kernel", "box-blur", "--padding", "1", "--patch", "0,0", "--patch", "4,4"],
+    ],
+)
 def test_derive_latex_compiles(capsys, tmp_path, argv):
     code, out, _ = run(capsys, "derive", "--format", "latex", *argv)
     assert code == 0
     tex = tmp_path / "d.tex"
     tex.write_text(out)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "d.pdf").stat().st_size > 1000
 
@@ -73,13 +83,35 @@ def test_check_reports_49_of_49(capsys):
     assert "49 of 49 equal" in out and "All 49 of 49 patches agree" in out
 
 
-@pytest.mark.parametrize("argv", [
-    ["--kernel", "sobel-x", "--image", "square", "--padding", "same", "--stride", "2"],
-    ["--kernel", "asymmetric", "--image", "gradient", "--flip", "--dilation", "2", "--padding",
-     "full"],
-    ["--kernel", "gaussian-blur", "--image", "checkerboard", "--padding", "2",
-     "--padding-mode", "reflect", "--normalize", "sum"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--kernel", "sobel-x", "--image", "square", "--padding", "same", "--stride", "2"],
+        [
+            "--kernel",
+            "asymmetric",
+            "--image",
+            "gradient",
+            "--flip",
+            "--dilation",
+            "2",
+            "--padding",
+            "full",
+        ],
+        [
+            "--kernel",
+            "gaussian-blur",
+            "--image",
+            "checkerboard",
+            "--padding",
+            "2",
+            "--padding-mode",
+            "reflect",
+            "--normalize",
+            "sum",
+        ],
+    ],
+)
 def test_check_general_problems(capsys, argv):
     code, out, _ = run(capsys, "check", *argv)
     assert code == 0, out
@@ -88,24 +120,28 @@ def test_check_general_problems(capsys, argv):
 
 def test_presets_lists_every_name(capsys):
     from explainer.presets import PRESETS
+
     code, out, _ = run(capsys, "presets")
     assert code == 0
     for name in PRESETS:
         assert re.search(rf"^  {re.escape(name)}\s", out, flags=re.M)
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["derive", "--patch", "7,0"], "outside the 7×7 result"),
-    (["derive", "--stride", "0"], "stride must be at least 1"),
-    (["derive", "--dilation", "-2"], "dilation must be at least 1"),
-    (["derive", "--padding", "-1"], "padding cannot be negative"),
-    (["derive", "--padding", "1,2,3"], "--padding '1,2,3' is not valid"),
-    (["derive", "--kernel", "nope"], "neither a file nor a preset"),
-    (["derive", "--format", "xml"], "invalid choice: 'xml'"),
-    (["derive", "--image", "box-blur", "--kernel", "x"], "taller than the image"),
-    (["check", "--kernel", "laplacian", "--normalize", "sum"], "sum to 0"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["derive", "--patch", "7,0"], "outside the 7×7 result"),
+        (["derive", "--stride", "0"], "stride must be at least 1"),
+        (["derive", "--dilation", "-2"], "dilation must be at least 1"),
+        (["derive", "--padding", "-1"], "padding cannot be negative"),
+        (["derive", "--padding", "1,2,3"], "--padding '1,2,3' is not valid"),
+        (["derive", "--kernel", "nope"], "neither a file nor a preset"),
+        (["derive", "--format", "xml"], "invalid choice: 'xml'"),
+        (["derive", "--image", "box-blur", "--kernel", "x"], "taller than the image"),
+        (["check", "--kernel", "laplacian", "--normalize", "sum"], "sum to 0"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_input_gets_one_line_and_exit_2(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
@@ -114,8 +150,13 @@ def test_bad_input_gets_one_line_and_exit_2(capsys, argv, needle):
 
 
 def test_help_of_every_command(capsys):
-    for argv in (["--help"], ["derive", "--help"], ["check", "--help"], ["render", "--help"],
-                 ["presets", "--help"]):
+    for argv in (
+        ["--help"],
+        ["derive", "--help"],
+        ["check", "--help"],
+        ["render", "--help"],
+        ["presets", "--help"],
+    ):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 0
@@ -127,7 +168,8 @@ def test_console_script_runs_out_of_process():
     exe = Path(sys.executable).parent / "explainer"
     proc = subprocess.run([str(exe), "check"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "49 of 49" in proc.stdout
-    proc = subprocess.run([str(exe), "derive", "--image", "missing.csv"], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "derive", "--image", "missing.csv"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "explainer: error: no such file: missing.csv"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.ndimage
 import scipy.signal
-from reference import plain_loop
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import plain_loop
 
 import explainer
 from explainer import ExplainerError, conv2d
@@ -42,8 +42,9 @@ def test_float_path_matches_scipy_valid(shape, kshape):
     image, kernel = rng.normal(size=shape), rng.normal(size=kshape)
     out = conv2d(image, kernel)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out, scipy.signal.correlate2d(image, kernel, mode="valid"),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        out, scipy.signal.correlate2d(image, kernel, mode="valid"), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_exact_integer_path_equals_scipy_exactly():
@@ -58,25 +59,33 @@ def test_exact_integer_path_equals_scipy_exactly():
 def test_padding_words_match_scipy_modes_for_odd_kernels(mode):
     rng = np.random.default_rng(3)
     image, kernel = rng.normal(size=(8, 11)), rng.normal(size=(3, 5))
-    np.testing.assert_allclose(conv2d(image, kernel, padding=mode),
-                               scipy.signal.correlate2d(image, kernel, mode=mode), atol=1e-12)
+    np.testing.assert_allclose(
+        conv2d(image, kernel, padding=mode),
+        scipy.signal.correlate2d(image, kernel, mode=mode),
+        atol=1e-12,
+    )
 
 
 def test_flip_is_scipy_convolve2d():
     rng = np.random.default_rng(5)
     image, kernel = rng.integers(-9, 9, (7, 8)), rng.integers(-9, 9, (3, 2))
-    assert (conv2d(image, kernel, flip=True, padding="full")
-            == scipy.signal.convolve2d(image, kernel, mode="full")).all()
+    assert (
+        conv2d(image, kernel, flip=True, padding="full")
+        == scipy.signal.convolve2d(image, kernel, mode="full")
+    ).all()
 
 
-@pytest.mark.parametrize("ours,theirs", [("reflect", "mirror"), ("replicate", "nearest"),
-                                         ("circular", "wrap"), ("zeros", "constant")])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap"), ("zeros", "constant")],
+)
 def test_padding_modes_match_scipy_ndimage(ours, theirs):
     rng = np.random.default_rng(11)
     image, kernel = rng.normal(size=(9, 7)), rng.normal(size=(3, 3))
     expected = scipy.ndimage.correlate(image, kernel, mode=theirs)
-    np.testing.assert_allclose(conv2d(image, kernel, padding="same", padding_mode=ours),
-                               expected, atol=1e-12)
+    np.testing.assert_allclose(
+        conv2d(image, kernel, padding="same", padding_mode=ours), expected, atol=1e-12
+    )
 
 
 def test_fractions_stay_exact():
@@ -90,12 +99,21 @@ def test_normalize_sum_divides_by_the_kernel_sum():
     assert out.tolist() == [[Fraction(7, 4), Fraction(11, 4)]]
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(stride=2), dict(stride=(1, 3)), dict(dilation=2), dict(dilation=(2, 1)),
-    dict(padding=1), dict(padding=(2, 1)), dict(padding=(0, 2, 1, 0)),
-    dict(stride=2, dilation=2, padding=2, flip=True),
-    dict(padding="same", stride=2), dict(padding="same", dilation=3),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(stride=2),
+        dict(stride=(1, 3)),
+        dict(dilation=2),
+        dict(dilation=(2, 1)),
+        dict(padding=1),
+        dict(padding=(2, 1)),
+        dict(padding=(0, 2, 1, 0)),
+        dict(stride=2, dilation=2, padding=2, flip=True),
+        dict(padding="same", stride=2),
+        dict(padding="same", dilation=3),
+    ],
+)
 def test_strided_dilated_padded_match_the_plain_loop(kwargs):
     rng = np.random.default_rng(len(str(kwargs)))
     image, kernel = rng.integers(-9, 9, (9, 10)), rng.integers(-3, 3, (3, 2))
@@ -112,8 +130,9 @@ def test_same_padding_with_an_even_kernel_puts_the_extra_at_the_end():
 
 
 def test_same_with_stride_gives_ceil_n_over_s():
-    p = explainer.Problem(np.zeros((7, 9), dtype=int), np.ones((3, 3), dtype=int),
-                          padding="same", stride=2)
+    p = explainer.Problem(
+        np.zeros((7, 9), dtype=int), np.ones((3, 3), dtype=int), padding="same", stride=2
+    )
     assert p.output_shape == (4, 5)
 
 
@@ -131,10 +150,18 @@ def test_huge_integers_do_not_overflow():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 4), kw=st.integers(1, 4),
-    sh=st.integers(1, 3), sw=st.integers(1, 3), dh=st.integers(1, 3), dw=st.integers(1, 3),
-    pad=st.tuples(*[st.integers(0, 3)] * 4), flip=st.booleans(),
-    mode=st.sampled_from(["zeros", "replicate", "circular"]), seed=st.integers(0, 10**6),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    sh=st.integers(1, 3),
+    sw=st.integers(1, 3),
+    dh=st.integers(1, 3),
+    dw=st.integers(1, 3),
+    pad=st.tuples(*[st.integers(0, 3)] * 4),
+    flip=st.booleans(),
+    mode=st.sampled_from(["zeros", "replicate", "circular"]),
+    seed=st.integers(0, 10**6),
 )
 def test_property_engine_equals_plain_loop(h, w, kh, kw, sh, sw, dh, dw, pad, flip, mode, seed):
     rng = np.random.default_rng(seed)
@@ -152,5 +179,8 @@ def test_property_engine_equals_plain_loop(h, w, kh, kw, sh, sw, dh, dw, pad, fl
         return
     expected = plain_loop(image, kernel, (sh, sw), pad, (dh, dw), flip, mode=mode)
     assert out.tolist() == expected
-    np.testing.assert_allclose(conv2d(image.astype(float), kernel.astype(float), **kwargs),
-                               np.array(expected, dtype=float), atol=1e-9)
+    np.testing.assert_allclose(
+        conv2d(image.astype(float), kernel.astype(float), **kwargs),
+        np.array(expected, dtype=float),
+        atol=1e-9,
+    )

@@ -16,19 +16,45 @@ from explainer.errors import InputFileError
 from explainer.inputs import load, parse_number, parse_text
 
 
-@pytest.mark.parametrize("cell,value", [
-    ("3", 3), ("-7", -7), ("+2", 2), ("1/9", Fraction(1, 9)), ("-2/4", Fraction(-1, 2)),
-    ("0.25", Fraction(1, 4)), ("-.5", Fraction(-1, 2)), ("1e-2", Fraction(1, 100)),
-    ("4/2", 2), ("\u22121", -1),
-])
+@pytest.mark.parametrize(
+    "cell,value",
+    [
+        ("3", 3),
+        ("-7", -7),
+        ("+2", 2),
+        ("1/9", Fraction(1, 9)),
+        ("-2/4", Fraction(-1, 2)),
+        ("0.25", Fraction(1, 4)),
+        ("-.5", Fraction(-1, 2)),
+        ("1e-2", Fraction(1, 100)),
+        ("4/2", 2),
+        ("\u22121", -1),
+    ],
+)
 def test_numbers(cell, value):
     assert parse_number(cell) == value
 
 
-@pytest.mark.parametrize("cell", [
-    "__import__('os').system('touch /tmp/pwned')", "eval('1')", "1+1", "x", "nan", "inf",
-    "1/0", "0x10", "1_000", "Rational(1,2)", "1e99999", "", "1/2/3", "--1", "9" * 100,
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "__import__('os').system('touch /tmp/pwned')",
+        "eval('1')",
+        "1+1",
+        "x",
+        "nan",
+        "inf",
+        "1/0",
+        "0x10",
+        "1_000",
+        "Rational(1,2)",
+        "1e99999",
+        "",
+        "1/2/3",
+        "--1",
+        "9" * 100,
+    ],
+)
 def test_injection_and_junk_are_refused(cell):
     with pytest.raises(InputFileError):
         parse_number(cell)

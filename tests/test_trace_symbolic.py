@@ -52,8 +52,10 @@ def test_padding_is_recorded_as_zero_taps_outside_the_image():
 
 def test_sympy_formula_prints_as_the_lecture_writes_it(lecture_arrays):
     eq = general_formula(Problem(*lecture_arrays, normalize="area"))
-    assert sp.latex(eq.rhs) == r"\frac{\sum_{\substack{0 \leq n \leq 2\\0 \leq m \leq 2}} " \
+    assert (
+        sp.latex(eq.rhs) == r"\frac{\sum_{\substack{0 \leq n \leq 2\\0 \leq m \leq 2}} "
         r"{w}_{m,n} {x}_{i + m,j + n}}{9}"
+    )
     assert isinstance(eq.rhs.args[-1] if eq.rhs.is_Mul else eq.rhs, (sp.Sum, sp.Mul))
 
 
@@ -64,7 +66,9 @@ def test_pixel_derivation_stages(lecture_arrays):
     assert sp.expand(d.expansion.doit() - expected) == 0
     assert d.value == sp.Rational(7, 9)
     printed = sp.sstr(d.substituted, order="none").replace(" ", "")
-    assert printed == "((-1)*1+(-1)*(-1)+(-1)*(-1)+(-1)*(-1)+1*1+(-1)*(-1)+(-1)*(-1)+(-1)*(-1)+1*1)/9"
+    assert printed == (
+        "((-1)*1+(-1)*(-1)+(-1)*(-1)+(-1)*(-1)+1*1+(-1)*(-1)+(-1)*(-1)+(-1)*(-1)+1*1)/9"
+    )
     assert d.substituted.doit() == sp.Rational(7, 9)
 
 
@@ -78,36 +82,72 @@ def test_verify_accepts_the_engine_and_catches_a_tampered_trace(lecture_arrays):
     report = verify(bad)
     assert not report.ok
     assert {(m.index, m.what) for m in report.mismatches} == {
-        (steps[10].index, "value"), (steps[20].index, "products")}
+        (steps[10].index, "value"),
+        (steps[20].index, "products"),
+    }
 
 
-@pytest.mark.parametrize("n,before,after,k,s,d,expected", [
-    (9, 0, 0, 3, 1, 1, 7), (9, 1, 1, 3, 1, 1, 9), (9, 1, 1, 3, 2, 1, 5), (10, 0, 0, 3, 1, 2, 6),
-    (5, 2, 2, 3, 1, 1, 7), (6, 1, 2, 4, 1, 1, 6),
-])
+@pytest.mark.parametrize(
+    "n,before,after,k,s,d,expected",
+    [
+        (9, 0, 0, 3, 1, 1, 7),
+        (9, 1, 1, 3, 1, 1, 9),
+        (9, 1, 1, 3, 2, 1, 5),
+        (10, 0, 0, 3, 1, 2, 6),
+        (5, 2, 2, 3, 1, 1, 7),
+        (6, 1, 2, 4, 1, 1, 6),
+    ],
+)
 def test_output_size_formula(n, before, after, k, s, d, expected):
     # Expected values counted by hand: window positions that fit.
     assert output_size(n, before, after, k, s, d) == expected
 
 
 @settings(max_examples=40, deadline=None)
-@given(h=st.integers(2, 6), w=st.integers(2, 6), kh=st.integers(1, 3), kw=st.integers(1, 3),
-       stride=st.integers(1, 2), dilation=st.integers(1, 2), pad=st.integers(0, 2),
-       flip=st.booleans(), mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
-       normalize=st.sampled_from([None, "area"]), seed=st.integers(0, 10**6))
-def test_property_sympy_trace_and_plain_loop_agree(h, w, kh, kw, stride, dilation, pad, flip,
-                                                   mode, normalize, seed):
+@given(
+    h=st.integers(2, 6),
+    w=st.integers(2, 6),
+    kh=st.integers(1, 3),
+    kw=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    dilation=st.integers(1, 2),
+    pad=st.integers(0, 2),
+    flip=st.booleans(),
+    mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+    normalize=st.sampled_from([None, "area"]),
+    seed=st.integers(0, 10**6),
+)
+def test_property_sympy_trace_and_plain_loop_agree(
+    h, w, kh, kw, stride, dilation, pad, flip, mode, normalize, seed
+):
     rng = np.random.default_rng(seed)
     image = rng.integers(-4, 5, (h, w))
-    kernel = np.array([[Fraction(int(v), 2) for v in row] for row in rng.integers(-3, 4, (kh, kw))],
-                      dtype=object)
+    kernel = np.array(
+        [[Fraction(int(v), 2) for v in row] for row in rng.integers(-3, 4, (kh, kw))], dtype=object
+    )
     try:
-        problem = Problem(image, kernel, stride=stride, dilation=dilation, padding=pad, flip=flip,
-                          padding_mode=mode, normalize=normalize)
+        problem = Problem(
+            image,
+            kernel,
+            stride=stride,
+            dilation=dilation,
+            padding=pad,
+            flip=flip,
+            padding_mode=mode,
+            normalize=normalize,
+        )
     except explainer.ExplainerError:
         return
     trace = build_trace(problem)
     assert verify(trace).ok
-    expected = plain_loop(image, kernel, problem.stride, problem.padding, problem.dilation, flip,
-                          divisor=problem.divisor, mode=mode)
+    expected = plain_loop(
+        image,
+        kernel,
+        problem.stride,
+        problem.padding,
+        problem.dilation,
+        flip,
+        divisor=problem.divisor,
+        mode=mode,
+    )
     assert [list(row) for row in trace.output] == expected
