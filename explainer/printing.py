@@ -242,15 +242,21 @@ def _latex_number(v: Number) -> str:
     return fmt(v)
 
 
-def _latex_sum_rows(expr: sp.Expr, per_line: int) -> str:
-    """A long sum broken after each kernel row, so that it fits the page."""
+def latex_rows(expr: sp.Expr, per_line: int) -> tuple[str | None, list[str]]:
+    """A derivation's sum as LaTeX rows of ``per_line`` terms, and its scale (1/N) if any."""
     scale, body = expr.args if isinstance(expr, sp.Mul) else (None, expr)
     terms = [latex(t) for t in body.args]
     rows = [" + ".join(terms[k : k + per_line]) for k in range(0, len(terms), per_line)]
+    return (latex(scale) if scale is not None else None), rows
+
+
+def _latex_sum_rows(expr: sp.Expr, per_line: int) -> str:
+    """A long sum broken after each kernel row, so that it fits the page."""
+    scale, rows = latex_rows(expr, per_line)
     inner = r" \\ &\qquad + ".join(rows)
     if scale is None:
         return inner
-    return rf"{latex(scale)} \cdot \bigl( {inner} \bigr)"
+    return rf"{scale} \cdot \bigl( {inner} \bigr)"
 
 
 def _latex_step(step: Step, pix: PixelDerivation) -> str:
