@@ -22,6 +22,7 @@ from manim import (
     Square,
     Text,
     VGroup,
+    VMobject,
     interpolate_color,
 )
 
@@ -61,33 +62,76 @@ def show_factor(v: Number) -> str:
     return f"({text})" if needs else text
 
 
-def label(text: str, size: float = 0.32, color: ManimColor = INK, weight: str = "NORMAL") -> Text:
+class Label(VMobject):
+    """Text flattened into one path: a single mobject instead of one per glyph.
+
+    Grids hold hundreds of labels and manim copies a mobject's whole family whenever it
+    animates it; one path per label keeps copying and drawing cheap. ``text`` is the
+    string shown (spaces removed, as manim's own ``Text.text``).
+    """
+
+    def __init__(self, source: Text, text: str) -> None:
+        super().__init__(fill_color=source.fill_color, fill_opacity=1.0, stroke_width=0)
+        for glyph in source.family_members_with_points():
+            self.append_points(glyph.points)
+        self.text = text.replace(" ", "")
+
+
+def label(
+    text: str,
+    size: float = 0.32,
+    color: ManimColor = INK,
+    weight: str = "NORMAL",
+) -> Label:
     """Text of font size ``size`` × 100 (legible at 480p from about 0.2).
 
     Grids repeat a few strings many times; laying out text with Pango costs about ten
     times as much as copying a finished one, so each distinct label is made once.
     """
-    if len(text) > 12:  # captions and headings are unique: nothing to reuse
-        return Text(text, font=FONT, color=color, weight=weight, font_size=size * 100)
+    if len(text) > 12 or "\n" in text:  # captions and headings are unique: nothing to reuse
+        return _make_label(text, size, ManimColor(color).to_hex(), weight)
     return _label_prototype(text, round(size, 4), ManimColor(color).to_hex(), weight).copy()
 
 
+def _make_label(text: str, size: float, color: str, weight: str, **kwargs) -> Label:
+    source = Text(text, font=FONT, color=color, weight=weight, font_size=size * 100, **kwargs)
+    return Label(source, text)
+
+
 @functools.lru_cache(maxsize=4096)
-def _label_prototype(text: str, size: float, color: str, weight: str) -> Text:
-    return Text(text, font=FONT, color=color, weight=weight, font_size=size * 100)
+def _label_prototype(text: str, size: float, color: str, weight: str) -> Label:
+    return _make_label(text, size, color, weight)
 
 
-def caption(text: str, width: float = 12.5, size: float = 0.3) -> Text:
+def text_width(text: str, size: float) -> float:
+    """Width in scene units of ``text`` at label ``size``, measured without laying it out
+    as a mobject (Pango text costs a fifth of a second per caption)."""
+    ref = _reference_width(size)
+    return ref[1] * _font().getlength(text) / ref[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_width(size: float) -> tuple[float, float]:
+    sample = "The quick brown fox jumps over the lazy dog, 0123456789"
+    return _font().getlength(sample), label(sample, size=size).width
+
+
+@functools.lru_cache(maxsize=1)
+def _font():
+    from PIL import ImageFont
+
+    return ImageFont.truetype("DejaVuSans.ttf", 100)
+
+
+def caption(text: str, width: float = 12.5, size: float = 0.3) -> Label:
     """A narration caption: one line, or two balanced lines when one would not fit."""
-    mob = label(text, size=size, color=INK)
-    if mob.width > width:
-        words = text.split(" ")
-        half = len(text) / 2
-        best = min(
-            range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - half), default=1
-        )
-        two = " ".join(words[:best]) + "\n" + " ".join(words[best:])
-        mob = Text(two, font=FONT, color=INK, font_size=size * 100, line_spacing=0.8)
+    if text_width(text, size) <= width:
+        return label(text, size=size, color=INK)
+    words = text.split(" ")
+    half = len(text) / 2
+    best = min(range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - half), default=1)
+    two = " ".join(words[:best]) + "\n" + " ".join(words[best:])
+    mob = _make_label(two, size, INK.to_hex(), "NORMAL", line_spacing=0.8)
     if mob.width > width:
         mob.scale_to_fit_width(width)
     return mob

@@ -73,6 +73,7 @@ FRAME_W, FRAME_H = 14.2, 8.0
 CAPTION_Y = -3.45
 HEADING_Y = 3.45
 MAX_PIXELWISE = 16  # larger images and results switch to the summary sweep
+MAX_MARKED = 6  # windows outlined at once; more turn the image into a tangle
 
 
 def problem_from_environment() -> Problem:
@@ -124,7 +125,12 @@ class Lesson:
 
     @cached_property
     def best(self) -> tuple[Step, ...]:
-        return self.trace.best_matches()
+        """The best matches, at most :data:`MAX_MARKED` of them (more would be clutter)."""
+        return self.trace.best_matches()[:MAX_MARKED]
+
+    @cached_property
+    def best_count(self) -> int:
+        return len(self.trace.best_matches())
 
     @cached_property
     def first(self) -> Step:
@@ -210,6 +216,15 @@ class LectureScene(Scene):
     problem: Problem | None = None
     sections: Sequence[str] = ()
     progress = None  # explainer.render.Progress, when rendered by `explainer render`
+    frames: dict[str, np.ndarray] | None = None  # set to a dict to keep checkpoint frames
+
+    def checkpoint(self, name: str) -> None:
+        """Keep the current frame under ``name`` (key frames for the frame tests)."""
+        if self.frames is None:
+            return
+        self.camera.reset()
+        self.camera.capture_mobjects(self.mobjects)
+        self.frames[name] = self.camera.pixel_array.copy()
 
     def setup(self) -> None:
         self.camera.background_color = BACKGROUND
@@ -404,6 +419,7 @@ def section_filter(s: LectureScene) -> None:
     s.stage["kernel-name"] = name
     with s.say(f"A {kh}×{kw} filter: the pattern we are looking for."):
         s.wait(1.5)
+    s.checkpoint("image-and-filter")
     if lesson.problem.flip:
         section_flip(s)
 
@@ -434,9 +450,10 @@ def section_matches(s: LectureScene) -> None:
         section_filter(s)
     grid = s.stage["image"]
     exact = [s.window_marker(grid, step, MATCH) for step in lesson.best]
-    count = len(exact)
+    count = lesson.best_count
     lead = count_words(count, "window matches", "windows match").capitalize()
-    with s.say(f"{lead} the pattern best: here it appears whole."):
+    shown = "" if count == len(exact) else f" (the first {len(exact)} are outlined)"
+    with s.say(f"{lead} the pattern best{shown}: here it appears whole."):
         for m in exact:  # one at a time: neighbouring windows overlap
             s.play(Create(m), run_time=0.5)
             s.play(m.animate.set_stroke(width=3), run_time=0.3)
@@ -557,6 +574,7 @@ def section_multiply(s: LectureScene) -> None:
         )
     with s.say("Multiply each image pixel by the filter pixel over it, into a temporary array."):
         filled = _multiply(s, step, layout, slow=3)
+    s.checkpoint("products")
     s.stage.update(
         patch=layout["patch"],
         products=layout["products"],
@@ -839,6 +857,7 @@ def section_result(s: LectureScene) -> None:
         )
     with s.say("The others show partial matches, to varying degrees."):
         s.wait(1.0)
+    s.checkpoint("result-map")
     s.play(FadeOut(links), run_time=0.4)
     s.stage.update(match_boxes=boxes, match_windows=windows)
     s.clear_stage()

@@ -1,0 +1,80 @@
+"""Running lecture scenes in tests: dry runs that record what is on screen, and frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from manim import tempconfig
+
+from explainer.problem import Problem
+from scenes.lecture import Lecture
+
+FRAME_HALF_W, FRAME_HALF_H = 14.222 / 2, 8.0 / 2
+
+
+def leaves(mobjects):
+    for m in mobjects:
+        family = m.get_family()
+        yield from (f for f in family if len(f.points))
+
+
+def run_lecture(
+    problem: Problem | None,
+    sections=(),
+    tmp_path: Path | None = None,
+    frames: bool = False,
+    on_beat=None,
+):
+    """Run the lecture without writing a video (manim's dry run); return the scene.
+
+    ``on_beat(scene)`` is called after every play and wait, with the scene as shown then.
+    With ``frames``, the key-frame checkpoints are rendered at 480p.
+    """
+
+    class Probe(Lecture):
+        def play(self, *args, **kwargs):
+            super().play(*args, **kwargs)
+            if on_beat is not None:
+                on_beat(self)
+
+        def wait(self, *args, **kwargs):
+            super().wait(*args, **kwargs)
+            if on_beat is not None:
+                on_beat(self)
+
+    Probe.problem = problem
+    Probe.sections = tuple(sections)
+    settings = {
+        "dry_run": True,
+        "quality": "low_quality",
+        "disable_caching": True,
+        "verbosity": "ERROR",
+        "progress_bar": "none",
+    }
+    if tmp_path is not None:
+        settings["media_dir"] = str(tmp_path)
+    with tempconfig(settings):
+        scene = Probe(skip_animations=True)
+        # Nothing is drawn between checkpoints (which draw their own frames): manim would
+        # otherwise still paint a static frame for every animation it skips.
+        scene.renderer.update_frame = lambda *args, **kwargs: None
+        if frames:
+            scene.frames = {}
+        scene.render()
+    return scene
+
+
+def texts_on_screen(scene) -> list[str]:
+    return [m.text for m in leaves(scene.mobjects) if hasattr(m, "text")]
+
+
+def screen_number(v) -> str:
+    """How a test expects a number on screen: exact fraction, true minus sign."""
+    return str(v).replace("-", "−")
+
+
+def frame_difference(frame: np.ndarray, control: np.ndarray) -> tuple[float, float]:
+    """(mean absolute difference, share of pixels off by more than 40 of 255)."""
+    diff = np.abs(frame.astype(np.int16) - control.astype(np.int16)).max(axis=-1)
+    return float(diff.mean()), float((diff > 40).mean())

@@ -1,0 +1,148 @@
+"""The lecture's scenes: numbers come from the trace, layout stays inside the frame."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from reference import plain_loop
+from scene_support import (
+    FRAME_HALF_H,
+    FRAME_HALF_W,
+    run_lecture,
+    screen_number,
+    texts_on_screen,
+)
+
+from explainer import Problem, lecture_problem
+
+OTHER_IMAGE = [[3, 0, -2, 1, 4], [1, 5, 0, -1, 2], [0, 2, 2, 3, -3], [4, -1, 1, 0, 1]]
+OTHER_KERNEL = [[2, -1], [0, 1]]
+
+
+def test_numbers_on_screen_follow_a_different_problem(tmp_path):
+    """Render for another image and kernel: every value, product and sum shown must be
+    the one a plain loop gives for that problem (nothing is baked into the scenes)."""
+    problem = Problem(OTHER_IMAGE, OTHER_KERNEL)
+    seen: set[str] = set()
+    scene = run_lecture(
+        problem,
+        ["multiply", "average", "sweep"],
+        tmp_path,
+        on_beat=lambda s: seen.update(texts_on_screen(s)),
+    )
+    expected = plain_loop(OTHER_IMAGE, OTHER_KERNEL)
+    cells = scene.stage["result_cells"]
+    shown = [c.text for c in cells]
+    assert shown == [screen_number(v) for row in expected for v in row]
+
+    # The patch multiplied out is the best match, found here independently.
+    flat = [(v, i, j) for i, row in enumerate(expected) for j, v in enumerate(row)]
+    best_value = max(v for v, _, _ in flat)
+    i, j = next((i, j) for v, i, j in flat if v == best_value)
+    products = [OTHER_IMAGE[i + m][j + n] * OTHER_KERNEL[m][n] for m in range(2) for n in range(2)]
+    assert f"({i},{j})" in " ".join(seen)  # manim's Text.text drops spaces
+    for k, p in enumerate(products):
+        x, w = OTHER_IMAGE[i + k // 2][j + k % 2], OTHER_KERNEL[k // 2][k % 2]
+        fx = f"({screen_number(x)})" if x < 0 else screen_number(x)
+        fw = f"({screen_number(w)})" if w < 0 else screen_number(w)
+        assert {fx, "·", fw, "=", screen_number(p)} <= seen
+    total = sum(products)
+    terms = "+".join(
+        screen_number(p) if k == 0 or p >= 0 else f"({screen_number(p)})"
+        for k, p in enumerate(products)
+    )
+    assert f"{terms}={screen_number(total)}" in seen
+
+
+def test_lecture_shows_the_exact_values_and_four_matches(tmp_path):
+    captions: list[str] = []
+    seen: set[str] = set()
+    kept: dict[str, list[str]] = {}
+
+    def beat(s):
+        captions.append(s._caption.text if s._caption else "")
+        seen.update(texts_on_screen(s))
+        for key in ("result_cells", "filled"):
+            if key in s.stage:
+                kept[key] = [c.text for c in s.stage[key]]
+
+    run_lecture(None, ["multiply", "average", "sweep", "result"], tmp_path, on_beat=beat)
+    shown = kept["result_cells"]
+    assert shown.count("1") == 4 and shown[0] == "7/9" and shown.count("−1/9") == 16
+    assert any("fourpixelsequalto1" in c.replace("\n", "") for c in captions)
+    assert kept["filled"] == ["1"] * 9
+    assert {"1+1+1+1+1+1+1+1+1=9", "9÷9=1"} <= seen
+
+
+def _box(mob) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bounding box of everything drawn in ``mob``'s family (invisible parts excluded)."""
+    pts = [
+        f.points
+        for f in mob.get_family()
+        if len(f.points)
+        and (f.get_fill_opacity() > 0 or f.get_stroke_opacity() > 0 and f.stroke_width > 0)
+    ]
+    if not pts:
+        return None
+    allp = np.concatenate(pts)
+    return allp.min(axis=0), allp.max(axis=0)
+
+
+def _inside_frame_and_clear_of_captions(scene, failures: list[str]) -> None:
+    boxes = {id(m): _box(m) for m in scene.mobjects}
+    for m in scene.mobjects:
+        box = boxes[id(m)]
+        if box is None:
+            continue
+        (x0, y0, _), (x1, y1, _) = box
+        if x0 < -FRAME_HALF_W or x1 > FRAME_HALF_W or y0 < -FRAME_HALF_H or y1 > FRAME_HALF_H:
+            failures.append(
+                f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame "
+                f"at t={scene.time:.1f}: x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}"
+            )
+    fixed = [m for m in (scene._caption, scene._heading) if m is not None and m in scene.mobjects]
+    for f in fixed:
+        for other in scene.mobjects:
+            if other in fixed or boxes[id(other)] is None or boxes[id(f)] is None:
+                continue
+            if _overlap(boxes[id(f)], boxes[id(other)]):
+                failures.append(
+                    f"{getattr(f, 'text', '')!r} overlaps a "
+                    f"{type(other).__name__} at t={scene.time:.1f}"
+                )
+
+
+def _overlap(a, b) -> bool:
+    (a0, a1), (b0, b1) = a, b
+    return bool(a0[0] < b1[0] and b0[0] < a1[0] and a0[1] < b1[1] and b0[1] < a1[1])
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        lecture_problem(),
+        Problem(
+            np.arange(36).reshape(6, 6) % 5,
+            [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+            padding="same",
+            stride=2,
+        ),
+        Problem(
+            [[Fraction(v, 4) for v in range(7)] for _ in range(7)],
+            [[1, -1], [-1, 1]],
+            dilation=2,
+            flip=True,
+            normalize="area",
+        ),
+        Problem(np.ones((20, 20), dtype=int), np.ones((3, 3), dtype=int)),
+    ],
+    ids=["lecture", "stride-same", "dilated-flip", "large-summary"],
+)
+def test_every_section_stays_inside_the_frame(problem, tmp_path):
+    failures: list[str] = []
+    run_lecture(
+        problem, (), tmp_path, on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures)
+    )
+    assert not failures, "\n".join(dict.fromkeys(failures))
