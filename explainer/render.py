@@ -67,10 +67,10 @@ def check_renderable(problem: Problem) -> None:
 class Progress:
     """One line per section, and on a terminal a live count of animations and video time."""
 
-    def __init__(self, sections: Sequence[str], stream=sys.stderr) -> None:
+    def __init__(self, sections: Sequence[str], stream=None) -> None:
         self.sections = list(sections)
-        self.stream = stream
-        self.live = stream.isatty()
+        self.stream = stream if stream is not None else sys.stderr
+        self.live = self.stream.isatty()
         self.started = time.monotonic()
         self.current = 0
         self.animations = 0

@@ -835,9 +835,11 @@ def section_result(s: LectureScene) -> None:
     for step in lesson.best:
         box = SurroundingRectangle(empty.cell(*step.index), color=MATCH, buff=0.02, stroke_width=6)
         window = s.window_marker(grid, step, MATCH)
-        link = Line(
-            box.get_left(), window.get_right(), color=MATCH, stroke_width=2, stroke_opacity=0.7
-        )
+        # From the result's left edge to the image's right edge, in the two rows: the line
+        # crosses only the gap between them, never a number.
+        start = np.array([empty.get_left()[0] - 0.05, box.get_center()[1], 0])
+        end = np.array([grid.get_right()[0] + 0.05, window.get_center()[1], 0])
+        link = Line(start, end, color=MATCH, stroke_width=3, stroke_opacity=0.8)
         boxes.add(box)
         windows.add(window)
         links.add(link)

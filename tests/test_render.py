@@ -1,0 +1,146 @@
+"""`explainer render`: a real video with captions, written whole or not at all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import srt
+
+from explainer.cli import main
+
+
+def video_facts(path: Path) -> tuple[int, int, float, float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return (
+            stream.codec_context.width,
+            stream.codec_context.height,
+            round(float(stream.average_rate)),
+            float(stream.duration * stream.time_base),
+        )
+
+
+def render(tmp_path: Path, *extra: str) -> int:
+    return main(["render", "--output-dir", str(tmp_path), *extra])
+
+
+def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capsys):
+    assert render(tmp_path, "--quality", "low", "--section", "title", "--section", "image") == 0
+    out, err = capsys.readouterr()
+    video = Path(out.strip())
+    assert video == tmp_path / "lecture-title-image-480p15.mp4" and video.exists()
+    width, height, fps, duration = video_facts(video)
+    assert (width, height, fps) == (854, 480, 15)
+    captions = list(srt.parse(video.with_suffix(".srt").read_text(encoding="utf-8")))
+    assert [c.content for c in captions][:2] == [
+        "How does a computer find a pattern in an image? With convolution.",
+        "A 9×9 image: each white pixel is +1, each black pixel is −1.",
+    ]
+    end = captions[-1].end.total_seconds()
+    assert duration - 1.5 <= end <= duration + 0.1, (end, duration)
+    assert "[ 1/2] title" in err and "[ 2/2] image" in err and "Rendered" in err
+    assert not list(tmp_path.glob(".render-*")), "temporary render folder left behind"
+
+
+def test_high_quality_is_1080p60(tmp_path, capsys):
+    assert render(tmp_path, "--section", "title") == 0
+    video = Path(capsys.readouterr().out.strip())
+    assert video.name == "lecture-title.mp4"
+    width, height, fps, _ = video_facts(video)
+    assert (width, height, fps) == (1920, 1080, 60)
+
+
+def test_list_sections_and_unknown_section(tmp_path, capsys):
+    assert render(tmp_path, "--list-sections") == 0
+    out = capsys.readouterr().out
+    assert "1. title" in out and "12. conclusion" in out
+    assert render(tmp_path, "--section", "nope") == 2
+    assert "unknown section 'nope'" in capsys.readouterr().err
+
+
+def test_too_large_problem_is_refused_before_rendering(tmp_path, capsys):
+    big = tmp_path / "big.npy"
+    import numpy as np
+
+    np.save(big, np.zeros((100, 100)))
+    assert render(tmp_path, "--image", str(big)) == 2
+    err = capsys.readouterr().err
+    assert "too large to draw legibly" in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_interrupted_render_keeps_the_previous_video(tmp_path, capsys, monkeypatch):
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    video = Path(capsys.readouterr().out.strip())
+    before = video.read_bytes()
+
+    from scenes import lecture
+
+    calls = {"n": 0}
+    real_play = lecture.LectureScene.play
+
+    def interrupting_play(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_play(self, *args, **kwargs)
+
+    monkeypatch.setattr(lecture.LectureScene, "play", interrupting_play)
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert video.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        video.name,
+        video.with_suffix(".srt").name,
+    ]
+
+
+def test_two_renders_of_the_same_video_at_once(tmp_path):
+    exe = Path(sys.executable).parent / "explainer"
+    cmd = [
+        str(exe),
+        "render",
+        "--quality",
+        "low",
+        "--section",
+        "title",
+        "--output-dir",
+        str(tmp_path),
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    video = tmp_path / "lecture-title-480p15.mp4"
+    width, height, _, duration = video_facts(video)
+    assert (width, height) == (854, 480) and duration > 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        video.name,
+        video.with_suffix(".srt").name,
+    ]
+
+
+def test_a_general_problem_renders(tmp_path, capsys):
+    args = [
+        "--image",
+        "square",
+        "--kernel",
+        "sobel-x",
+        "--padding",
+        "same",
+        "--stride",
+        "2",
+        "--quality",
+        "low",
+        "--section",
+        "output-size",
+    ]
+    assert render(tmp_path, *args) == 0
+    video = Path(capsys.readouterr().out.strip())
+    assert video.name == "lecture-square-sobel-x-stride-2-padding-same-output-size-480p15.mp4"
+    assert video_facts(video)[3] > 2
