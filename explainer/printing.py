@@ -38,9 +38,15 @@ class _NestedSumLatexPrinter(LatexPrinter):
         return tex + body
 
 
-def latex(expr: sp.Basic) -> str:
-    """LaTeX of a formula, keeping the order the derivation wrote its terms in."""
-    return _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2}).doprint(expr)
+def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
+    """LaTeX of a formula, keeping the order the derivation wrote its terms in.
+
+    Long fractions print as (1/9)·(…) unless ``break_long_fractions`` is False.
+    """
+    settings = {"order": "none"}
+    if break_long_fractions:
+        settings["long_frac_ratio"] = 2
+    return _NestedSumLatexPrinter(settings).doprint(expr)
 
 
 def pretty(expr: sp.Basic) -> str:

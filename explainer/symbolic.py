@@ -112,9 +112,20 @@ def _kernel_index(problem: Problem) -> tuple[sp.Expr, sp.Expr]:
 def _summand(problem: Problem) -> sp.Expr:
     (sh, sw), (dh, dw) = problem.stride, problem.dilation
     top, left = problem.padding[0], problem.padding[2]
-    row = sh * i + dh * m - top
-    col = sw * j + dw * n - left
+    row = _window_index(sh, i, dh, m, top)
+    col = _window_index(sw, j, dw, n, left)
     return sp.Mul(x[row, col], w[_kernel_index(problem)], evaluate=False)
+
+
+def _window_index(stride: int, out: sp.Symbol, dilation: int, tap: sp.Symbol, pad: int) -> sp.Expr:
+    """s·i + d·m − p, unevaluated (so it prints in that order), without trivial parts."""
+    terms = [
+        out if stride == 1 else sp.Mul(stride, out, evaluate=False),
+        tap if dilation == 1 else sp.Mul(dilation, tap, evaluate=False),
+    ]
+    if pad:
+        terms.append(sp.Integer(-pad))
+    return sp.Add(*terms, evaluate=False)
 
 
 def _with_scale(scale: sp.Rational | None, body: sp.Expr) -> sp.Expr:
@@ -154,7 +165,13 @@ def flipped_formula() -> sp.Eq:
 
 def output_size_formula() -> sp.Eq:
     """n_out = ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 along one axis."""
-    return sp.Eq(size_out, sp.floor((size_in + pad_before + pad_after - d * (k - 1) - 1) / s) + 1)
+    # Built unevaluated so that it prints in the order a textbook writes it.
+    span = sp.Mul(d, sp.Add(k, -1, evaluate=False), evaluate=False)
+    numerator = sp.Add(size_in, pad_before, pad_after, -span, -1, evaluate=False)
+    quotient = sp.Mul(numerator, sp.Pow(s, -1, evaluate=False), evaluate=False)
+    return sp.Eq(
+        size_out, sp.Add(sp.floor(quotient, evaluate=False), 1, evaluate=False), evaluate=False
+    )
 
 
 def output_size(n_in: int, before: int, after: int, kernel: int, stride: int, dilation: int) -> int:

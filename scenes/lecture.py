@@ -398,13 +398,12 @@ def section_image(s: LectureScene) -> None:
                 for c, p in enumerate(row)
                 if p
             ]
-            s.play(
-                LaggedStart(
-                    *[Indicate(c, color=ACCENT, scale_factor=1.05) for c in pad_cells[:40]],
-                    lag_ratio=0.02,
-                ),
-                run_time=1.5,
+            # Outline copies: animating the grid's own cells would pull them out of it.
+            marks = VGroup(
+                *[SurroundingRectangle(c, color=ACCENT, buff=0, stroke_width=3) for c in pad_cells]
             )
+            s.play(LaggedStart(*[Create(m) for m in marks], lag_ratio=0.02), run_time=1.2)
+            s.play(FadeOut(marks), run_time=0.5)
 
 
 def section_filter(s: LectureScene) -> None:
@@ -743,7 +742,9 @@ def section_output_size(s: LectureScene) -> None:
     lesson = s.lesson
     p = lesson.problem
     s.heading("How big is the result?")
-    formula = MathTex(printing.latex(symbolic.output_size_formula()), color=INK)
+    formula = MathTex(
+        printing.latex(symbolic.output_size_formula(), break_long_fractions=False), color=INK
+    )
     formula.scale_to_fit_width(min(formula.width, 11)).move_to(UP * 1.3)
     lines = VGroup()
     (h, w), (kh, kw) = p.image.shape, p.kernel.shape

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from manim import Square
 from reference import plain_loop
 from scene_support import (
     FRAME_HALF_H,
@@ -91,6 +92,11 @@ def _box(mob) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _inside_frame_and_clear_of_captions(scene, failures: list[str]) -> None:
+    # A grid's cells only exist inside it: a loose cell means manim pulled it out of its
+    # grid (it does when a submobject is animated on its own), leaving a broken copy.
+    loose = [m for m in scene.mobjects if type(m) is Square]
+    if loose:
+        failures.append(f"{len(loose)} grid cells torn out of their grid at t={scene.time:.1f}")
     boxes = {id(m): _box(m) for m in scene.mobjects}
     for m in scene.mobjects:
         box = boxes[id(m)]
