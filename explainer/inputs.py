@@ -58,7 +58,7 @@ def parse_number(cell: str) -> int | Fraction:
     if _DECIMAL.fullmatch(text):
         value = Fraction(text)  # Fraction parses decimals exactly; the regex bounds them
         return value.numerator if value.denominator == 1 else value
-    shown = cell if len(cell) <= 40 else cell[:37] + "..."
+    shown = cell if len(cell) <= 20 else cell[:17] + "..."  # enough to find it, no more
     raise InputFileError(
         f"{shown!r} is not a number; cells must be integers (3), decimals "
         "(0.25, 1e-3) or fractions (1/9)"

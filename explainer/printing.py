@@ -22,6 +22,7 @@ from .symbolic import PixelDerivation
 from .trace import Number, Step, Trace
 
 FORMATS = ("text", "latex", "markdown", "json")
+MAX_PRINTED_SIDE = 32  # wider result matrices are summarized, not printed
 
 
 class _NestedSumLatexPrinter(LatexPrinter):
@@ -224,16 +225,23 @@ def render_text(der: Derivation) -> str:
         else:
             out.append(f"  {' ' * len(lhs)} = {value}")
         out.append("")
-    out += ["Result y (" + f"{oh}×{ow}):", ""]
-    out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
-    best = trace.best_matches()
-    out += [
-        "",
-        f"Largest value {fmt(best[0].value)} at "
-        + ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best)
-        + ": where the image matches the kernel best.",
-    ]
+    if max(oh, ow) <= MAX_PRINTED_SIDE:
+        out += ["Result y (" + f"{oh}×{ow}):", ""]
+        out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
+    else:
+        out += [f"Result y ({oh}×{ow}): too large to print legibly; --format json has it all."]
+    out += ["", _best_text(trace)]
     return "\n".join(out) + "\n"
+
+
+def _best_text(trace: Trace, most: int = 8) -> str:
+    best = trace.best_matches()
+    where = ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best[:most])
+    if len(best) > most:
+        where += f" and {len(best) - most:,} more"
+    return (
+        f"Largest value {fmt(best[0].value)} at {where}: where the image matches the kernel best."
+    )
 
 
 def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
@@ -306,7 +314,15 @@ def render_latex(der: Derivation) -> str:
         )
         parts.append(_latex_step(step, pix))
     parts.append(r"\subsection*{Result}")
-    parts.append(r"\[ y = " + _latex_matrix(trace.output) + r" \]")
+    if max(trace.output_shape) <= MAX_PRINTED_SIDE:
+        parts.append(r"\[ y = " + _latex_matrix(trace.output) + r" \]")
+    else:
+        parts.append(
+            _latex_text(
+                f"The result is {trace.output_shape[0]}×{trace.output_shape[1]}: "
+                "too large to typeset; use --format json."
+            )
+        )
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 
@@ -355,7 +371,9 @@ def render_markdown(der: Derivation) -> str:
             "$$= " + latex(pix.substituted) + " = " + latex(pix.value) + "$$",
             "",
         ]
-    out += ["## Result", "", _md_table(trace.output), ""]
+    too_big = max(trace.output_shape) > MAX_PRINTED_SIDE
+    table = "Too large to print; use --format json." if too_big else _md_table(trace.output)
+    out += ["## Result", "", table, ""]
     return "\n".join(out)
 
 

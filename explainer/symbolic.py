@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
+from .errors import TooLargeError
 from .numeric import exact_values
 from .problem import Problem
 from .trace import Number, Trace
@@ -274,9 +275,20 @@ def derive_pixel(problem: Problem, row: int, col: int) -> PixelDerivation:
     )
 
 
+# sympy needs about a millisecond per product: past this, deriving every patch takes minutes.
+MAX_DERIVED_PRODUCTS = 100_000
+
+
 def derive_all(problem: Problem) -> tuple[PixelDerivation, ...]:
     """Every output pixel's derivation, in row-major order."""
     oh, ow = problem.output_shape
+    products = oh * ow * problem.kernel.size
+    if products > MAX_DERIVED_PRODUCTS:
+        raise TooLargeError(
+            f"deriving all {oh * ow:,} patches with sympy means {products:,} products, "
+            f"minutes of work; at most {MAX_DERIVED_PRODUCTS:,} are derived at once: "
+            "choose patches with --patch I,J, or use a smaller image"
+        )
     return tuple(derive_pixel(problem, r, c) for r in range(oh) for c in range(ow))
 
 

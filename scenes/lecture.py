@@ -205,6 +205,12 @@ def _animated_mobjects(animations: Sequence[object]) -> list:
     return found
 
 
+def article(n: int) -> str:
+    """'A' or 'An' before a number read aloud: an 8×8, an 11×11, a 9×9."""
+    spoken = str(n)
+    return "An" if spoken.startswith("8") or spoken in ("11", "18") else "A"
+
+
 def reading_time(text: str) -> float:
     """Seconds a viewer needs to read a caption: about 15 characters a second, at least 2."""
     return max(2.0, 0.6 + len(text) / 15)
@@ -299,15 +305,15 @@ class LectureScene(Scene):
             ),
         )
 
-    def kernel_grid(self, cell: float, center: np.ndarray) -> ValueGrid:
+    def kernel_grid(self, cell: float, center: np.ndarray, as_given: bool = False) -> ValueGrid:
+        """The kernel as applied (flipped for true convolution), or ``as_given`` by the user."""
         lesson = self.lesson
+        values = lesson.problem.kernel.tolist() if as_given else lesson.trace.applied_kernel
         return self._place(
             "kernel",
             cell,
             center,
-            lambda: ValueGrid(
-                lesson.trace.applied_kernel, cell, lesson.kernel_colour, stroke=ACCENT
-            ),
+            lambda: ValueGrid(values, cell, lesson.kernel_colour, stroke=ACCENT),
         )
 
     def _place(
@@ -377,9 +383,11 @@ def section_image(s: LectureScene) -> None:
     s.image_grid(cell, ORIGIN + 0.3 * UP)
     values = {v for row in lesson.problem.image.tolist() for v in row}
     if values <= {1, -1}:
-        text = f"A {h}×{w} image: each white pixel is +1, each black pixel is −1."
+        text = f"{article(h)} {h}×{w} image: each white pixel is +1, each black pixel is −1."
     else:
-        text = f"A {h}×{w} image: each pixel is a number, dark for low and light for high."
+        text = (
+            f"{article(h)} {h}×{w} image: each pixel is a number, dark for low and light for high."
+        )
     with s.say(text):
         s.wait(1.5)
     if any(lesson.problem.padding):
@@ -412,7 +420,9 @@ def section_filter(s: LectureScene) -> None:
     cell = min(0.6, 5.4 / max(len(lesson.padded_values), len(lesson.padded_values[0])))
     s.image_grid(cell, np.array([-3.2, 0.2, 0]))
     kh, kw = lesson.problem.kernel.shape
-    s.kernel_grid(min(0.75, 3.6 / max(kh, kw)), np.array([3.6, 0.3, 0]))
+    s.kernel_grid(
+        min(0.75, 3.6 / max(kh, kw)), np.array([3.6, 0.3, 0]), as_given=lesson.problem.flip
+    )
     name = label("filter", size=0.3, color=ACCENT).next_to(s.stage["kernel"], UP, buff=0.3)
     s.play(FadeIn(name), run_time=0.4)
     s.stage["kernel-name"] = name
@@ -425,15 +435,10 @@ def section_filter(s: LectureScene) -> None:
 
 def section_flip(s: LectureScene) -> None:
     """True convolution: the kernel turns by 180° before it slides."""
-    grid = s.stage["kernel"]
+    original = s.stage["kernel"]  # shown as given by section_filter
     flipped = ValueGrid(
-        s.lesson.trace.applied_kernel, grid.cell_size, s.lesson.kernel_colour, stroke=ACCENT
-    ).move_to(grid)
-    original = ValueGrid(
-        s.lesson.problem.kernel.tolist(), grid.cell_size, s.lesson.kernel_colour, stroke=ACCENT
-    ).move_to(grid)
-    s.remove(grid)
-    s.add(original)
+        s.lesson.trace.applied_kernel, original.cell_size, s.lesson.kernel_colour, stroke=ACCENT
+    ).move_to(original)
     with s.say(
         "True convolution first rotates the filter by 180°: its last row becomes its first."
     ):
@@ -472,7 +477,16 @@ def section_operation(s: LectureScene) -> None:
     steps = lesson.trace.steps
     oh, ow = lesson.trace.output_shape
     marker = s.window_marker(grid, steps[0])
-    with s.say("Lay the filter over a patch of the image, the same size as the filter."):
+    dh, dw = lesson.problem.dilation
+    if (dh, dw) == (1, 1):
+        lay = "Lay the filter over a patch of the image, the same size as the filter."
+    else:
+        gap = str(dh) if dh == dw else f"{dh} rows and {dw} columns"
+        lay = (
+            f"With dilation {gap}, the filter's pixels lie {gap} apart on the image: "
+            "the patch has gaps."
+        )
+    with s.say(lay):
         s.play(TransformFromCopy(s.stage["kernel"], marker), run_time=1.2)
     path = [lesson.trace.step(0, j) for j in range(1, min(ow, 4))]
     if oh > 1:

@@ -1,0 +1,133 @@
+"""Same input, same output; files complete or absent; errors a caller can catch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import explainer
+from explainer.cli import main
+from explainer.output import write_atomic
+
+EXE = Path(sys.executable).parent / "explainer"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "latex", "markdown"])
+def test_derivation_is_byte_identical_across_processes(fmt):
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run(
+            [
+                str(EXE),
+                "derive",
+                "--format",
+                fmt,
+                "--kernel",
+                "sobel-x",
+                "--image",
+                "square",
+                "--padding",
+                "same",
+            ],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 1000
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def test_video_frames_are_identical_across_renders(tmp_path, capsys):
+    videos = []
+    for name in ("a", "b"):
+        assert (
+            main(
+                [
+                    "render",
+                    "--quality",
+                    "low",
+                    "--section",
+                    "title",
+                    "--output-dir",
+                    str(tmp_path / name),
+                ]
+            )
+            == 0
+        )
+        videos.append(Path(capsys.readouterr().out.strip()))
+    first, second = (_frames(v) for v in videos)
+    assert len(first) == len(second) > 30
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_derive_output_file_is_written_whole(tmp_path, capsys):
+    target = tmp_path / "d.md"
+    assert main(["derive", "--format", "markdown", "--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith("# Convolution")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.md"]
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    target = tmp_path / "result.txt"
+    target.write_text("previous good result")
+
+    def failing_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(explainer.ExplainerError, match="No space left"):
+        write_atomic(target, b"new result that never completes")
+    assert target.read_text() == "previous good result"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.txt"]
+
+
+def test_library_errors_share_one_class_and_are_value_errors():
+    for bad in (
+        lambda: explainer.conv2d([[1]], [[1, 2]]),
+        lambda: explainer.conv2d([[1, 2]], [[1]], stride=0),
+        lambda: explainer.preset("nope"),
+        lambda: explainer.conv2d([[1.0, float("nan")]], [[1]]),
+    ):
+        with pytest.raises(explainer.ExplainerError) as exc:
+            bad()
+        assert isinstance(exc.value, ValueError)
+        assert "\n" not in str(exc.value)
+
+
+def test_lossy_float_input_warns_in_the_exact_path():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        explainer.build_trace(explainer.Problem([[0.1, 0.3]], [[1.0]]), exact=True)
+    assert any(issubclass(w.category, explainer.ExplainerWarning) for w in caught)
+
+
+def test_every_preset_pair_checks_out():
+    from explainer.checking import check_problem
+    from explainer.presets import PRESETS
+
+    images = [p.name for p in PRESETS.values() if p.kind == "image"]
+    kernels = [p.name for p in PRESETS.values() if p.kind == "kernel"]
+    for image in images:
+        for kernel in kernels:
+            problem = explainer.Problem(
+                explainer.preset(image),
+                explainer.preset(kernel),
+                padding="same",
+                stride=(1, 2),
+                flip=True,
+            )
+            assert check_problem(problem).ok, (image, kernel)
