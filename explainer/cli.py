@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
@@ -318,8 +320,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"explainer: warning: {message}", file=sys.stderr)
 
 
+def _terminate(signum, frame) -> None:
+    # Turn SIGTERM into an exception so that temporary files are removed on the way out.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     debug = "--debug" in argv
     warnings.showwarning = _show_warning
     warnings.simplefilter("default", ExplainerWarning)

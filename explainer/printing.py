@@ -171,6 +171,23 @@ def _indent(block: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else line for line in block.splitlines())
 
 
+def _size_lines(problem: Problem) -> list[str]:
+    """The size formula with this problem's numbers, per axis, evaluated by sympy."""
+    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
+    top, bottom, left, right = problem.padding
+    lines = []
+    for name, n, before, after, k, st, d in (
+        ("rows", h, top, bottom, kh, problem.stride[0], problem.dilation[0]),
+        ("columns", w, left, right, kw, problem.stride[1], problem.dilation[1]),
+    ):
+        value = symbolic.output_size(n, before, after, k, st, d)
+        lines.append(
+            f"{name + ':':<9} floor(({n} + {before} + {after} - {d}·({k}-1) - 1) / {st})"
+            f" + 1 = {value}"
+        )
+    return lines
+
+
 def _linear(term: sp.Basic) -> str:
     return sp.sstr(term, order="none").replace("*", "⋅")
 
@@ -202,10 +219,12 @@ def render_text(der: Derivation) -> str:
     out += [_flip_note(problem), _divisor_note(problem, trace), ""]
     oh, ow = trace.output_shape
     out += [
-        f"Output size: {oh}×{ow}, from "
-        "n_out = floor((n + p_before + p_after - d·(k-1) - 1) / s) + 1 on each axis.",
+        "The output size, on each axis:",
+        "",
+        _indent(pretty(symbolic.output_size_formula()), "  "),
         "",
     ]
+    out += [f"  {line}" for line in _size_lines(problem)] + [""]
     for step, pix in der.steps():
         i0, j0 = step.index
         out.append(f"── y[{i0}, {j0}] ── window on {_window_text(step)}")

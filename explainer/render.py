@@ -102,13 +102,31 @@ class Progress:
 
 @contextlib.contextmanager
 def private_media_dir(output_dir: Path) -> Iterator[Path]:
-    """A temporary folder inside ``output_dir`` (same file system: renames are atomic)."""
+    """A temporary folder inside ``output_dir`` (same file system: renames are atomic).
+
+    It records its owner's process id, so that the folder of a render that was killed
+    (and could not clean up) is removed by the next render into the same place.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(output_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=output_dir))
+    (tmp / "owner.pid").write_text(str(os.getpid()))
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_abandoned(output_dir: Path) -> None:
+    """Delete temporary render folders whose process no longer runs."""
+    for folder in output_dir.glob(".render-*"):
+        try:
+            pid = int((folder / "owner.pid").read_text())
+            os.kill(pid, 0)  # raises if no such process
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours to judge (no pid yet, or another user's process)
 
 
 def render_lecture(

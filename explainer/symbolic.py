@@ -32,7 +32,7 @@ y = sp.IndexedBase("y")
 i, j, m, n = sp.symbols("i j m n", integer=True, nonnegative=True)
 s, d, p, k, ell, N = sp.symbols("s d p k l N", integer=True, positive=True)
 size_in, size_out, pad_before, pad_after = sp.symbols(
-    "n_{in} n_{out} p_{before} p_{after}", integer=True, nonnegative=True
+    "n_in n_out p_before p_after", integer=True, nonnegative=True
 )
 
 

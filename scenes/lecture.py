@@ -447,12 +447,17 @@ def section_flip(s: LectureScene) -> None:
     s.stage["kernel"] = flipped
 
 
+def _ensure_image_and_filter(s: LectureScene) -> ValueGrid:
+    """Sections rendered alone start by showing what the filter section leaves."""
+    if "image" not in s.stage or "kernel" not in s.stage:
+        section_filter(s)
+    return s.stage["image"]
+
+
 def section_matches(s: LectureScene) -> None:
     s.heading("Where does the pattern appear?")
     lesson = s.lesson
-    if "kernel" not in s.stage:
-        section_filter(s)
-    grid = s.stage["image"]
+    grid = _ensure_image_and_filter(s)
     exact = [s.window_marker(grid, step, MATCH) for step in lesson.best]
     count = lesson.best_count
     lead = count_words(count, "window matches", "windows match").capitalize()
@@ -471,9 +476,7 @@ def section_matches(s: LectureScene) -> None:
 def section_operation(s: LectureScene) -> None:
     s.heading("The operation")
     lesson = s.lesson
-    if "image" not in s.stage:
-        section_filter(s)
-    grid = s.stage["image"]
+    grid = _ensure_image_and_filter(s)
     steps = lesson.trace.steps
     oh, ow = lesson.trace.output_shape
     marker = s.window_marker(grid, steps[0])

@@ -144,3 +144,67 @@ def test_a_general_problem_renders(tmp_path, capsys):
     video = Path(capsys.readouterr().out.strip())
     assert video.name == "lecture-square-sobel-x-stride-2-padding-same-output-size-480p15.mp4"
     assert video_facts(video)[3] > 2
+
+
+def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(tmp_path, capsys):
+    import signal
+    import time
+
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    video = Path(capsys.readouterr().out.strip())
+    before = video.read_bytes()
+    exe = Path(sys.executable).parent / "explainer"
+    proc = subprocess.Popen(
+        [
+            str(exe),
+            "render",
+            "--quality",
+            "low",
+            "--output-dir",
+            str(tmp_path),
+            "--section",
+            "title",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".render-*/owner.pid")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # well into rendering
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert video.read_bytes() == before
+    assert list(tmp_path.glob(".render-*")), "the killed render's folder should be there"
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    assert not list(tmp_path.glob(".render-*"))
+
+
+def test_sigterm_cleans_up(tmp_path):
+    import signal
+    import time
+
+    exe = Path(sys.executable).parent / "explainer"
+    proc = subprocess.Popen(
+        [
+            str(exe),
+            "render",
+            "--quality",
+            "low",
+            "--output-dir",
+            str(tmp_path),
+            "--section",
+            "title",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".render-*/owner.pid")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
