@@ -81,9 +81,9 @@ def _describe(m: Mismatch) -> str:
     )
 
 
-def check_problem(problem: Problem) -> CheckReport:
+def check_problem(problem: Problem, progress=None) -> CheckReport:
     trace = build_trace(problem, exact=True)
-    verification = verify(trace, derive_all(problem))
+    verification = verify(trace, derive_all(problem, progress))
     exact = compute(problem, exact=True)
     engine_bad = tuple(step.index for step in trace.steps if exact[step.index] != step.value)
     as_float = np.vectorize(float, otypes=[np.float64])(exact)

@@ -24,6 +24,7 @@ from .problem import PADDING_MODES, Problem
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 DESCRIPTION = """\
 Explain 2D convolution step by step, proving every number.
@@ -269,12 +270,27 @@ def _patches(specs: Sequence[str] | None) -> list[tuple[int, int]] | None:
     return out
 
 
+def _progress_line(verb: str):
+    """On a terminal, a live 'deriving patch k of N' for work long enough to wonder about."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 200:
+            return
+        if done % 50 == 0 or done == total:
+            end = "\n" if done == total else ""
+            print(f"\r{verb} patch {done:,} of {total:,}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     from .trace import build_trace
 
     problem = problem_from_args(args)
     trace = build_trace(problem, exact=True)
-    der = printing.derivation(trace, _patches(args.patch))
+    der = printing.derivation(trace, _patches(args.patch), _progress_line("deriving"))
     text = printing.render(der, args.format)
     if args.output:
         from .output import write_atomic
@@ -290,7 +306,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .checking import check_problem
 
     problem = problem_from_args(args)
-    report = check_problem(problem)
+    report = check_problem(problem, _progress_line("checking"))
     sys.stdout.write(report.text())
     return 0 if report.ok else EXIT_MISMATCH
 
@@ -351,6 +367,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); not an error
         return 0
+    except Exception as err:  # a bug or a broken install: still one line, details on request
+        if debug:
+            raise
+        print(
+            f"explainer: internal error: {type(err).__name__}: {err} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ trace, values from sympy (which :func:`~explainer.symbolic.verify` has matched).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -79,11 +79,15 @@ class Derivation:
         return [(self.trace.step(*d.index), d) for d in self.pixels]
 
 
-def derivation(trace: Trace, patches: Sequence[tuple[int, int]] | None = None) -> Derivation:
+def derivation(
+    trace: Trace,
+    patches: Sequence[tuple[int, int]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Derivation:
     """Derive the chosen output pixels (all by default) of an exact trace."""
     problem = trace.problem
     if patches is None:
-        pixels = symbolic.derive_all(problem)
+        pixels = symbolic.derive_all(problem, progress)
     else:
         for r, c in patches:
             trace.step(r, c)  # raises a clear error when outside the result
@@ -362,9 +366,9 @@ def _latex_text(text: str) -> str:
 
 
 def _md_table(rows: Sequence[Sequence[Number]]) -> str:
-    head = "| " + " | ".join(f"{c}" for c in range(len(rows[0]))) + " |"
-    rule = "|" + "---|" * len(rows[0])
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    head = "| i \\ j | " + " | ".join(f"{c}" for c in range(len(rows[0]))) + " |"
+    rule = "|---|" + "---:|" * len(rows[0])
+    body = [f"| **{r}** | " + " | ".join(fmt(v) for v in row) + " |" for r, row in enumerate(rows)]
     return "\n".join([head, rule, *body])
 
 

@@ -12,7 +12,7 @@ parsing strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -279,8 +279,11 @@ def derive_pixel(problem: Problem, row: int, col: int) -> PixelDerivation:
 MAX_DERIVED_PRODUCTS = 100_000
 
 
-def derive_all(problem: Problem) -> tuple[PixelDerivation, ...]:
-    """Every output pixel's derivation, in row-major order."""
+def derive_all(
+    problem: Problem, progress: Callable[[int, int], None] | None = None
+) -> tuple[PixelDerivation, ...]:
+    """Every output pixel's derivation, in row-major order; ``progress(done, total)`` is
+    called after each one when given."""
     oh, ow = problem.output_shape
     products = oh * ow * problem.kernel.size
     if products > MAX_DERIVED_PRODUCTS:
@@ -289,7 +292,13 @@ def derive_all(problem: Problem) -> tuple[PixelDerivation, ...]:
             f"minutes of work; at most {MAX_DERIVED_PRODUCTS:,} are derived at once: "
             "choose patches with --patch I,J, or use a smaller image"
         )
-    return tuple(derive_pixel(problem, r, c) for r in range(oh) for c in range(ow))
+    derived = []
+    for r in range(oh):
+        for c in range(ow):
+            derived.append(derive_pixel(problem, r, c))
+            if progress is not None:
+                progress(len(derived), oh * ow)
+    return tuple(derived)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ if ((${#missing[@]})); then
 fi
 
 python="${PYTHON:-python3}"
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  say "installing python3-venv (Debian's Python lacks venv without it)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
 if [[ ! -x .venv/bin/python ]]; then
   say "creating the virtual environment .venv"
   "$python" -m venv .venv
