@@ -629,7 +629,7 @@ def _sum_and_divide(s: LectureScene, step: Step, filled: VGroup, anchor_y: float
     return parts
 
 
-def _sympy_block(s: LectureScene, step: Step, width: float = 6.2) -> MathTex:
+def _sympy_block(s: LectureScene, step: Step, width: float = 6.2, height: float = 2.6) -> MathTex:
     """This pixel's derivation as sympy writes it, rows broken like the kernel."""
     der = s.lesson.derivation(step)
     i, j = step.index
@@ -643,8 +643,8 @@ def _sympy_block(s: LectureScene, step: Step, width: float = 6.2) -> MathTex:
     )
     if tex.width > width:
         tex.scale_to_fit_width(width)
-    if tex.height > 2.6:
-        tex.scale_to_fit_height(2.6)
+    if tex.height > height:
+        tex.scale_to_fit_height(height)
     return tex
 
 
@@ -694,10 +694,15 @@ def section_average(s: LectureScene) -> None:
         if step in lesson.best and lesson.problem.normalize == "area" and step.value == 1
         else f"Here it is {show_number(step.value)}, the largest value of all."
     )
-    s.play(FadeOut(s.stage["image"]), FadeOut(s.stage["marker"]), run_time=0.5)
-    s.stage.pop("image")
-    tex = _sympy_block(s, step, width=5.4).move_to(np.array([-3.95, -0.9, 0]))
-    tex_title = label("sympy's derivation", size=0.24, color=MUTED).next_to(tex, UP, buff=0.25)
+    # Make room on the left for sympy: the products and the sums stay as the summary.
+    done = [
+        s.stage.pop(k)
+        for k in ("image", "marker", "patch", "times", "kernel", "equals", "titles")
+        if k in s.stage
+    ]
+    s.play(*[FadeOut(m) for m in done], run_time=0.5)
+    tex = _sympy_block(s, step, width=6.2, height=3.2).move_to(np.array([-3.7, 0.5, 0]))
+    tex_title = label("sympy's derivation", size=0.26, color=MUTED).next_to(tex, UP, buff=0.3)
     with s.say(best + " Beside it, the same sum as sympy derives it."):
         s.play(Write(tex), FadeIn(tex_title), run_time=1.5)
     s.stage.update(sums=parts, tex=VGroup(tex, tex_title))
