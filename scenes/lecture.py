@@ -563,7 +563,10 @@ def _multiply(s: LectureScene, step: Step, layout: dict, slow: int) -> VGroup:
         anims = [FadeIn(hi, run_time=t)]
         anims.append(ReplacementTransform(line, text) if line is not None else FadeIn(text))
         s.play(*anims, run_time=t)
-        s.play(TransformFromCopy(text[-1], cell), run_time=t)
+        # A copy of the product flies into its cell as the cell appears (animating the
+        # cell's own parts would pull them out of the cell's group).
+        flying = text[-1].copy()
+        s.play(FadeIn(cell), FadeOut(flying, target_position=cell.get_center()), run_time=t)
         s.remove(hi)
         if not fast:
             s.wait(0.3)

@@ -7,7 +7,11 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+if [[ -t 2 ]]; then
+  say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+else
+  say() { printf '[setup] %s\n' "$*" >&2; }
+fi
 
 # Cairo, Pango and pkg-config build manim's pycairo/manimpango; LaTeX with dvisvgm
 # renders MathTex; the fonts give readable digits in Text.
