@@ -144,6 +144,15 @@ def _add_problem_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("explainer")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="explainer",
@@ -154,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show Python tracebacks instead of one-line errors"
     )
+    parser.add_argument("--version", action="version", version=f"explainer {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--debug",

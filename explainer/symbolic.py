@@ -120,10 +120,7 @@ def _summand(problem: Problem) -> sp.Expr:
 
 def _window_index(stride: int, out: sp.Symbol, dilation: int, tap: sp.Symbol, pad: int) -> sp.Expr:
     """s·i + d·m − p, unevaluated (so it prints in that order), without trivial parts."""
-    terms = [
-        out if stride == 1 else sp.Mul(stride, out, evaluate=False),
-        tap if dilation == 1 else sp.Mul(dilation, tap, evaluate=False),
-    ]
+    terms = [stride * out, dilation * tap]
     if pad:
         terms.append(sp.Integer(-pad))
     return sp.Add(*terms, evaluate=False)

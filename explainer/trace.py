@@ -51,6 +51,11 @@ class Step:
         return tuple(tuple(values[r * cols : (r + 1) * cols]) for r in range(self.kernel_shape[0]))
 
     @property
+    def negative_products(self) -> int:
+        """How many products are negative: where the patch disagrees with the kernel."""
+        return sum(1 for p in self.products if p < 0)
+
+    @property
     def window(self) -> tuple[int, int, int, int]:
         """(top, left, bottom, right) image coordinates spanned by the window, inclusive."""
         rows = [p[0] for p in self.positions]
@@ -106,6 +111,15 @@ class Trace:
     def value_range(self) -> tuple[Number, Number]:
         values = [s.value for s in self.steps]
         return min(values), max(values)
+
+    def largest_magnitude(self) -> Number:
+        """max |value| over the result (for a colour scale symmetric around zero)."""
+        return max(abs(s.value) for s in self.steps)
+
+    def colour_scale_ticks(self) -> tuple[Number, Number, Number]:
+        """(+m, 0, −m) with m = :meth:`largest_magnitude`: the ends and middle of the scale."""
+        m = self.largest_magnitude()
+        return m, 0, -m
 
 
 def _plain(v: object) -> Number:

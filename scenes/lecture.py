@@ -177,14 +177,12 @@ class Lesson:
 
     @cached_property
     def result_colour(self):
-        low, high = self.trace.value_range()
-        return diverging(max(abs(float(low)), abs(float(high))))
+        return diverging(float(self.trace.largest_magnitude()))
 
     @cached_property
     def legend_ticks(self) -> tuple:
-        low, high = self.trace.value_range()
-        vmax = high if abs(high) >= abs(low) else -low
-        return (vmax, 0, -vmax)
+        """Top, middle and bottom of the colour scale: +m, 0, −m, read from the trace."""
+        return self.trace.colour_scale_ticks()
 
     @property
     def pixelwise(self) -> bool:
@@ -718,7 +716,7 @@ def section_second_patch(s: LectureScene) -> None:
     s.heading("A patch that differs")
     layout = _product_layout(s, step)
     i, j = step.index
-    negatives = sum(1 for p in step.products if p < 0)
+    negatives = step.negative_products
     with s.say(
         f"Now the patch at ({i}, {j}). Where it differs from the filter, the product is negative."
     ):

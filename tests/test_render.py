@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -146,42 +147,8 @@ def test_a_general_problem_renders(tmp_path, capsys):
     assert video_facts(video)[3] > 2
 
 
-def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(tmp_path, capsys):
-    import signal
-    import time
-
-    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
-    video = Path(capsys.readouterr().out.strip())
-    before = video.read_bytes()
-    exe = Path(sys.executable).parent / "explainer"
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "render",
-            "--quality",
-            "low",
-            "--output-dir",
-            str(tmp_path),
-            "--section",
-            "title",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".render-*/owner.pid")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # well into rendering
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert video.read_bytes() == before
-    assert list(tmp_path.glob(".render-*")), "the killed render's folder should be there"
-    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
-    assert not list(tmp_path.glob(".render-*"))
-
-
-def test_sigterm_cleans_up(tmp_path):
-    import signal
+def _start_render_and_wait_until_busy(tmp_path: Path) -> subprocess.Popen:
+    """Start a render in another process; return once it is well into rendering."""
     import time
 
     exe = Path(sys.executable).parent / "explainer"
@@ -204,6 +171,24 @@ def test_sigterm_cleans_up(tmp_path):
     while not list(tmp_path.glob(".render-*/owner.pid")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)
+    return proc
+
+
+def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(tmp_path, capsys):
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    video = Path(capsys.readouterr().out.strip())
+    before = video.read_bytes()
+    proc = _start_render_and_wait_until_busy(tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert video.read_bytes() == before
+    assert list(tmp_path.glob(".render-*")), "the killed render's folder should be there"
+    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    assert not list(tmp_path.glob(".render-*"))
+
+
+def test_sigterm_cleans_up(tmp_path):
+    proc = _start_render_and_wait_until_busy(tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err

@@ -151,3 +151,14 @@ def test_property_sympy_trace_and_plain_loop_agree(
         mode=mode,
     )
     assert [list(row) for row in trace.output] == expected
+
+
+def test_counts_and_scale_read_from_the_trace(lecture_arrays):
+    # By hand: the patch at (1, 2) is rows 1..3, columns 2..4 of the X; against the
+    # diagonal filter its products are -1 1 1 / -1 -1 1 / 1 -1 -1.
+    trace = build_trace(Problem(*lecture_arrays, normalize="area"))
+    step = trace.step(1, 2)
+    assert step.products == (-1, 1, 1, -1, -1, 1, 1, -1, -1)
+    assert step.negative_products == 5 and step.value == Fraction(-1, 9)
+    assert trace.largest_magnitude() == 1
+    assert trace.colour_scale_ticks() == (1, 0, -1)
