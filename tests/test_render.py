@@ -148,7 +148,8 @@ def test_a_general_problem_renders(tmp_path, capsys):
 
 
 def _start_render_and_wait_until_busy(tmp_path: Path) -> subprocess.Popen:
-    """Start a render in another process; return once it is well into rendering."""
+    """Start a render in another process; return once it is well into rendering (the
+    multiply section takes several seconds, so it is still busy a second later)."""
     import time
 
     exe = Path(sys.executable).parent / "explainer"
@@ -161,7 +162,7 @@ def _start_render_and_wait_until_busy(tmp_path: Path) -> subprocess.Popen:
             "--output-dir",
             str(tmp_path),
             "--section",
-            "title",
+            "multiply",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -175,15 +176,16 @@ def _start_render_and_wait_until_busy(tmp_path: Path) -> subprocess.Popen:
 
 
 def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(tmp_path, capsys):
-    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    assert render(tmp_path, "--quality", "low", "--section", "multiply") == 0
     video = Path(capsys.readouterr().out.strip())
     before = video.read_bytes()
     proc = _start_render_and_wait_until_busy(tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the render finished before it was killed"
     assert video.read_bytes() == before
     assert list(tmp_path.glob(".render-*")), "the killed render's folder should be there"
-    assert render(tmp_path, "--quality", "low", "--section", "title") == 0
+    assert render(tmp_path, "--quality", "low", "--section", "multiply") == 0
     assert not list(tmp_path.glob(".render-*"))
 
 
