@@ -44,7 +44,7 @@ class CheckReport:
         total = self.sympy_vs_trace.checked
         bad = {m.index for m in self.sympy_vs_trace.mismatches}
         lines = [
-            f"Checking {total} patches: {self.problem.describe()}",
+            f"Checking {total} patch{'es' if total != 1 else ''}: {self.problem.describe()}",
             f"  sympy derivation = engine trace     {total - len(bad)} of {total} equal "
             "(windows, products and values, exactly)",
             f"  engine trace = vectorized engine    "

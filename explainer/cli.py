@@ -342,8 +342,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 COMMANDS = {"derive": cmd_derive, "check": cmd_check, "presets": cmd_presets, "render": cmd_render}
 
 
+_warned: set[str] = set()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"explainer: warning: {message}", file=sys.stderr)
+    # Several stages read the same input (trace, engine, sympy): say each thing once.
+    text = str(message)
+    if text not in _warned:
+        _warned.add(text)
+        print(f"explainer: warning: {text}", file=sys.stderr)
 
 
 def _terminate(signum, frame) -> None:
