@@ -37,6 +37,7 @@ from manim import (
     MathTex,
     ReplacementTransform,
     Scene,
+    Square,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
@@ -453,9 +454,9 @@ def _ensure_image_and_filter(s: LectureScene) -> ValueGrid:
 
 
 def section_matches(s: LectureScene) -> None:
+    grid = _ensure_image_and_filter(s)
     s.heading("Where does the pattern appear?")
     lesson = s.lesson
-    grid = _ensure_image_and_filter(s)
     exact = [s.window_marker(grid, step, MATCH) for step in lesson.best]
     count = lesson.best_count
     lead = count_words(count, "window matches", "windows match").capitalize()
@@ -472,12 +473,12 @@ def section_matches(s: LectureScene) -> None:
 
 
 def section_operation(s: LectureScene) -> None:
+    grid = _ensure_image_and_filter(s)
     s.heading("The operation")
     lesson = s.lesson
-    grid = _ensure_image_and_filter(s)
     steps = lesson.trace.steps
     oh, ow = lesson.trace.output_shape
-    marker = s.window_marker(grid, steps[0])
+    marker = laid_filter(s, grid, steps[0])
     dh, dw = lesson.problem.dilation
     if (dh, dw) == (1, 1):
         lay = "Lay the filter over a patch of the image, the same size as the filter."
@@ -500,8 +501,18 @@ def section_operation(s: LectureScene) -> None:
     )
     with s.say(f"{moved} and repeat, as in one dimension, row after row."):
         for step in path:
-            s.play(marker.animate.become(s.window_marker(grid, step)), run_time=0.6)
+            s.play(marker.animate.become(laid_filter(s, grid, step)), run_time=0.6)
     s.play(FadeOut(marker), run_time=0.3)
+
+
+def laid_filter(s: LectureScene, grid: ValueGrid, step: Step) -> VGroup:
+    """The filter laid over a patch: its taps tinted in the filter's colour, and the window."""
+    tints = VGroup()
+    for r, c in s.lesson.grid_cells(step):
+        tint = Square(side_length=grid.cell_size, stroke_width=0)
+        tint.set_fill(ACCENT, opacity=0.35).move_to(grid.cell(r, c))
+        tints.add(tint)
+    return VGroup(tints, s.window_marker(grid, step))
 
 
 def _product_layout(s: LectureScene, step: Step) -> dict:
