@@ -300,7 +300,11 @@ class LectureScene(Scene):
             cell,
             center,
             lambda: ValueGrid(
-                lesson.padded_values, cell, lesson.image_colour, padding=lesson.padding_mask
+                lesson.padded_values,
+                cell,
+                lesson.image_colour,
+                padding=lesson.padding_mask,
+                show_labels=lesson.pixelwise,  # past 16×16 the numbers would be unreadable
             ),
         )
 
@@ -345,12 +349,19 @@ class LectureScene(Scene):
 
     def construct(self) -> None:
         chosen = self.sections or tuple(name for name, _ in storyboard(self.lesson))
-        for name, section in storyboard(self.lesson):
-            if name in chosen:
-                self.next_section(name)
-                if self.progress is not None:
-                    self.progress.section(name)
-                section(self)
+        previous = None
+        for index, (name, section) in enumerate(storyboard(self.lesson)):
+            if name not in chosen:
+                continue
+            if previous is not None and index != previous + 1:
+                # Sections hand their last picture to the next one; when a selection skips
+                # sections in between, start the next one from a clean stage instead.
+                self.clear_stage()
+            self.next_section(name)
+            if self.progress is not None:
+                self.progress.section(name)
+            section(self)
+            previous = index
         self.wait(0.5)
 
 

@@ -17,6 +17,7 @@ from scene_support import (
 )
 
 from explainer import Problem, lecture_problem
+from scenes.components import ValueGrid
 
 OTHER_IMAGE = [[3, 0, -2, 1, 4], [1, 5, 0, -1, 2], [0, 2, 2, 3, -3], [4, -1, 1, 0, 1]]
 OTHER_KERNEL = [[2, -1], [0, 1]]
@@ -108,6 +109,11 @@ def _inside_frame_and_clear_of_captions(scene, failures: list[str]) -> None:
                 f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame "
                 f"at t={scene.time:.1f}: x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}"
             )
+    grids = [m for m in scene.mobjects if isinstance(m, ValueGrid) and boxes[id(m)] is not None]
+    for k, a in enumerate(grids):
+        for b in grids[k + 1 :]:
+            if _overlap(boxes[id(a)], boxes[id(b)]):
+                failures.append(f"two grids overlap at t={scene.time:.1f}")
     fixed = [m for m in (scene._caption, scene._heading) if m is not None and m in scene.mobjects]
     for f in fixed:
         for other in scene.mobjects:
@@ -150,5 +156,17 @@ def test_every_section_stays_inside_the_frame(problem, tmp_path):
     failures: list[str] = []
     run_lecture(
         problem, (), tmp_path, on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures)
+    )
+    assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+def test_sections_rendered_alone_start_from_a_clean_stage(tmp_path):
+    failures: list[str] = []
+    problem = Problem(np.ones((20, 20), dtype=int), [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    run_lecture(
+        problem,
+        ("multiply", "sweep", "notation"),
+        tmp_path,
+        on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures),
     )
     assert not failures, "\n".join(dict.fromkeys(failures))
