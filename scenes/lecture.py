@@ -891,10 +891,9 @@ def section_result(s: LectureScene) -> None:
         links.add(link)
     value = show_number(lesson.first.value)
     with s.say(
-        f"The {count_words(len(lesson.best), 'pixel', 'pixels')} equal to {value} "
-        "are exactly where "
-        "the image matches the filter."
-        if len(lesson.best) > 1
+        f"The {count_words(lesson.best_count, 'pixel', 'pixels')} equal to {value} "
+        "are exactly where the image matches the filter."
+        if lesson.best_count > 1
         else f"The pixel equal to {value} is where the image matches the filter best."
     ):
         s.play(LaggedStart(*[Create(b) for b in boxes], lag_ratio=0.2), run_time=1.0)
