@@ -19,7 +19,7 @@ from pathlib import Path
 from . import inputs, printing
 from .errors import ExplainerError, ExplainerWarning, ProblemError
 from .presets import PRESETS
-from .problem import PADDING_MODES, Problem
+from .problem import PADDING_MODES, PADDING_WORDS, Problem
 
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
@@ -68,7 +68,7 @@ def _int_or_pair(text: str, name: str) -> int | tuple[int, ...]:
 
 def _padding(text: str) -> str | tuple[int, ...]:
     word = text.strip().lower()
-    if word in ("valid", "same", "full"):
+    if word in PADDING_WORDS:
         return word
     values = _ints(text, "--padding", (1, 2, 4))
     return values[0] if len(values) == 1 else values

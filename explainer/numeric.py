@@ -179,7 +179,7 @@ def exact_values(arr: np.ndarray) -> np.ndarray:
 
 def _exact_path(problem: Problem) -> np.ndarray:
     image, kernel = exact_values(problem.image), exact_values(problem.applied_kernel)
-    image, kernel = _fit_integers(image, kernel)
+    image, kernel = fit_integers(image, kernel)
     padded = pad(problem, image)
     out: np.ndarray | None = None
     for (m, n), weight in np.ndenumerate(kernel):
@@ -197,7 +197,7 @@ def _exact_path(problem: Problem) -> np.ndarray:
     return result
 
 
-def _fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Use int64 when no sum of products can overflow it, Python ints otherwise."""
     if image.dtype.kind in "iu" and kernel.dtype.kind in "iu":
         bound = int(np.abs(image).max()) * int(np.abs(kernel).max()) * kernel.size

@@ -400,10 +400,6 @@ def render_markdown(der: Derivation) -> str:
     return "\n".join(out)
 
 
-def _json_number(v: Number) -> str:
-    return fmt(v)
-
-
 def render_json(der: Derivation) -> str:
     problem, trace = der.problem, der.trace
     doc: dict[str, Any] = {
@@ -421,21 +417,21 @@ def render_json(der: Derivation) -> str:
             "dilation": list(problem.dilation),
             "flip": problem.flip,
             "normalize": problem.normalize,
-            "divisor": _json_number(trace.divisor),
+            "divisor": fmt(trace.divisor),
             "output_shape": list(trace.output_shape),
         },
         "formula": latex(symbolic.general_formula(problem)),
-        "result": [[_json_number(v) for v in row] for row in trace.output],
+        "result": [[fmt(v) for v in row] for row in trace.output],
         "patches": [
             {
                 "index": list(step.index),
                 "positions": [list(pos) for pos in step.positions],
                 "in_padding": list(step.in_padding),
-                "patch": [_json_number(v) for v in step.patch],
-                "kernel": [_json_number(v) for v in step.weights],
-                "products": [_json_number(v) for v in step.products],
-                "sum": _json_number(step.total),
-                "value": _json_number(symbolic.from_sympy(pix.value)),
+                "patch": [fmt(v) for v in step.patch],
+                "kernel": [fmt(v) for v in step.weights],
+                "products": [fmt(v) for v in step.products],
+                "sum": fmt(step.total),
+                "value": fmt(symbolic.from_sympy(pix.value)),
                 "latex": latex(pix.substituted),
             }
             for step, pix in der.steps()

@@ -152,15 +152,6 @@ def general_formula(problem: Problem | None = None) -> sp.Eq:
     return sp.Eq(y[i, j], _with_scale(_scale(problem), body), evaluate=False)
 
 
-def flipped_formula() -> sp.Eq:
-    """The general formula of true convolution: the kernel indexed backwards."""
-    summand = sp.Mul(
-        x[s * i + d * m - p, s * j + d * n - p], w[k - 1 - m, ell - 1 - n], evaluate=False
-    )
-    body = sp.Sum(sp.Sum(summand, (n, 0, ell - 1)), (m, 0, k - 1))
-    return sp.Eq(y[i, j], sp.Mul(1 / N, body, evaluate=False), evaluate=False)
-
-
 def output_size_formula() -> sp.Eq:
     """n_out = ⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 along one axis."""
     # Built unevaluated so that it prints in the order a textbook writes it.

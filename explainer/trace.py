@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import TooLargeError
-from .numeric import _fit_integers, exact_values, pad, windows
+from .numeric import exact_values, fit_integers, pad, windows
 from .problem import Problem
 
 Number = int | Fraction | float
@@ -108,10 +108,6 @@ class Trace:
         top = max(s.value for s in self.steps)
         return tuple(s for s in self.steps if s.value == top)
 
-    def value_range(self) -> tuple[Number, Number]:
-        values = [s.value for s in self.steps]
-        return min(values), max(values)
-
     def largest_magnitude(self) -> Number:
         """max |value| over the result (for a colour scale symmetric around zero)."""
         return max(abs(s.value) for s in self.steps)
@@ -152,7 +148,7 @@ def build_trace(problem: Problem, *, exact: bool | None = None) -> Trace:
             f"{MAX_TRACE_PRODUCTS:,} can be traced, use the engine for more"
         )
     if exact:
-        image, kernel = _fit_integers(
+        image, kernel = fit_integers(
             exact_values(problem.image), exact_values(problem.applied_kernel)
         )
         image, kernel = image.astype(object), kernel.astype(object)

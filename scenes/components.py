@@ -230,11 +230,6 @@ class ValueGrid(VGroup):
     def cell(self, r: int, c: int) -> Square:
         return self.cells[r * self.cols + c]
 
-    def text_at(self, r: int, c: int) -> str:
-        """The number written in cell (r, c), as a test or a reader sees it."""
-        t = self.label_at.get((r, c))
-        return t.text if t is not None else ""
-
     def outline(
         self, top: int, left: int, bottom: int, right: int, color: ManimColor, width: float = 6
     ) -> Rectangle:

@@ -120,9 +120,10 @@ class Lesson:
         return [(r + top, c + left) for r, c in step.positions]
 
     def window_box(self, step: Step) -> tuple[int, int, int, int]:
-        cells = self.grid_cells(step)
-        rows, cols = [r for r, _ in cells], [c for _, c in cells]
-        return min(rows), min(cols), max(rows), max(cols)
+        """The step's window (:attr:`Step.window`) in the padded grid's coordinates."""
+        top, left = self.trace.padding_offset
+        r0, c0, r1, c1 = step.window
+        return r0 + top, c0 + left, r1 + top, c1 + left
 
     @cached_property
     def best(self) -> tuple[Step, ...]:
@@ -711,7 +712,7 @@ def section_average(s: LectureScene) -> None:
     else:
         text = f"Add the {n} products: their sum is the output pixel."
     with s.say(text):
-        parts = _sum_and_divide(s, step, filled, anchor_y=-0.9)
+        _sum_and_divide(s, step, filled, anchor_y=-0.9)
     best = (
         f"Here it is exactly {show_number(step.value)}: a perfect match."
         if step in lesson.best and lesson.problem.normalize == "area" and step.value == 1
@@ -728,7 +729,6 @@ def section_average(s: LectureScene) -> None:
     tex_title = label("sympy's derivation", size=0.26, color=MUTED).next_to(tex, UP, buff=0.3)
     with s.say(best + " Beside it, the same sum as sympy derives it."):
         s.play(Write(tex), FadeIn(tex_title), run_time=1.5)
-    s.stage.update(sums=parts, tex=VGroup(tex, tex_title))
     s.clear_stage()
 
 
@@ -849,13 +849,7 @@ def section_sweep(s: LectureScene) -> None:
             )
             cells.add(cell)
     s.play(FadeOut(marker), run_time=0.3)
-    s.stage.update(
-        result=VGroup(empty, cells),
-        result_cells=cells,
-        legend=legend,
-        result_title=out_title,
-        result_empty=empty,
-    )
+    s.stage.update(result_cells=cells, result_empty=empty)
 
 
 def section_result(s: LectureScene) -> None:
@@ -874,7 +868,7 @@ def section_result(s: LectureScene) -> None:
         )
         title = label("result", size=0.28, color=MUTED).next_to(empty, UP, buff=0.25)
         s.play(FadeIn(empty), FadeIn(cells), FadeIn(legend), FadeIn(title), run_time=0.8)
-        s.stage.update(result_cells=cells, legend=legend, result_title=title, result_empty=empty)
+        s.stage.update(result_cells=cells, result_empty=empty)
     grid = s.stage["image"]
     empty = s.stage["result_empty"]
     boxes, windows, links = VGroup(), VGroup(), VGroup()
@@ -1014,46 +1008,42 @@ def section_summary_sweep(s: LectureScene) -> None:
 Section = Callable[[LectureScene], None]
 
 
+# Every section in lecture order; the storyboard of a problem leaves out what it does not need.
+SECTIONS: dict[str, Section] = {
+    "title": section_title,
+    "image": section_image,
+    "filter": section_filter,
+    "matches": section_matches,
+    "operation": section_operation,
+    "multiply": section_multiply,
+    "average": section_average,
+    "second-patch": section_second_patch,
+    "output-size": section_output_size,
+    "sweep": section_sweep,
+    "result": section_result,
+    "notation": section_notation,
+    "conclusion": section_conclusion,
+}
+
+
 def storyboard(lesson: Lesson) -> list[tuple[str, Section]]:
     """The lecture's sections, in order. Problems with stride, padding or dilation get a
     section on the result's size; large ones get a summary instead of the pixel sweep."""
     p = lesson.problem
     plain_size = p.stride == (1, 1) and not any(p.padding) and p.dilation == (1, 1)
-    board: list[tuple[str, Section]] = [
-        ("title", section_title),
-        ("image", section_image),
-        ("filter", section_filter),
-        ("matches", section_matches),
-        ("operation", section_operation),
-        ("multiply", section_multiply),
-        ("average", section_average),
-        ("second-patch", section_second_patch),
-    ]
-    if not plain_size:
-        board.append(("output-size", section_output_size))
-    if lesson.pixelwise:
-        board += [("sweep", section_sweep), ("result", section_result)]
-    else:
-        board.append(("sweep", section_summary_sweep))
-    board += [("notation", section_notation), ("conclusion", section_conclusion)]
+    board: list[tuple[str, Section]] = []
+    for name, section in SECTIONS.items():
+        if name == "output-size" and plain_size:
+            continue
+        if not lesson.pixelwise and name == "result":
+            continue
+        if not lesson.pixelwise and name == "sweep":
+            section = section_summary_sweep
+        board.append((name, section))
     return board
 
 
-SECTION_NAMES = (
-    "title",
-    "image",
-    "filter",
-    "matches",
-    "operation",
-    "multiply",
-    "average",
-    "second-patch",
-    "output-size",
-    "sweep",
-    "result",
-    "notation",
-    "conclusion",
-)
+SECTION_NAMES = tuple(SECTIONS)
 
 
 class Lecture(LectureScene):
