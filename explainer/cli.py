@@ -7,19 +7,19 @@ status 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import threading
 import warnings
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
-from . import inputs, printing
+from . import printing
 from .errors import ExplainerError, ExplainerWarning, ProblemError
+from .notes import NOTE_FORMATS
+from .options import add_problem_options, ints, problem_from_args
 from .presets import PRESETS
-from .problem import PADDING_MODES, PADDING_WORDS, Problem
+from .voice import DEFAULT_VOICE, VOICES
 
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
@@ -40,7 +40,8 @@ examples:
   explainer check                          sympy against the engine, patch by patch
   explainer derive --kernel sobel-x --image square --padding same --stride 2
   explainer presets                        images and kernels you can name
-  explainer render                         the lecture video, into output/
+  explainer render                         the spoken lecture video, into output/
+  explainer script                         the lecture's sentences, as notes
 
 Run 'explainer COMMAND --help' for a command's options."""
 
@@ -50,98 +51,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ProblemError(f"{message} (see '{self.prog} --help')")
-
-
-def _ints(text: str, name: str, counts: Sequence[int]) -> tuple[int, ...]:
-    cells = [c.strip() for c in re.split(r"[,x×]", text.strip())]
-    if not all(re.fullmatch(r"[+-]?\d{1,9}", c) for c in cells) or len(cells) not in counts:
-        shapes = {1: "N", 2: "N,M", 4: "TOP,BOTTOM,LEFT,RIGHT"}
-        allowed = " or ".join(shapes[c] for c in counts)
-        raise ProblemError(f"{name} {text!r} is not valid; write {allowed} with whole numbers")
-    return tuple(int(c) for c in cells)
-
-
-def _int_or_pair(text: str, name: str) -> int | tuple[int, ...]:
-    values = _ints(text, name, (1, 2))
-    return values[0] if len(values) == 1 else values
-
-
-def _padding(text: str) -> str | tuple[int, ...]:
-    word = text.strip().lower()
-    if word in PADDING_WORDS:
-        return word
-    values = _ints(text, "--padding", (1, 2, 4))
-    return values[0] if len(values) == 1 else values
-
-
-def _range(text: str) -> tuple[Fraction, Fraction]:
-    cells = text.split(",")
-    if len(cells) != 2:
-        raise ProblemError(f"--png-range {text!r} is not valid; write LOW,HIGH such as -1,1")
-    low, high = (inputs.parse_number(c) for c in cells)
-    if low >= high:
-        raise ProblemError(f"--png-range needs LOW below HIGH; got {text!r}")
-    return Fraction(low), Fraction(high)
-
-
-def _add_problem_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("the problem (defaults: the lecture's example)")
-    g.add_argument(
-        "--image",
-        default="x",
-        metavar="NAME|FILE",
-        help="image preset or file: CSV/text of numbers (fractions like 1/9 "
-        "allowed), .npy, or grayscale .png (default: x, the lecture's 9×9 X)",
-    )
-    g.add_argument(
-        "--kernel",
-        default="diagonal",
-        metavar="NAME|FILE",
-        help="kernel preset or file, read like --image (default: diagonal)",
-    )
-    g.add_argument(
-        "--stride",
-        default="1",
-        metavar="S|SR,SC",
-        help="how far the window jumps, one number or rows,columns (default: 1)",
-    )
-    g.add_argument(
-        "--padding",
-        default="valid",
-        metavar="P",
-        help="valid, same, full, N, ROWS,COLS or TOP,BOTTOM,LEFT,RIGHT (default: valid, no border)",
-    )
-    g.add_argument(
-        "--padding-mode",
-        default="zeros",
-        choices=PADDING_MODES,
-        help="what the border holds (default: zeros)",
-    )
-    g.add_argument(
-        "--dilation",
-        default="1",
-        metavar="D|DR,DC",
-        help="spacing between kernel taps (default: 1, a dense kernel)",
-    )
-    g.add_argument(
-        "--flip",
-        action="store_true",
-        help="true convolution: rotate the kernel 180° first (default: no flip, "
-        "i.e. cross-correlation as in deep-learning libraries)",
-    )
-    g.add_argument(
-        "--normalize",
-        choices=("none", "area", "sum"),
-        default=None,
-        help="divide each sum of products by nothing, the kernel's area, or its "
-        "sum (default: area for the lecture's diagonal filter, none otherwise)",
-    )
-    g.add_argument(
-        "--png-range",
-        default="-1,1",
-        metavar="LOW,HIGH",
-        help="values that black and white PNG pixels become (default: -1,1)",
-    )
 
 
 def _version() -> str:
@@ -181,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "products, the expansion with numbers and its exact value, then the "
         "result matrix. Every value is derived by sympy and matches the engine.",
     )
-    _add_problem_options(derive)
+    add_problem_options(derive)
     derive.add_argument(
         "--patch",
         metavar="I,J",
@@ -209,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive every output pixel with sympy and compare it, exactly, with the "
         "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
     )
-    _add_problem_options(check)
+    add_problem_options(check)
 
     sub.add_parser(
         "presets",
@@ -224,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="render the lecture video (MP4 with .srt captions) into output/",
         description="Render the lecture as a video with captions, from the trace.",
     )
-    _add_problem_options(render)
+    add_problem_options(render)
     render.add_argument(
         "--quality",
         default="high",
@@ -241,33 +150,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-sections", action="store_true", help="list the lecture's sections and exit"
     )
     render.add_argument(
+        "--voice",
+        default=DEFAULT_VOICE,
+        choices=VOICES,
+        help="who speaks the narration: joe (offline neural voice, the default) or none "
+        "(a silent video with captions)",
+    )
+    render.add_argument(
         "--output-dir",
         default="output",
         metavar="DIR",
         help="where the video and captions go (default: output)",
     )
-    return parser
 
-
-def problem_from_args(args: argparse.Namespace) -> Problem:
-    png_range = _range(args.png_range)
-    image = inputs.load(args.image, "image", png_range)
-    kernel = inputs.load(args.kernel, "kernel", png_range)
-    normalize = args.normalize
-    if normalize is None:
-        found = PRESETS.get(args.kernel.strip().lower())
-        from_preset = found is not None and not Path(args.kernel).exists()
-        normalize = found.normalize if from_preset else None
-    return Problem(
-        image,
-        kernel,
-        stride=_int_or_pair(args.stride, "--stride"),
-        padding=_padding(args.padding),
-        padding_mode=args.padding_mode,
-        dilation=_int_or_pair(args.dilation, "--dilation"),
-        flip=args.flip,
-        normalize=None if normalize == "none" else normalize,
+    script = sub.add_parser(
+        "script",
+        parents=[common],
+        help="print the lecture's script: every sentence, section by section",
+        description="Print the lesson's script for a problem: its sections and every "
+        "sentence the video says, worded from the computation. Use it as lecture notes.",
     )
+    add_problem_options(script)
+    script.add_argument(
+        "--format",
+        default="text",
+        choices=NOTE_FORMATS,
+        help="text (default), markdown, or json (with the spoken form and the values of "
+        "each sentence)",
+    )
+    script.add_argument(
+        "--video",
+        metavar="FILE.mp4",
+        help="a rendered video of this problem: show when each sentence is spoken in it",
+    )
+    return parser
 
 
 def _patches(specs: Sequence[str] | None) -> list[tuple[int, int]] | None:
@@ -275,7 +191,7 @@ def _patches(specs: Sequence[str] | None) -> list[tuple[int, int]] | None:
         return None
     out = []
     for spec in specs:
-        r, c = _ints(spec, "--patch", (2,))
+        r, c = ints(spec, "--patch", (2,))
         out.append((r, c))
     return out
 
@@ -333,13 +249,31 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_script(args: argparse.Namespace) -> int:
+    from .notes import read_timings, render_notes
+    from .script import build_script
+
+    script = build_script(problem_from_args(args))
+    timings = None
+    if args.video:
+        timings = read_timings(Path(args.video).with_suffix(".script.json"), script)
+    sys.stdout.write(render_notes(script, args.format, timings))
+    return 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from .render import render_command
 
     return render_command(args)
 
 
-COMMANDS = {"derive": cmd_derive, "check": cmd_check, "presets": cmd_presets, "render": cmd_render}
+COMMANDS = {
+    "derive": cmd_derive,
+    "check": cmd_check,
+    "presets": cmd_presets,
+    "render": cmd_render,
+    "script": cmd_script,
+}
 
 
 _warned: set[str] = set()

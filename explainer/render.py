@@ -16,10 +16,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProblemError, TooLargeError
+from .notes import render_notes
 from .problem import Problem
+from .voice import DEFAULT_VOICE
 
 QUALITIES = {
     "low": ("low_quality", "480p15"),
@@ -32,24 +35,71 @@ MAX_RENDER_SIDE = 48
 
 
 def video_name(args: argparse.Namespace, problem: Problem) -> str:
-    """lecture.mp4 for the lecture; otherwise the problem's names and options."""
-    parts = (
-        []
-        if (args.image, args.kernel) == ("x", "diagonal")
-        else [Path(args.image).stem, Path(args.kernel).stem]
-    )
-    for flag, default in (("stride", "1"), ("padding", "valid"), ("dilation", "1")):
-        value = getattr(args, flag)
-        if value != default:
-            parts.append(f"{flag}-{value.replace(',', 'x')}")
-    if args.flip:
-        parts.append("flip")
+    """lecture.mp4 for the lecture; otherwise a readable name and a short hash of everything
+    that changes the video, so that different problems never overwrite each other.
+
+    The readable part names the inputs (without their folders) and the options set; the
+    hash covers the inputs' values and every option, so two files called x.csv in different
+    folders, or two padding modes, get different names.
+    """
+    from explainer import lecture_problem
+
+    parts: list[str] = []
+    default = _same_problem(problem, lecture_problem())
+    if not default:
+        parts += [Path(args.image).stem, Path(args.kernel).stem]
+        for flag, value in _options_set(args):
+            parts.append(f"{flag}-{value}")
+        parts.append(problem_digest(problem))
     if args.section:
         parts.extend(args.section)
+    if args.voice == "none":
+        parts.append("silent")
     if args.quality != "high":
         parts.append(QUALITIES[args.quality][1])
     name = "-".join(["lecture", *parts])
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:180]
+
+
+def _options_set(args: argparse.Namespace) -> list[tuple[str, str]]:
+    defaults = {
+        "stride": "1",
+        "padding": "valid",
+        "padding_mode": "zeros",
+        "dilation": "1",
+        "normalize": None,
+    }
+    out = []
+    for flag, default in defaults.items():
+        value = getattr(args, flag, default)
+        if value is not None and value != default:
+            out.append((flag.replace("_", "-"), str(value).replace(",", "x")))
+    if args.flip:
+        out.append(("flip", "on"))
+    return out
+
+
+def _same_problem(a: Problem, b: Problem) -> bool:
+    return problem_digest(a) == problem_digest(b)
+
+
+def problem_digest(problem: Problem) -> str:
+    """Eight hex digits that change with any value or option of the problem."""
+    import hashlib
+
+    ident = repr(
+        (
+            problem.image.tolist(),
+            problem.kernel.tolist(),
+            problem.stride,
+            problem.padding,
+            problem.padding_mode,
+            problem.dilation,
+            problem.flip,
+            problem.normalize,
+        )
+    )
+    return hashlib.sha256(ident.encode()).hexdigest()[:8]
 
 
 def check_renderable(problem: Problem) -> None:
@@ -129,6 +179,14 @@ def remove_abandoned(output_dir: Path) -> None:
             continue  # not ours to judge (no pid yet, or another user's process)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    video: Path
+    captions: Path
+    notes: Path
+    """The timed script (``.script.json``) beside the video."""
+
+
 def render_lecture(
     problem: Problem,
     sections: Sequence[str] | None,
@@ -137,8 +195,9 @@ def render_lecture(
     name: str,
     progress: Progress | None = None,
     extra_config: dict | None = None,
-) -> tuple[Path, Path]:
-    """Render the lecture; return the final (video, captions) paths."""
+    voice: str = DEFAULT_VOICE,
+) -> Rendered:
+    """Render the lecture; return the final paths of the video, captions and timed script."""
     from manim import tempconfig
 
     from scenes.lecture import Lecture
@@ -151,7 +210,7 @@ def render_lecture(
             "media_dir": str(media),
             "disable_caching": True,
             "progress_bar": "none",
-            "verbosity": "WARNING",
+            "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
             "output_file": name,
             "background_color": "#1d2330",
         }
@@ -164,20 +223,71 @@ def render_lecture(
                     "problem": problem,
                     "sections": tuple(sections or ()),
                     "progress": progress,
+                    "voice_name": voice,
                 },
             )
-            scene_cls().render()
+            scene = scene_cls()
+            try:
+                scene.render()
+            except BaseException:
+                # An interrupt can land between manim's own clean-ups; stop its encoder
+                # threads here, or they would keep the process alive after the error.
+                with contextlib.suppress(Exception):
+                    scene.renderer.file_writer.abort_encode_jobs()
+                raise
         videos = [p for p in media.rglob(f"{name}.mp4") if "partial" not in p.parts[-2]]
         if not videos:
             raise RuntimeError("manim finished without writing a video")
         video = videos[0]
         captions = video.with_suffix(".srt")
-        final_video = output_dir / f"{name}.mp4"
-        final_captions = output_dir / f"{name}.srt"
-        if captions.exists():
-            os.replace(captions, final_captions)
-        os.replace(video, final_video)
-    return final_video, final_captions
+        notes = video.with_suffix(".script.json")
+        notes.write_text(timed_script(scene), encoding="utf-8")
+        final = Rendered(
+            output_dir / f"{name}.mp4",
+            output_dir / f"{name}.srt",
+            output_dir / f"{name}.script.json",
+        )
+        # Concurrent renders replace their three files one render at a time, so a video
+        # never sits beside another render's captions.
+        with _folder_lock(output_dir):
+            if captions.exists():
+                os.replace(captions, final.captions)
+            os.replace(notes, final.notes)
+            os.replace(video, final.video)
+    return final
+
+
+def timed_script(scene) -> str:
+    """The script as JSON with, for each beat rendered, when its sentence is spoken
+    (start, end) and when the scene showed its caption (the scene's own record)."""
+    import json
+
+    timings = {beat.key: (start, end) for start, end, beat in scene.spoken}
+    doc = json.loads(render_notes(scene.lesson.script, "json", timings))
+    shown = {}
+    for (_, _, beat), (shown_from, shown_to, text) in zip(
+        scene.spoken, scene.caption_log, strict=True
+    ):
+        assert text == beat.caption
+        shown[beat.key] = [round(shown_from, 3), round(shown_to, 3)]
+    for section in doc["sections"]:
+        for beat in section["beats"]:
+            if beat["key"] in shown:
+                beat["caption_shown"] = shown[beat["key"]]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+@contextlib.contextmanager
+def _folder_lock(output_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the output folder itself (no lock file is left behind)."""
+    import fcntl
+
+    fd = os.open(output_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def video_duration(path: Path) -> float:
@@ -189,13 +299,13 @@ def video_duration(path: Path) -> float:
 
 
 def render_command(args: argparse.Namespace) -> int:
-    from .cli import problem_from_args
+    from .options import problem_from_args
+    from .script import build_script
+    from .voice import load_voice
 
     problem = problem_from_args(args)
     check_renderable(problem)
-    from scenes.lecture import Lesson, storyboard
-
-    board = [name for name, _ in storyboard(Lesson(problem))]
+    board = list(build_script(problem).section_names)
     if args.list_sections:
         print("Sections of this lecture, in order:")
         for k, name in enumerate(board, start=1):
@@ -206,21 +316,32 @@ def render_command(args: argparse.Namespace) -> int:
             raise ProblemError(
                 f"unknown section {name!r}; this lecture's sections are: " + ", ".join(board)
             )
+    narrator = load_voice(args.voice)
+    if narrator is not None:
+        narrator.check()  # a missing or broken voice fails here, before any drawing
     chosen = [n for n in board if not args.section or n in args.section]
     name = video_name(args, problem)
+    spoken = "silent, captioned" if args.voice == "none" else f"voice {args.voice}"
     print(
         f"Rendering {len(chosen)} section{'s' if len(chosen) > 1 else ''} at "
-        f"{QUALITIES[args.quality][1]}: {problem.describe()}",
+        f"{QUALITIES[args.quality][1]} ({spoken}): {problem.describe()}",
         file=sys.stderr,
     )
     progress = Progress(chosen)
     started = time.monotonic()
-    video, captions = render_lecture(
-        problem, args.section, args.quality, Path(args.output_dir), name, progress
+    out = render_lecture(
+        problem,
+        args.section,
+        args.quality,
+        Path(args.output_dir),
+        name,
+        progress,
+        voice=args.voice,
     )
     progress.done()
     took = time.monotonic() - started
-    print(f"Rendered {video_duration(video):.1f} s of video in {took:.0f} s.", file=sys.stderr)
-    print(f"captions: {captions}", file=sys.stderr)
-    print(video)
+    print(f"Rendered {video_duration(out.video):.1f} s of video in {took:.0f} s.", file=sys.stderr)
+    print(f"captions: {out.captions}", file=sys.stderr)
+    print(f"script with timings: {out.notes}", file=sys.stderr)
+    print(out.video)
     return 0

@@ -1,14 +1,14 @@
 """Reusable mobjects of the lecture: grids of numbers, window markers, a colour legend.
 
-Components draw numbers they are given (from the trace); they never compute one. Colour is
-a function of a value, which is presentation, not arithmetic.
+Components draw numbers they are given (from the trace) in the colours of the lesson's one
+:class:`~explainer.palette.ColourScale`; they never compute a value. Every grid can number
+its rows and columns, so that a position said aloud can be found on screen.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from fractions import Fraction
+from collections.abc import Sequence
 
 import numpy as np
 from manim import (
@@ -16,49 +16,42 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    WHITE,
+    DashedVMobject,
     ManimColor,
     Rectangle,
     Square,
     Text,
     VGroup,
     VMobject,
-    interpolate_color,
 )
 
+from explainer import palette
+from explainer.palette import ColourScale
+from explainer.speech import is_shown_exactly, number
 from explainer.trace import Number
 
 FONT = "DejaVu Sans"
-BACKGROUND = ManimColor("#1d2330")
-INK = ManimColor("#e8e8e8")
-MUTED = ManimColor("#9aa5b8")
-ACCENT = ManimColor("#ffc857")  # the filter, and whatever the filter is over
-MATCH = ManimColor("#58d68d")  # perfect matches
-PARTIAL = ManimColor("#f39c6b")
-PADDING_FILL = ManimColor("#3a4a66")
-POSITIVE = ManimColor("#d7191c")
-NEGATIVE = ManimColor("#2c7bb6")
-NEUTRAL = ManimColor("#f4f4f4")
-PRODUCT_POS = ManimColor("#2e8b57")
-PRODUCT_NEG = ManimColor("#c0392b")
-PRODUCT_ZERO = ManimColor("#5d6778")
+BACKGROUND = ManimColor(palette.BACKGROUND)
+INK = ManimColor(palette.INK)
+MUTED = ManimColor(palette.MUTED)
+ACCENT = ManimColor(palette.ACCENT)
+HIGHLIGHT = ManimColor(palette.HIGHLIGHT)
+PADDING_EDGE = ManimColor(palette.PADDING_EDGE)
+
+MIN_TEXT_SIZE = 0.14
+"""The smallest label size used for a number: digits about 8 pixels tall at 480p."""
 
 
 def show_number(v: Number) -> str:
-    """A value as printed on screen: exact fractions, a true minus sign."""
-    if isinstance(v, Fraction):
-        text = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-    elif isinstance(v, float):
-        text = f"{v:.3g}"
-    else:
-        text = str(v)
-    return text.replace("-", "−")
+    """A value as written in a cell: exact while readable, else a short decimal."""
+    said = number(v).written
+    return said.removeprefix("≈ ")
 
 
 def show_factor(v: Number) -> str:
     """A factor in a product: negative numbers and fractions in parentheses."""
     text = show_number(v)
-    needs = text.startswith("−") or "/" in text
+    needs = text.startswith("−") or "/" in text or not is_shown_exactly(v)
     return f"({text})" if needs else text
 
 
@@ -67,22 +60,19 @@ class Label(VMobject):
 
     Grids hold hundreds of labels and manim copies a mobject's whole family whenever it
     animates it; one path per label keeps copying and drawing cheap. ``text`` is the
-    string shown (spaces removed, as manim's own ``Text.text``).
+    string shown (spaces removed, as manim's own ``Text.text``); ``size`` its font size.
     """
 
-    def __init__(self, source: Text, text: str) -> None:
+    def __init__(self, source: Text, text: str, size: float) -> None:
         super().__init__(fill_color=source.fill_color, fill_opacity=1.0, stroke_width=0)
         for glyph in source.family_members_with_points():
             self.append_points(glyph.points)
         self.text = text.replace(" ", "")
+        self.size = size
+        self.carries_number = any(ch.isdigit() for ch in text)
 
 
-def label(
-    text: str,
-    size: float = 0.32,
-    color: ManimColor = INK,
-    weight: str = "NORMAL",
-) -> Label:
+def label(text: str, size: float = 0.32, color=INK, weight: str = "NORMAL") -> Label:
     """Text of font size ``size`` × 100 (legible at 480p from about 0.2).
 
     Grids repeat a few strings many times; laying out text with Pango costs about ten
@@ -95,7 +85,7 @@ def label(
 
 def _make_label(text: str, size: float, color: str, weight: str, **kwargs) -> Label:
     source = Text(text, font=FONT, color=color, weight=weight, font_size=size * 100, **kwargs)
-    return Label(source, text)
+    return Label(source, text, size)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -123,7 +113,7 @@ def _font():
     return ImageFont.truetype("DejaVuSans.ttf", 100)
 
 
-def caption(text: str, width: float = 12.5, size: float = 0.3) -> Label:
+def caption(text: str, width: float = 12.8, size: float = 0.3) -> Label:
     """A narration caption: one line, or two balanced lines when one would not fit."""
     if text_width(text, size) <= width:
         return label(text, size=size, color=INK)
@@ -134,72 +124,46 @@ def caption(text: str, width: float = 12.5, size: float = 0.3) -> Label:
     mob = _make_label(two, size, INK.to_hex(), "NORMAL", line_spacing=0.8)
     if mob.width > width:
         mob.scale_to_fit_width(width)
+    mob.text = text.replace(" ", "")
     return mob
 
 
-def count_words(n: int, one: str, many: str) -> str:
-    """'one pixel', 'four pixels', '12 pixels': small counts read better as words."""
-    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    number = words[n] if 0 <= n < len(words) else str(n)
-    return f"{number} {one if n == 1 else many}"
+def fit_label_size(texts: Sequence[str], cell: float) -> float:
+    """One text size for a whole grid: the widest label fits its cell with a margin."""
+    widest = max(texts, key=len, default="")
+    size = cell * 0.4
+    if widest:
+        width = text_width(widest, size)
+        if width > cell * 0.8:
+            size *= cell * 0.8 / width
+    return size
 
 
-def gray_scale(vmin: float, vmax: float) -> Callable[[Number], ManimColor]:
-    """Low values black, high values white: how the lecture draws its ±1 image."""
-    span = (vmax - vmin) or 1.0
-
-    def colour(v: Number) -> ManimColor:
-        t = (float(v) - vmin) / span
-        return interpolate_color(ManimColor("#000000"), ManimColor("#ffffff"), min(max(t, 0), 1))
-
-    return colour
-
-
-def diverging(vmax: float) -> Callable[[Number], ManimColor]:
-    """Negative blue, zero near white, positive red, symmetric around zero."""
-    vmax = vmax or 1.0
-
-    def colour(v: Number) -> ManimColor:
-        t = max(min(float(v) / vmax, 1.0), -1.0)
-        if t >= 0:
-            return interpolate_color(NEUTRAL, POSITIVE, t)
-        return interpolate_color(NEUTRAL, NEGATIVE, -t)
-
-    return colour
-
-
-def product_colour(v: Number) -> ManimColor:
-    """Products by sign: agreeing pixels green, disagreeing red."""
-    if v > 0:
-        return PRODUCT_POS
-    if v < 0:
-        return PRODUCT_NEG
-    return PRODUCT_ZERO
-
-
-def ink_for(fill: ManimColor) -> ManimColor:
-    """Black text on light cells, white on dark ones."""
-    r, g, b = fill.to_rgb()
-    return ManimColor("#111111") if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else WHITE
+def labels_fit(texts: Sequence[str], cell: float) -> bool:
+    """Whether every label of a grid can be written at a legible size."""
+    return fit_label_size(texts, cell) >= MIN_TEXT_SIZE
 
 
 class ValueGrid(VGroup):
     """A matrix drawn as coloured cells with its numbers written in them.
 
-    ``values`` are shown as given (formatted with :func:`show_number`); ``padding`` marks
-    cells that belong to the padded border, drawn in their own colour so the border reads
-    as added zeros, not image.
+    ``scale`` colours each cell by its value. ``padding`` marks cells of the padded
+    border: they show their own values, with a dashed outline, and a solid frame goes
+    round the image itself. ``first_row``/``first_col`` number the rows and columns
+    (image coordinates, so a padded border is numbered −1, …); None leaves them out.
     """
 
     def __init__(
         self,
         values: Sequence[Sequence[Number | None]],
         cell: float,
-        colour: Callable[[Number], ManimColor],
+        scale: ColourScale | None,
         *,
         padding: Sequence[Sequence[bool]] | None = None,
         show_labels: bool = True,
         stroke: ManimColor = MUTED,
+        first_row: int | None = None,
+        first_col: int | None = None,
     ) -> None:
         super().__init__()
         self.rows, self.cols = len(values), len(values[0])
@@ -207,28 +171,67 @@ class ValueGrid(VGroup):
         self.values = [list(row) for row in values]
         self.cells = VGroup()
         self.labels = VGroup()
-        self.label_at: dict[tuple[int, int], Text] = {}
+        self.marks = VGroup()
+        self.indices = VGroup()
+        self.label_at: dict[tuple[int, int], Label] = {}
         texts = [[show_number(v) if v is not None else "" for v in row] for row in values]
-        size = fit_label_size([t for row in texts for t in row], cell)
+        flat = [t for row in texts for t in row]
+        size = fit_label_size(flat, cell)
         self.label_size = size
+        self.show_labels = show_labels and size >= MIN_TEXT_SIZE
         for r in range(self.rows):
             for c in range(self.cols):
                 v = values[r][c]
-                in_pad = padding is not None and padding[r][c]
-                fill = PADDING_FILL if in_pad else (colour(v) if v is not None else BACKGROUND)
+                fill = ManimColor(scale.hex(v)) if (scale and v is not None) else BACKGROUND
                 sq = Square(side_length=cell, stroke_color=stroke, stroke_width=1.5)
                 sq.set_fill(fill, opacity=1.0)
                 sq.move_to(np.array([c * cell, -r * cell, 0.0]))
                 self.cells.add(sq)
-                if show_labels and texts[r][c]:
-                    t = label(texts[r][c], size=size, color=ink_for(fill)).move_to(sq)
+                in_pad = padding is not None and padding[r][c]
+                if in_pad:
+                    edge = Square(
+                        side_length=cell * 0.86, stroke_color=PADDING_EDGE, stroke_width=2
+                    )
+                    self.marks.add(DashedVMobject(edge, num_dashes=8).move_to(sq))
+                if self.show_labels and texts[r][c]:
+                    ink = ManimColor(scale.ink(v)) if scale and v is not None else INK
+                    t = label(texts[r][c], size=size, color=ink).move_to(sq)
                     self.labels.add(t)
                     self.label_at[(r, c)] = t
-        self.add(self.cells, self.labels)
+        self.add(self.cells, self.marks, self.labels)
+        if padding is not None and any(any(row) for row in padding):
+            self._frame_image(padding)
+        if first_row is not None and first_col is not None:
+            self._number(first_row, first_col)
         self.move_to(np.zeros(3))
+
+    def _frame_image(self, padding: Sequence[Sequence[bool]]) -> None:
+        inside = [(r, c) for r in range(self.rows) for c in range(self.cols) if not padding[r][c]]
+        rows = [r for r, _ in inside]
+        cols = [c for _, c in inside]
+        self.image_frame = self.outline(min(rows), min(cols), max(rows), max(cols), INK, 3)
+        self.add(self.image_frame)
+
+    def _number(self, first_row: int, first_col: int) -> None:
+        size = max(MIN_TEXT_SIZE, min(0.26, self.cell_size * 0.4))
+        gap = 0.12 + size * 0.3
+        for c in range(self.cols):
+            t = label(str(first_col + c).replace("-", "−"), size=size, color=MUTED)
+            t.next_to(self.cell(0, c), UP, buff=gap)
+            self.indices.add(t)
+        for r in range(self.rows):
+            t = label(str(first_row + r).replace("-", "−"), size=size, color=MUTED)
+            t.next_to(self.cell(r, 0), LEFT, buff=gap)
+            self.indices.add(t)
+        self.add(self.indices)
 
     def cell(self, r: int, c: int) -> Square:
         return self.cells[r * self.cols + c]
+
+    @property
+    def body_width(self) -> float:
+        """Width of the cells alone (numbers around the grid not counted)."""
+        return self.cols * self.cell_size
 
     def outline(
         self, top: int, left: int, bottom: int, right: int, color: ManimColor, width: float = 6
@@ -255,71 +258,64 @@ class ValueGrid(VGroup):
 
 
 class EmptyGrid(ValueGrid):
-    """A grid whose cells are filled one by one (the temporary product array)."""
+    """A grid whose cells are filled one by one (the product array, the result)."""
 
-    def __init__(self, rows: int, cols: int, cell: float) -> None:
+    def __init__(
+        self, rows: int, cols: int, cell: float, first_row: int | None = None, first_col=None
+    ) -> None:
         super().__init__(
-            [[None] * cols for _ in range(rows)], cell, lambda v: BACKGROUND, show_labels=False
+            [[None] * cols for _ in range(rows)],
+            cell,
+            None,
+            show_labels=False,
+            first_row=first_row,
+            first_col=first_col,
         )
 
 
-def fit_label_size(texts: Sequence[str], cell: float) -> float:
-    """One text size for a whole grid: the widest label fits its cell with a margin."""
-    widest = max(texts, key=len, default="")
-    size = cell * 0.36
-    if widest:
-        width = label(widest, size=size).width
-        if width > cell * 0.8:
-            size *= cell * 0.8 / width
-    return size
-
-
 def filled_cell(
-    grid: ValueGrid,
-    r: int,
-    c: int,
-    value: Number,
-    colour: Callable[[Number], ManimColor],
-    size: float,
+    grid: ValueGrid, r: int, c: int, value: Number, scale: ColourScale, size: float | None
 ) -> VGroup:
     """A coloured square with its number, covering cell (r, c) of ``grid``; ``size`` from
-    :func:`fit_label_size` over every value the grid will hold, so all cells match."""
-    fill = colour(value)
+    :func:`fit_label_size` over every value the grid will hold, so all cells match (None:
+    colour only, for grids too small to write in)."""
     sq = Square(side_length=grid.cell_size, stroke_color=MUTED, stroke_width=1.5)
-    sq.set_fill(fill, opacity=1.0).move_to(grid.cell(r, c))
-    t = label(show_number(value), size=size, color=ink_for(fill)).move_to(sq)
-    group = VGroup(sq, t)
-    group.text = t.text  # type: ignore[attr-defined]
+    sq.set_fill(ManimColor(scale.hex(value)), opacity=1.0).move_to(grid.cell(r, c))
+    group = VGroup(sq)
+    text = show_number(value)
+    if size is not None and size >= MIN_TEXT_SIZE:
+        t = label(text, size=size, color=ManimColor(scale.ink(value))).move_to(sq)
+        group.add(t)
+    group.text = text.replace(" ", "")  # type: ignore[attr-defined]
     return group
 
 
 class Legend(VGroup):
-    """A vertical colour bar for the result map, with its extreme values and zero."""
+    """A vertical colour bar of the lesson's scale, with its ends and zero marked."""
 
-    def __init__(
-        self,
-        vmax: Number,
-        colour: Callable[[Number], ManimColor],
-        height: float = 3.0,
-        ticks: Sequence[Number] = (),
-    ) -> None:
+    def __init__(self, scale: ColourScale, ticks: Sequence[Number], height: float = 3.0) -> None:
         super().__init__()
-        steps = 40
+        steps = 48
         bar = VGroup()
+        m = scale.magnitude
         for k in range(steps):
             t = 1 - 2 * (k + 0.5) / steps
             seg = Rectangle(width=0.3, height=height / steps, stroke_width=0)
-            seg.set_fill(colour(t * float(vmax)), opacity=1.0)
+            seg.set_fill(ManimColor(scale.hex(t * m)), opacity=1.0)
             seg.move_to(np.array([0.0, height / 2 - (k + 0.5) * height / steps, 0.0]))
             bar.add(seg)
         frame = Rectangle(width=0.3, height=height, stroke_color=MUTED, stroke_width=1.5)
         self.bar = bar
         self.tick_labels = VGroup()
         for v in ticks:
-            y = height / 2 * float(v) / float(vmax or 1)
+            y = height / 2 * scale.position(v)
+            mark = Rectangle(
+                width=0.12, height=0.02, stroke_width=0, fill_color=INK, fill_opacity=1
+            )
+            mark.move_to(np.array([0.21, y, 0.0]))
             t = label(show_number(v), size=0.22, color=INK)
-            t.next_to(np.array([0.15, y, 0.0]), RIGHT, buff=0.12)
-            self.tick_labels.add(t)
+            t.next_to(np.array([0.27, y, 0.0]), RIGHT, buff=0.06)
+            self.tick_labels.add(VGroup(mark, t))
         self.add(bar, frame, self.tick_labels)
 
 
@@ -334,23 +330,21 @@ __all__ = [
     "ACCENT",
     "BACKGROUND",
     "FONT",
+    "HIGHLIGHT",
     "INK",
-    "MATCH",
+    "MIN_TEXT_SIZE",
     "MUTED",
-    "PARTIAL",
     "EmptyGrid",
+    "Label",
     "Legend",
     "ValueGrid",
     "arrow_text",
     "caption",
-    "diverging",
     "filled_cell",
-    "gray_scale",
-    "ink_for",
-    "count_words",
     "fit_label_size",
     "label",
-    "product_colour",
+    "labels_fit",
     "show_factor",
     "show_number",
+    "text_width",
 ]

@@ -55,7 +55,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   say "installing explainer and its dependencies into .venv"
   log=.venv/pip-install.log
   if ! { .venv/bin/python -m pip install --upgrade pip &&
-         .venv/bin/python -m pip install -e ".[dev]"; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install -e ".[dev,voice]"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     say "installing the project failed; the whole log is in $log"; exit 1
   fi

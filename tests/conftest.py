@@ -6,6 +6,22 @@ from fractions import Fraction
 
 import pytest
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _voice_cache(tmp_path_factory):
+    """Synthesized speech goes to a cache of the test session's own, not the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("voice-cache")
+    old = os.environ.get("EXPLAINER_CACHE_DIR")
+    os.environ["EXPLAINER_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("EXPLAINER_CACHE_DIR", None)
+    else:
+        os.environ["EXPLAINER_CACHE_DIR"] = old
+
+
 # The lecture's result, derived by hand: each entry is (9 − 2·mismatches)/9 where a
 # mismatch is a patch pixel whose sign differs from the filter pixel over it.
 LECTURE_RESULT = [

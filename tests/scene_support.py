@@ -25,6 +25,7 @@ def run_lecture(
     tmp_path: Path | None = None,
     frames: bool = False,
     on_beat=None,
+    voice: str = "none",
 ):
     """Run the lecture without writing a video (manim's dry run); return the scene.
 
@@ -44,6 +45,7 @@ def run_lecture(
                 on_beat(self)
 
     Probe.problem = problem
+    Probe.voice_name = voice
     Probe.sections = tuple(sections)
     settings = {
         "dry_run": True,

@@ -38,7 +38,7 @@ def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capsys
     captions = list(srt.parse(video.with_suffix(".srt").read_text(encoding="utf-8")))
     assert [c.content for c in captions][:2] == [
         "How does a computer find a pattern in an image? With convolution.",
-        "A 9×9 image: each white pixel is +1, each black pixel is −1.",
+        "A 9×9 image: each orange pixel is +1, each blue pixel is −1.",
     ]
     end = captions[-1].end.total_seconds()
     assert duration - 1.5 <= end <= duration + 0.1, (end, duration)
@@ -57,7 +57,7 @@ def test_high_quality_is_1080p60(tmp_path, capsys):
 def test_list_sections_and_unknown_section(tmp_path, capsys):
     assert render(tmp_path, "--list-sections") == 0
     out = capsys.readouterr().out
-    assert "1. title" in out and "12. conclusion" in out
+    assert "1. title" in out and "2. one-dimension" in out and "13. conclusion" in out
     assert render(tmp_path, "--section", "nope") == 2
     assert "unknown section 'nope'" in capsys.readouterr().err
 
@@ -95,6 +95,7 @@ def test_interrupted_render_keeps_the_previous_video(tmp_path, capsys, monkeypat
     assert video.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         video.name,
+        video.with_suffix(".script.json").name,
         video.with_suffix(".srt").name,
     ]
 
@@ -122,6 +123,7 @@ def test_two_renders_of_the_same_video_at_once(tmp_path):
     assert (width, height) == (854, 480) and duration > 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         video.name,
+        video.with_suffix(".script.json").name,
         video.with_suffix(".srt").name,
     ]
 
@@ -143,7 +145,8 @@ def test_a_general_problem_renders(tmp_path, capsys):
     ]
     assert render(tmp_path, *args) == 0
     video = Path(capsys.readouterr().out.strip())
-    assert video.name == "lecture-square-sobel-x-stride-2-padding-same-output-size-480p15.mp4"
+    assert video.name.startswith("lecture-square-sobel-x-stride-2-padding-same-")
+    assert video.name.endswith("-output-size-480p15.mp4")
     assert video_facts(video)[3] > 2
 
 

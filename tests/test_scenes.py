@@ -30,7 +30,7 @@ def test_numbers_on_screen_follow_a_different_problem(tmp_path):
     seen: set[str] = set()
     scene = run_lecture(
         problem,
-        ["multiply", "average", "sweep"],
+        ["multiply", "add", "sweep"],
         tmp_path,
         on_beat=lambda s: seen.update(texts_on_screen(s)),
     )
@@ -51,11 +51,13 @@ def test_numbers_on_screen_follow_a_different_problem(tmp_path):
         fw = f"({screen_number(w)})" if w < 0 else screen_number(w)
         assert {fx, "·", fw, "=", screen_number(p)} <= seen
     total = sum(products)
-    terms = "+".join(
+    terms = [
         screen_number(p) if k == 0 or p >= 0 else f"({screen_number(p)})"
         for k, p in enumerate(products)
-    )
-    assert f"{terms}={screen_number(total)}" in seen
+    ]
+    # The sum is written one kernel row per line, as on a board.
+    assert "+".join(terms[:2]) in seen
+    assert "+" + "+".join(terms[2:]) + f"={screen_number(total)}" in seen
 
 
 def test_lecture_shows_the_exact_values_and_four_matches(tmp_path):
@@ -70,12 +72,12 @@ def test_lecture_shows_the_exact_values_and_four_matches(tmp_path):
             if key in s.stage:
                 kept[key] = [c.text for c in s.stage[key]]
 
-    run_lecture(None, ["multiply", "average", "sweep", "result"], tmp_path, on_beat=beat)
+    run_lecture(None, ["multiply", "add", "sweep", "result"], tmp_path, on_beat=beat)
     shown = kept["result_cells"]
     assert shown.count("1") == 4 and shown[0] == "7/9" and shown.count("−1/9") == 16
     assert any("fourpixelsequalto1" in c.replace("\n", "") for c in captions)
     assert kept["filled"] == ["1"] * 9
-    assert {"1+1+1+1+1+1+1+1+1=9", "9÷9=1"} <= seen
+    assert {"1+1+1", "+1+1+1", "+1+1+1=9", "9÷9=1"} <= seen
 
 
 def _box(mob) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,0 +1,1 @@
+"""One module per group of lecture sections; each function stages one section\x27s beats."""

@@ -1,0 +1,91 @@
+"""Notation and the closing summary."""
+
+from __future__ import annotations
+
+from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, MathTex, VGroup, Write
+
+from explainer import printing, symbolic
+from scenes.components import ACCENT, INK, MUTED, ValueGrid, label
+from scenes.stage import LectureScene
+
+
+def notation(s: LectureScene) -> None:
+    lesson = s.lesson
+    words = lesson.labels
+    s.heading("notation")
+    small = 1.9
+    rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
+    kh, kw = lesson.problem.kernel.shape
+    oh, ow = lesson.trace.output_shape
+    image = ValueGrid(
+        lesson.padded_values,
+        small / max(rows, cols),
+        lesson.scale,
+        padding=lesson.padding_mask,
+        show_labels=False,
+    )
+    # The formula's w is the filter as the user gave it (with the flip, read backwards):
+    # draw that one, so that the indices in the formula refer to the drawn grid.
+    kernel = ValueGrid(
+        lesson.problem.kernel.tolist(),
+        min(0.5, 1.2 / max(kh, kw)),
+        lesson.scale,
+        stroke=ACCENT,
+        first_row=0,
+        first_col=0,
+    )
+    result = ValueGrid(lesson.trace.output, small / max(oh, ow), lesson.scale, show_labels=False)
+    conv = MathTex(r"\otimes", color=INK).scale(1.3)
+    eq = MathTex("=", color=INK).scale(1.3)
+    row = VGroup(image, conv, kernel, eq, result).arrange(RIGHT, buff=0.5).move_to(UP * 1.7)
+    kernel_name = words["filter-as-given"] if lesson.problem.flip else words["filter"]
+    names = VGroup(
+        label(words["image"] + "  x", size=0.24, color=MUTED).next_to(image, DOWN, buff=0.2),
+        label(kernel_name + "  w", size=0.24, color=ACCENT).next_to(kernel, DOWN, buff=0.2),
+        label(words["result"] + "  y", size=0.24, color=MUTED).next_to(result, DOWN, buff=0.2),
+    )
+    with s.beat("notation.symbol") as clock:
+        s.play(FadeIn(row), FadeIn(names), run_time=clock.share(0.5))
+    formula = MathTex(printing.latex(symbolic.general_formula(lesson.problem)), color=INK)
+    if formula.width > 11:
+        formula.scale_to_fit_width(11)
+    formula.move_to(DOWN * 0.9)
+    with s.beat("notation.formula") as clock:
+        s.play(Write(formula), run_time=clock.share(0.7))
+    symbols = VGroup(
+        *[label(text, size=0.24, color=MUTED) for text in words["symbols"].split("; ")]
+    ).arrange(RIGHT, buff=0.5)
+    if symbols.width > 12.5:
+        symbols.scale_to_fit_width(12.5)
+    symbols.next_to(formula, DOWN, buff=0.45)
+    with s.beat("notation.symbols") as clock:
+        s.play(FadeIn(symbols), run_time=clock.share(0.4))
+    for key in ("notation.flip", "notation.symmetric"):
+        if s.has(key):
+            with s.beat(key):
+                pass
+    s.clear_stage()
+
+
+def conclusion(s: LectureScene) -> None:
+    lesson = s.lesson
+    s.heading("conclusion")
+    oh, ow = lesson.trace.output_shape
+    rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
+    image = ValueGrid(
+        lesson.padded_values,
+        min(0.45, 4.2 / max(rows, cols)),
+        lesson.scale,
+        padding=lesson.padding_mask,
+        show_labels=False,
+    )
+    result = ValueGrid(
+        lesson.trace.output, min(0.5, 4.2 / max(oh, ow)), lesson.scale, show_labels=False
+    )
+    arrow = MathTex(r"\longrightarrow", color=INK).scale(1.5)
+    VGroup(image, arrow, result).arrange(RIGHT, buff=0.8).move_to(UP * 0.4)
+    with s.beat("conclusion.summary") as clock:
+        s.play(FadeIn(image), run_time=clock.share(0.25))
+        s.play(FadeIn(arrow), FadeIn(result, shift=0.3 * RIGHT), run_time=clock.share(0.35))
+    s.play(*[FadeOut(m) for m in s.mobjects], run_time=0.6)
+    s.stage = {}

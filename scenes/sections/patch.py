@@ -1,0 +1,295 @@
+"""One patch worked out: multiply pixel by pixel, add, divide; then a patch that differs."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    Line,
+    MathTex,
+    ReplacementTransform,
+    SurroundingRectangle,
+    TransformFromCopy,
+    VGroup,
+    Write,
+)
+
+from explainer import printing
+from explainer.trace import Step
+from scenes.components import (
+    ACCENT,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    EmptyGrid,
+    ValueGrid,
+    arrow_text,
+    filled_cell,
+    fit_label_size,
+    label,
+    show_factor,
+    show_number,
+)
+from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
+
+ROW_Y = 1.1  # patch × filter = products
+LINE_Y = -0.95  # the x · w = p line, then the sum
+
+
+def product_layout(s: LectureScene, step: Step) -> dict:
+    """Patch × filter = products in a row on the right; the image on the left."""
+    lesson = s.lesson
+    words = lesson.labels
+    kh, kw = step.kernel_shape
+    cell = min(0.7, 2.2 / max(kh, kw))
+    rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
+    image_cell = cell_for(rows, cols, 4.6, TOP - BOTTOM, 0.5)
+    grid = s.image_grid(image_cell, np.array([-4.6, 0.0, 0]))
+    s.kernel_grid(cell, np.array([2.8, ROW_Y, 0]))
+    if "kernel-name" in s.stage:
+        s.play(FadeOut(s.stage.pop("kernel-name")), run_time=0.3)
+    patch = ValueGrid(
+        step.grid(step.patch), cell, lesson.scale, padding=step.grid(step.in_padding)
+    ).move_to(np.array([-0.35, ROW_Y, 0]))
+    products = EmptyGrid(kh, kw, cell).move_to(np.array([5.85, ROW_Y, 0]))
+    times = label("×", size=0.5).move_to(np.array([0.98, ROW_Y, 0]))
+    equals = label("=", size=0.5).move_to(np.array([4.38, ROW_Y, 0]))
+    titles = VGroup(
+        label(words["patch"], size=0.26, color=MUTED).next_to(patch, UP, buff=0.2),
+        label(words["filter"], size=0.26, color=ACCENT).next_to(s.stage["kernel"], UP, buff=0.2),
+        label(words["products"], size=0.26, color=MUTED).next_to(products, UP, buff=0.2),
+    )
+    marker = s.window_marker(grid, step, HIGHLIGHT)
+    # The link from the window on the image to the patch taken out of it.
+    start = marker.get_right() + np.array([0.05, 0, 0])
+    link = Line(start, patch.get_left() + np.array([-0.1, 0, 0]), color=HIGHLIGHT, stroke_width=2)
+    size = fit_label_size([show_number(p) for p in step.products], cell)
+    return dict(
+        grid=grid,
+        patch=patch,
+        products=products,
+        times=times,
+        equals=equals,
+        titles=titles,
+        marker=marker,
+        link=link,
+        product_size=size,
+    )
+
+
+def show_layout(s: LectureScene, layout: dict, clock: Clock, fraction: float) -> None:
+    s.play(Create(layout["marker"]), run_time=clock.share(fraction * 0.4))
+    s.play(
+        Create(layout["link"]),
+        FadeIn(layout["patch"], shift=0.2 * RIGHT),
+        FadeIn(layout["times"]),
+        FadeIn(layout["equals"]),
+        FadeIn(layout["titles"]),
+        Create(layout["products"]),
+        run_time=clock.share(fraction * 0.6),
+    )
+
+
+def multiply_out(s: LectureScene, step: Step, layout: dict, clock: Clock, slow: int) -> VGroup:
+    """Fill the product array tap by tap, writing x · w = p; the first ``slow`` taps slowly.
+
+    The taps share the sentence's time: slow taps count three times a fast one."""
+    kh, kw = step.kernel_shape
+    kernel = s.stage["kernel"]
+    taps = kh * kw
+    slow = min(slow, taps)
+    unit = 0.92 / (3 * slow + (taps - slow))
+    filled = VGroup()
+    line = None
+    scale = s.lesson.scale
+    for k in range(taps):
+        r, c = divmod(k, kw)
+        x, w, p = step.patch[k], step.weights[k], step.products[k]
+        text = arrow_text([show_factor(x), "·", show_factor(w), "=", show_number(p)], size=0.4)
+        text.move_to(np.array([2.8, LINE_Y, 0]))
+        cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"])
+        hi = VGroup(
+            SurroundingRectangle(layout["patch"].cell(r, c), color=HIGHLIGHT, buff=0),
+            SurroundingRectangle(kernel.cell(r, c), color=HIGHLIGHT, buff=0),
+        )
+        t = clock.share(unit * (3 if k < slow else 1))
+        anims = [FadeIn(hi)]
+        anims.append(FadeOut(line) if line is not None else FadeIn(text))
+        if line is not None:
+            anims.append(FadeIn(text))
+        s.play(*anims, run_time=t * 0.45)
+        # A copy of the product flies into its cell as the cell appears (animating the
+        # cell's own parts would pull them out of the cell's group).
+        flying = text[-1].copy()
+        s.play(FadeIn(cell), FadeOut(flying, target_position=cell.get_center()), run_time=t * 0.55)
+        s.remove(hi)
+        filled.add(cell)
+        line = text
+    s.play(FadeOut(line), run_time=clock.share(0.04))
+    return filled
+
+
+def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) -> VGroup:
+    """Products → their sum → divided by the divisor: each number read from the trace.
+
+    Long sums wrap after each kernel row, as on a board."""
+    lesson = s.lesson
+    kh, kw = step.kernel_shape
+    terms = [show_factor(p) if k else show_number(p) for k, p in enumerate(step.products)]
+    rows = [" + ".join(terms[r * kw : (r + 1) * kw]) for r in range(kh)]
+    lines = VGroup()
+    for r, text in enumerate(rows):
+        lead = "" if r == 0 else "+ "
+        tail = f" = {show_number(step.total)}" if r == kh - 1 else ""
+        lines.add(label(lead + text + tail, size=0.34))
+    lines.arrange(DOWN, buff=0.12, aligned_edge=RIGHT)
+    if kh > 3:
+        lines = VGroup(label(" + ".join(terms) + f" = {show_number(step.total)}", size=0.34))
+        if lines.width > 7.0:
+            lines = VGroup(
+                label(f"sum of the {len(terms)} products = {show_number(step.total)}", size=0.34)
+            )
+    if lines.width > 7.0:
+        lines.scale_to_fit_width(7.0)
+    lines.move_to(np.array([2.9, LINE_Y, 0]))
+    s.play(TransformFromCopy(filled, lines), run_time=clock.share(0.35))
+    parts = VGroup(lines)
+    if lesson.problem.normalize is not None:
+        div = label(
+            f"{show_number(step.total)} ÷ {show_number(lesson.trace.divisor)} = "
+            f"{show_number(step.value)}",
+            size=0.42,
+            color=INK,
+        )
+        div.next_to(lines, DOWN, buff=0.3)
+        s.play(FadeIn(div, shift=0.2 * DOWN), run_time=clock.share(0.25))
+        parts.add(div)
+    return parts
+
+
+def sympy_block(s: LectureScene, step: Step, width: float, height: float) -> MathTex:
+    """This pixel's derivation as sympy writes it, rows broken like the kernel."""
+    der = s.lesson.derivation(step)
+    i, j = step.index
+    scale, rows = printing.latex_rows(der.substituted, step.kernel_shape[1])
+    body = r" \\ &\quad + ".join(rows)
+    head = rf"y_{{{i},{j}}} &= " + (rf"{scale} \Big( " if scale else "")
+    tail = r" \Big)" if scale else ""
+    value = printing.latex(der.value)
+    tex = MathTex(
+        r"\begin{aligned} " + head + body + tail + rf" \\ &= {value} \end{{aligned}}", color=INK
+    )
+    if tex.width > width:
+        tex.scale_to_fit_width(width)
+    if tex.height > height:
+        tex.scale_to_fit_height(height)
+    return tex
+
+
+def multiply(s: LectureScene) -> None:
+    s.heading("multiply")
+    script = s.lesson.script
+    step = s.lesson.step(script.beat("multiply.take").steps[0])
+    layout = product_layout(s, step)
+    with s.beat("multiply.take") as clock:
+        show_layout(s, layout, clock, 0.7)
+    with s.beat("multiply.products") as clock:
+        filled = multiply_out(s, step, layout, clock, slow=3)
+    s.checkpoint("products")
+    s.stage.update({k: layout[k] for k in ("patch", "products", "times", "equals", "titles")})
+    s.stage.update(marker=layout["marker"], link=layout["link"], filled=filled, product_step=step)
+
+
+def _restore_products(s: LectureScene, step: Step) -> VGroup:
+    """Sections rendered alone: show the multiplied-out patch the previous section left."""
+    layout = product_layout(s, step)
+    s.add(
+        *[layout[k] for k in ("marker", "link", "patch", "times", "equals", "titles", "products")]
+    )
+    scale = s.lesson.scale
+    kw = step.kernel_shape[1]
+    filled = VGroup(
+        *[
+            filled_cell(layout["products"], *divmod(k, kw), p, scale, layout["product_size"])
+            for k, p in enumerate(step.products)
+        ]
+    )
+    s.add(filled)
+    s.stage.update({k: layout[k] for k in ("patch", "products", "times", "equals", "titles")})
+    s.stage.update(marker=layout["marker"], link=layout["link"], filled=filled, product_step=step)
+    return filled
+
+
+def add(s: LectureScene) -> None:
+    s.heading("add")
+    lesson = s.lesson
+    step = lesson.step(lesson.script.beat("add.sum").steps[0])
+    filled = (
+        s.stage["filled"] if s.stage.get("product_step") is step else _restore_products(s, step)
+    )
+    with s.beat("add.sum") as clock:
+        parts = sum_and_divide(s, step, filled, clock)
+    with s.beat("add.value") as clock:
+        s.play(Indicate(parts[-1], color=HIGHLIGHT), run_time=clock.share(0.5))
+    # Make room on the left for sympy: the products and the sums stay as the summary.
+    done = [
+        s.stage.pop(k)
+        for k in ("image", "marker", "link", "patch", "times", "kernel", "equals", "titles")
+        if k in s.stage
+    ]
+    s.play(*[FadeOut(m) for m in done], run_time=0.4)
+    tex = sympy_block(s, step, width=6.2, height=3.2).move_to(np.array([-3.7, 0.5, 0]))
+    tex_title = label(lesson.labels["derivation"], size=0.26, color=MUTED)
+    tex_title.next_to(tex, UP, buff=0.3)
+    with s.beat("add.derivation") as clock:
+        s.play(Write(tex), FadeIn(tex_title), run_time=clock.share(0.8))
+    s.clear_stage()
+
+
+def contrast(s: LectureScene) -> None:
+    lesson = s.lesson
+    step = lesson.step(lesson.script.beat("contrast.take").steps[0])
+    s.heading("contrast")
+    layout = product_layout(s, step)
+    with s.beat("contrast.take") as clock:
+        show_layout(s, layout, clock, 0.25)
+        filled = multiply_out_fast(s, step, layout, clock)
+    with s.beat("contrast.value") as clock:
+        sum_and_divide(s, step, filled, clock)
+        negative = [cell for cell, p in zip(filled, step.products, strict=True) if p < 0]
+        if negative:
+            s.play(
+                LaggedStart(*[Indicate(c, color=HIGHLIGHT) for c in negative], lag_ratio=0.1),
+                run_time=clock.share(0.3),
+            )
+    s.clear_stage()
+
+
+def multiply_out_fast(s: LectureScene, step: Step, layout: dict, clock: Clock) -> VGroup:
+    """All products at once, each flying from its patch pixel (the second time round)."""
+    scale = s.lesson.scale
+    kw = step.kernel_shape[1]
+    cells = VGroup(
+        *[
+            filled_cell(layout["products"], *divmod(k, kw), p, scale, layout["product_size"])
+            for k, p in enumerate(step.products)
+        ]
+    )
+    s.play(
+        LaggedStart(
+            *[
+                ReplacementTransform(layout["patch"].cell(*divmod(k, kw)).copy(), c)
+                for k, c in enumerate(cells)
+            ],
+            lag_ratio=0.08,
+        ),
+        run_time=clock.share(0.6),
+    )
+    return cells

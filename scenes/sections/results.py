@@ -1,0 +1,280 @@
+"""The result: its size, the sweep over every patch, and what its values say."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    Line,
+    MathTex,
+    SurroundingRectangle,
+    VGroup,
+    Write,
+)
+
+from explainer import printing, symbolic
+from scenes.components import (
+    ACCENT,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    EmptyGrid,
+    Legend,
+    ValueGrid,
+    filled_cell,
+    fit_label_size,
+    label,
+    show_number,
+)
+from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
+
+ROW_BY_ROW = 64  # past this many output pixels the sweep fills a whole row per jump
+
+
+def output_size(s: LectureScene) -> None:
+    """Count the window's positions on the grid, then the formula, then its numbers."""
+    lesson = s.lesson
+    s.heading("output-size")
+    rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
+    cell = cell_for(rows, cols, 10.0, TOP - BOTTOM - 0.5, 0.55)
+    grid = s.image_grid(cell, np.array([0.0, 0.25, 0]))
+    count = lesson.script.beat("output-size.count")
+    with s.beat("output-size.count") as clock:
+        marks = VGroup()
+        for n, index in enumerate(count.steps, start=1):
+            box = s.window_marker(grid, lesson.step(index), HIGHLIGHT, width=4)
+            tally = label(str(n), size=0.3, color=HIGHLIGHT)
+            under = np.array([box.get_center()[0], grid.cells.get_bottom()[1], 0])
+            tally.next_to(under, DOWN, buff=0.1 + 0.32 * ((n - 1) % 2))  # alternate: overlaps
+            s.play(Create(box), FadeIn(tally), run_time=clock.share(0.8 / len(count.steps)))
+            s.play(box.animate.set_stroke(width=2, opacity=0.6), run_time=clock.frame)
+            marks.add(box, tally)
+    if s.has("output-size.unused"):
+        facts = lesson.facts
+        top, _, left, _ = lesson.problem.padding
+        rows_axis, cols_axis = facts.axes
+        cells = []
+        if cols_axis.unused:
+            cells += [(r, c) for r in range(rows) for c in range(cols - cols_axis.unused, cols)]
+        if rows_axis.unused:
+            cells += [(r, c) for r in range(rows - rows_axis.unused, rows) for c in range(cols)]
+        with s.beat("output-size.unused") as clock:
+            tint = VGroup(
+                *[
+                    SurroundingRectangle(grid.cell(r, c), color=ACCENT, buff=0, stroke_width=3)
+                    for r, c in cells
+                ]
+            )
+            s.play(Create(tint), run_time=clock.share(0.5))
+        marks.add(tint)
+    s.play(FadeOut(marks), FadeOut(s.stage.pop("image")), run_time=0.4)
+    formula = MathTex(
+        printing.latex(symbolic.output_size_formula(), break_long_fractions=False), color=INK
+    )
+    formula.scale_to_fit_width(min(formula.width, 9.5)).move_to(UP * 2.3)
+    names = [
+        label(text, size=0.24, color=MUTED) for text in lesson.labels["size-symbols"].split("; ")
+    ]
+    legend = VGroup(VGroup(*names[:3]), VGroup(*names[3:]))
+    for row in legend:
+        row.arrange(RIGHT, buff=0.45)
+    legend.arrange(DOWN, buff=0.15)
+    if legend.width > 12.5:
+        legend.scale_to_fit_width(12.5)
+    legend.next_to(formula, DOWN, buff=0.35)
+    with s.beat("output-size.formula") as clock:
+        s.play(Write(formula), run_time=clock.share(0.4))
+        s.play(FadeIn(legend), run_time=clock.share(0.3))
+    lines = VGroup()
+    for axis in lesson.facts.axes:
+        out = symbolic.output_size(
+            axis.size, axis.before, axis.after, axis.kernel, axis.stride, axis.dilation
+        )
+        lines.add(
+            MathTex(
+                rf"\text{{{axis.name}: }} \left\lfloor \frac{{{axis.size} + {axis.before} + "
+                rf"{axis.after} - {axis.dilation}\cdot({axis.kernel}-1) - 1}}{{{axis.stride}}}"
+                rf" \right\rfloor + 1 = {out}",
+                color=INK,
+            )
+        )
+    lines.arrange(DOWN, buff=0.3)
+    room = legend.get_bottom()[1] - 0.35 - BOTTOM
+    if lines.height > room:
+        lines.scale_to_fit_height(room)
+    if lines.width > 12:
+        lines.scale_to_fit_width(12)
+    lines.next_to(legend, DOWN, buff=0.35)
+    with s.beat("output-size.numbers") as clock:
+        s.play(FadeIn(lines, shift=0.2 * DOWN), run_time=clock.share(0.5))
+    s.clear_stage()
+
+
+def _result_layout(s: LectureScene) -> tuple[ValueGrid, EmptyGrid, Legend]:
+    lesson = s.lesson
+    oh, ow = lesson.trace.output_shape
+    rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
+    image_cell = cell_for(rows, cols, 4.8, TOP - BOTTOM, 0.55)
+    grid = s.image_grid(image_cell, np.array([-4.3, 0.0, 0]))
+    cell = cell_for(oh, ow, 5.2, TOP - BOTTOM - 0.5, 0.75)
+    empty = EmptyGrid(oh, ow, cell, first_row=0, first_col=0)
+    empty.shift(np.array([1.9, -0.2, 0]) - empty.cells.get_center())
+    legend = Legend(lesson.scale, _ticks(s), height=min(4.0, empty.cells.height))
+    legend.next_to(empty, RIGHT, buff=0.4)
+    if legend.get_right()[0] > 6.9:
+        legend.shift(RIGHT * (6.9 - legend.get_right()[0]))
+    return grid, empty, legend
+
+
+def _ticks(s: LectureScene) -> tuple:
+    """The legend's marks: the result's extremes and zero, from the facts."""
+    facts = s.lesson.facts
+    ticks = {facts.best.value, facts.worst.value, 0}
+    return tuple(sorted(ticks, reverse=True))
+
+
+def _link(grid: ValueGrid, window, empty: EmptyGrid, index: tuple[int, int], color, width=2.5):
+    """A line from a window on the image to its cell in the result."""
+    start = window.get_right() + np.array([0.04, 0, 0])
+    end = empty.cell(*index).get_left() + np.array([-0.04, 0, 0])
+    return Line(start, end, color=color, stroke_width=width, stroke_opacity=0.85)
+
+
+def sweep(s: LectureScene) -> None:
+    lesson = s.lesson
+    if not lesson.pixelwise:
+        summary(s)
+        return
+    s.heading("sweep")
+    grid, empty, legend = _result_layout(s)
+    title = label(lesson.labels["result"], size=0.28, color=MUTED)
+    title.next_to(empty, UP, buff=0.2)
+    steps = lesson.trace.steps
+    size = fit_label_size([show_number(st.value) for st in steps], empty.cell_size)
+    marker = s.window_marker(grid, steps[0], HIGHLIGHT)
+    link = _link(grid, marker, empty, steps[0].index, HIGHLIGHT)
+    cells = VGroup()
+    oh, ow = lesson.trace.output_shape
+    batches = (
+        [[st] for st in steps]
+        if len(steps) <= ROW_BY_ROW
+        else [list(steps[r * ow : (r + 1) * ow]) for r in range(oh)]
+    )
+    split = max(1, len(batches) // 3)  # the first third while the first sentence is said
+
+    def fill(batch_list, clock: Clock, share: float) -> None:
+        for batch in batch_list:
+            last = batch[-1]
+            new_marker = s.window_marker(grid, last, HIGHLIGHT)
+            new_cells = [
+                filled_cell(empty, *st.index, st.value, lesson.scale, size) for st in batch
+            ]
+            s.play(
+                marker.animate.become(new_marker),
+                link.animate.become(_link(grid, new_marker, empty, last.index, HIGHLIGHT)),
+                *[FadeIn(c) for c in new_cells],
+                run_time=clock.share(share / len(batch_list)),
+            )
+            cells.add(*new_cells)
+
+    with s.beat("sweep.start") as clock:
+        s.play(Create(empty), FadeIn(title), run_time=clock.share(0.15))
+        s.add(marker, link)
+        fill(batches[:split], clock, 0.8)
+    with s.beat("sweep.fill") as clock:
+        s.play(FadeIn(legend), run_time=clock.share(0.1))
+        fill(batches[split:], clock, 0.85)
+    s.play(FadeOut(marker), FadeOut(link), run_time=0.3)
+    s.stage.update(result_cells=cells, result_empty=empty, legend=legend, result_title=title)
+
+
+def summary(s: LectureScene) -> None:
+    """For problems too large to show pixel by pixel: the result as a heatmap beside the
+    image, then what its values say."""
+    lesson = s.lesson
+    s.heading("sweep")
+    grid, empty, legend = _result_layout(s)
+    result = ValueGrid(
+        lesson.trace.output,
+        empty.cell_size,
+        lesson.scale,
+        show_labels=False,
+        first_row=0,
+        first_col=0,
+    )
+    result.shift(empty.cells.get_center() - result.cells.get_center())
+    with s.beat("sweep.summary") as clock:
+        s.play(FadeIn(result), run_time=clock.share(0.5))
+    with s.beat("sweep.colours") as clock:
+        s.play(FadeIn(legend), run_time=clock.share(0.4))
+    cells = VGroup(*[VGroup(result.cell(*st.index)) for st in lesson.trace.steps])
+    s.stage.update(result_cells=cells, result_empty=result, legend=legend)
+    _meaning(s)
+
+
+def result(s: LectureScene) -> None:
+    lesson = s.lesson
+    s.heading("result")
+    if "result_cells" not in s.stage:
+        grid, empty, legend = _result_layout(s)
+        size = fit_label_size([show_number(st.value) for st in lesson.trace.steps], empty.cell_size)
+        cells = VGroup(
+            *[
+                filled_cell(empty, *st.index, st.value, lesson.scale, size)
+                for st in lesson.trace.steps
+            ]
+        )
+        title = label(lesson.labels["result"], size=0.28, color=MUTED).next_to(empty, UP, buff=0.2)
+        s.play(FadeIn(empty), FadeIn(cells), FadeIn(legend), FadeIn(title), run_time=0.6)
+        s.stage.update(result_cells=cells, result_empty=empty, legend=legend, result_title=title)
+    _meaning(s)
+    s.checkpoint("result-map")
+    s.clear_stage()
+
+
+def _meaning(s: LectureScene) -> None:
+    """The result's best, most negative and partial values, each window linked to its cell."""
+    lesson = s.lesson
+    grid = s.stage["image"]
+    empty = s.stage["result_empty"]
+    for key, color in (("result.best", HIGHLIGHT), ("result.negative", ACCENT)):
+        if not s.has(key):
+            continue
+        beat = lesson.script.beat(key)
+        with s.beat(key) as clock:
+            kept = VGroup()
+            for index in beat.steps:  # one at a time: neighbouring windows overlap
+                box = SurroundingRectangle(
+                    empty.cell(*index), color=color, buff=0.02, stroke_width=7
+                )
+                window = s.window_marker(grid, lesson.step(index), color, width=7)
+                link = _link(grid, window, empty, index, color, width=3)
+                t = clock.share(0.85 / max(len(beat.steps), 1))
+                s.play(Create(box), Create(window), Create(link), run_time=t * 0.6)
+                s.play(
+                    box.animate.set_stroke(width=3),
+                    window.animate.set_stroke(width=3),
+                    FadeOut(link),
+                    run_time=t * 0.4,
+                )
+                kept.add(box, window)
+        s.play(FadeOut(kept), run_time=0.3)
+    if s.has("result.others"):
+        cells = s.stage["result_cells"]
+        ow = lesson.trace.output_shape[1]
+        partial = [cells[i * ow + j] for i, j in lesson.script.beat("result.others").steps]
+        with s.beat("result.others") as clock:
+            s.play(
+                LaggedStart(
+                    *[Indicate(c, color=HIGHLIGHT, scale_factor=1.1) for c in partial],
+                    lag_ratio=0.05,
+                ),
+                run_time=clock.share(0.7),
+            )
