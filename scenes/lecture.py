@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -85,9 +86,17 @@ def problem_from_environment() -> Problem:
 
         return lecture_problem()
     from explainer.cli import build_parser, problem_from_args
+    from explainer.errors import ExplainerError
+    from explainer.safe_io import printable
 
-    args = build_parser().parse_args(["derive", *shlex.split(text)])
-    return problem_from_args(args)
+    try:
+        args = build_parser().parse_args(["derive", *shlex.split(text)])
+        return problem_from_args(args)
+    except (ValueError, OSError) as err:  # shlex: "No closing quotation"; ExplainerError
+        # Under the manim command a traceback would bury the one line that matters.
+        what = ": " if isinstance(err, ExplainerError) else " cannot be split into options: "
+        print(f"explainer: error: EXPLAINER_ARGS{what}{printable(str(err))}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 @dataclass
