@@ -445,6 +445,13 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+# x264 splits each frame into one slice per encoder thread, and by default starts one
+# thread per CPU the process may use: the same lecture rendered with fewer CPUs available
+# (a busy machine's cgroup, taskset, a container) gave other bytes and other pixels. A
+# fixed count makes the video depend on its input only.
+ENCODER_THREADS = "2"
+
+
 def _check_output_dir(folder: Path) -> None:
     """--output-dir must be a folder, or a name one can be created under."""
     shown = printable(str(folder))
@@ -471,12 +478,16 @@ def _os_error_in(err: BaseException) -> OSError | None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from manim import config, tempconfig
+
     from .render import render_command
 
     if not args.list_sections:
         _check_output_dir(Path(args.output_dir))
+    encoder = {**config.video_encoder_options, "threads": ENCODER_THREADS}
     try:
-        return render_command(args)
+        with tempconfig({"video_encoder_options": encoder}):
+            return render_command(args)
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
         if cause is None or isinstance(cause, BrokenPipeError):
