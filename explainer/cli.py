@@ -54,6 +54,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ProblemError(f"{message} (see '{self.prog} --help')")
 
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if args is not None:
+            args = _attach_signed_values(list(args))
+        return super().parse_known_args(args, namespace)
+
 
 # Options whose value may start with a minus sign ("--png-range -1,1"), which argparse
 # would otherwise take for an option of its own.
@@ -554,7 +559,7 @@ def _terminate(signum, frame) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     global _printer
-    argv = _attach_signed_values(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     debug = "--debug" in argv

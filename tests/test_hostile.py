@@ -445,7 +445,7 @@ def test_explainer_args_with_an_unbalanced_quote(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         problem_from_environment()
     assert capsys.readouterr().err.startswith("explainer: error: EXPLAINER_ARGS: stride must be")
-    monkeypatch.setenv("EXPLAINER_ARGS", "--kernel sobel-x --padding same")
+    monkeypatch.setenv("EXPLAINER_ARGS", "--kernel sobel-x --padding same --png-range -1,1")
     assert problem_from_environment().kernel.shape == (3, 3)
 
 
