@@ -1,4 +1,4 @@
-"""The ``explainer`` command: derive, check, render and list presets.
+"""The ``explainer`` command: derive, check, render, script and list presets.
 
 Every error a person can cause prints one line, ``explainer: error: …``, and exits with
 status 2; ``--debug`` shows the traceback instead.
@@ -7,7 +7,9 @@ status 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import stat
 import sys
 import threading
 import warnings
@@ -15,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import printing
-from .errors import ExplainerError, ExplainerWarning, ProblemError
+from .errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
 from .notes import NOTE_FORMATS
-from .options import add_problem_options, ints, problem_from_args
+from .options import add_problem_options, attach_signed_values, ints
+from .options import problem_from_args as _problem_from_args
 from .presets import PRESETS
+from .safe_io import kind_of, printable, reason
 from .voice import DEFAULT_VOICE, VOICES
 
 EXIT_MISMATCH = 1
@@ -51,6 +55,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ProblemError(f"{message} (see '{self.prog} --help')")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if args is not None:
+            args = attach_signed_values(list(args))
+        return super().parse_known_args(args, namespace)
 
 
 def _version() -> str:
@@ -186,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def problem_from_args(args: argparse.Namespace, work=None):
+    """The problem of the command's options; held warnings are shown once it is accepted."""
+    return _problem_from_args(args, work, accepted=_release_warnings)
+
+
 def _patches(specs: Sequence[str] | None) -> list[tuple[int, int]] | None:
     if not specs:
         return None
@@ -211,42 +225,102 @@ def _progress_line(verb: str):
     return show
 
 
+def _write_stdout(text: str) -> None:
+    """Print the result; a closed or full standard output is an error of one line."""
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; give --output FILE or redirect it")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        _discard_stdout()
+        raise OutputError(f"cannot write to standard output: {reason(err)}") from None
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's flush at exit cannot fail again
+    (which would print a traceback-like warning and change the exit status)."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
+    from .limits import check_derivable
     from .trace import build_trace
 
-    problem = problem_from_args(args)
+    if args.output:
+        from .output import check_target
+
+        check_target(Path(args.output))  # before minutes of work, not after
+    patches = _patches(args.patch)
+    problem = problem_from_args(args, lambda g: check_derivable(g, patches))
     trace = build_trace(problem, exact=True)
-    der = printing.derivation(trace, _patches(args.patch), _progress_line("deriving"))
+    der = printing.derivation(trace, patches, _progress_line("deriving"))
     text = printing.render(der, args.format)
     if args.output:
         from .output import write_atomic
 
         write_atomic(Path(args.output), text.encode("utf-8"))
-        print(f"wrote {args.output}", file=sys.stderr)
+        _say(f"wrote {args.output}")
     else:
-        sys.stdout.write(text)
+        _write_stdout(text)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .checking import check_problem
+    from .limits import check_derivable
 
-    problem = problem_from_args(args)
+    problem = problem_from_args(args, lambda g: check_derivable(g, None))
     report = check_problem(problem, _progress_line("checking"))
-    sys.stdout.write(report.text())
+    _write_stdout(report.text())
     return 0 if report.ok else EXIT_MISMATCH
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
+    lines = []
     for kind in ("image", "kernel"):
-        print(f"{kind.capitalize()}s:")
+        lines.append(f"{kind.capitalize()}s:")
         for p in PRESETS.values():
             if p.kind == kind:
                 shape = "×".join(str(v) for v in p.make().shape)
-                print(f"  {p.name:<14} {shape:>4}  {p.description}")
-        print()
-    print("Use them as --image NAME and --kernel NAME; a file path works too.")
+                lines.append(f"  {p.name:<14} {shape:>4}  {p.description}")
+        lines.append("")
+    lines.append("Use them as --image NAME and --kernel NAME; a file path works too.")
+    _write_stdout("\n".join(lines) + "\n")
     return 0
+
+
+def _check_output_dir(folder: Path) -> None:
+    """--output-dir must be a folder, or a name one can be created under."""
+    shown = printable(str(folder))
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as err:
+        why = reason(err) if isinstance(err, OSError) else "not a valid name"
+        raise OutputError(f"cannot use --output-dir {shown}: {why}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"--output-dir {shown} is a {kind_of(info.st_mode)}, not a folder")
+
+
+def _os_error_in(err: BaseException) -> OSError | None:
+    """The OSError behind an error (manim wraps encoder failures in RuntimeError)."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, OSError):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return None
 
 
 def cmd_script(args: argparse.Namespace) -> int:
@@ -257,14 +331,23 @@ def cmd_script(args: argparse.Namespace) -> int:
     timings = None
     if args.video:
         timings = read_timings(Path(args.video).with_suffix(".script.json"), script)
-    sys.stdout.write(render_notes(script, args.format, timings))
+    _write_stdout(render_notes(script, args.format, timings))
     return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .render import render_command
 
-    return render_command(args)
+    if not args.list_sections:
+        _check_output_dir(Path(args.output_dir))
+    try:
+        return render_command(args, problem_from_args(args))
+    except (OSError, RuntimeError) as err:
+        cause = _os_error_in(err)
+        if cause is None or isinstance(cause, BrokenPipeError):
+            raise
+        where = printable(str(args.output_dir))
+        raise OutputError(f"cannot write the video into {where}: {reason(cause)}") from err
 
 
 COMMANDS = {
@@ -276,15 +359,52 @@ COMMANDS = {
 }
 
 
-_warned: set[str] = set()
+def _say(line: str) -> None:
+    """One line on standard error, control characters escaped (when there is a stderr)."""
+    if sys.stderr is not None:
+        print(printable(line), file=sys.stderr)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    # Several stages read the same input (trace, engine, sympy): say each thing once.
-    text = str(message)
-    if text not in _warned:
-        _warned.add(text)
-        print(f"explainer: warning: {text}", file=sys.stderr)
+class _WarningPrinter:
+    """Show each of our warnings once; numpy's, Pillow's or sympy's only with --debug.
+
+    Warnings raised while the input is read are held until the input is accepted: a
+    rejected input gets its one line of error and nothing else.
+    """
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+        self.python_default = warnings.showwarning
+        self.shown: set[str] = set()
+        self.held: list[str] | None = []
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, ExplainerWarning):
+            if self.debug:
+                self.python_default(message, category, filename, lineno, file, line)
+            return
+        text = str(message)  # several stages read the same input: say each thing once
+        if text in self.shown:
+            return
+        self.shown.add(text)
+        if self.held is not None:
+            self.held.append(text)
+        else:
+            _say(f"explainer: warning: {text}")
+
+    def release(self) -> None:
+        """The input is accepted: show what was held, and from now on show at once."""
+        held, self.held = self.held or [], None
+        for text in held:
+            _say(f"explainer: warning: {text}")
+
+
+_printer: _WarningPrinter | None = None
+
+
+def _release_warnings() -> None:
+    if _printer is not None:
+        _printer.release()
 
 
 def _terminate(signum, frame) -> None:
@@ -293,38 +413,54 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _printer
     argv = list(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     debug = "--debug" in argv
-    warnings.showwarning = _show_warning
-    warnings.simplefilter("default", ExplainerWarning)
+    with warnings.catch_warnings():
+        _printer = warnings.showwarning = _WarningPrinter(debug)
+        warnings.simplefilter("default")
+        try:
+            return _run(argv, debug)
+        finally:
+            _printer = None
+
+
+def _run(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 0
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        _release_warnings()  # for commands that read no problem
+        return code
     except ExplainerError as err:
         if debug:
             raise
-        print(f"explainer: error: {err}", file=sys.stderr)
+        _say(f"explainer: error: {err}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         if debug:
             raise
-        print("explainer: interrupted; nothing was left half-written", file=sys.stderr)
+        _say("explainer: interrupted; nothing was left half-written")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`); not an error
+        _discard_stdout()  # the reader went away (e.g. `| head`); not an error
         return 0
+    except OSError as err:  # the system refused something (a full disk, a name too long)
+        if debug:
+            raise
+        where = f": {printable(str(err.filename))}" if err.filename else ""
+        _say(f"explainer: error: {reason(err)}{where}")
+        return EXIT_USAGE
     except Exception as err:  # a bug or a broken install: still one line, details on request
         if debug:
             raise
-        print(
+        _say(
             f"explainer: internal error: {type(err).__name__}: {err} "
-            "(run again with --debug for the traceback)",
-            file=sys.stderr,
+            "(run again with --debug for the traceback)"
         )
         return EXIT_INTERNAL
 

@@ -198,9 +198,18 @@ def _exact_path(problem: Problem) -> np.ndarray:
 
 
 def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Use int64 when no sum of products can overflow it, Python ints otherwise."""
-    if image.dtype.kind in "iu" and kernel.dtype.kind in "iu":
-        bound = int(np.abs(image).max()) * int(np.abs(kernel).max()) * kernel.size
+    """Use int64 when no sum of products can overflow it, Python ints otherwise.
+
+    The bound max|x|·max|w|·(k·l) is computed with Python ints from the extremes: numpy's
+    ``abs`` of the int64 minimum, −2**63, is itself (it wraps), which once let a wrapping
+    sum through.
+    """
+    if image.dtype.kind in "iu" and kernel.dtype.kind in "iu" and image.size and kernel.size:
+        bound = _largest_magnitude(image) * _largest_magnitude(kernel) * kernel.size
         if bound < 2**62:
             return image.astype(np.int64), kernel.astype(np.int64)
     return image.astype(object), kernel.astype(object)
+
+
+def _largest_magnitude(arr: np.ndarray) -> int:
+    return max(abs(int(arr.min())), abs(int(arr.max())))

@@ -10,22 +10,53 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 from . import inputs
-from .errors import ProblemError
+from .errors import ExplainerError, ProblemError
 from .presets import PRESETS
-from .problem import PADDING_MODES, PADDING_WORDS, Problem
+from .problem import PADDING_MODES, PADDING_WORDS, Geometry, Problem, plan_geometry
+from .safe_io import file_status, printable
+
+# Options whose value may start with a minus sign ("--png-range -1,1"), which argparse
+# would otherwise take for an option of its own.
+_SIGNED_VALUE_OPTIONS = ("--png-range", "--padding", "--stride", "--dilation", "--patch")
+_SIGNED_VALUE = re.compile(r"[-\u2212][0-9.]")
+
+
+def attach_signed_values(argv: Sequence[str]) -> list[str]:
+    """``--png-range -1,1`` → ``--png-range=-1,1`` so that argparse reads it as a value.
+
+    >>> attach_signed_values(["derive", "--png-range", "-1,1", "--flip"])
+    ['derive', '--png-range=-1,1', '--flip']
+    """
+    out: list[str] = []
+    k = 0
+    while k < len(argv):
+        token = argv[k]
+        if token == "--":
+            out.extend(argv[k:])
+            break
+        nxt = argv[k + 1] if k + 1 < len(argv) else None
+        if token in _SIGNED_VALUE_OPTIONS and nxt is not None and _SIGNED_VALUE.match(nxt):
+            out.append(f"{token}={nxt}")
+            k += 2
+            continue
+        out.append(token)
+        k += 1
+    return out
 
 
 def ints(text: str, name: str, counts: Sequence[int]) -> tuple[int, ...]:
     cells = [c.strip() for c in re.split(r"[,x×]", text.strip())]
-    if not all(re.fullmatch(r"[+-]?\d{1,9}", c) for c in cells) or len(cells) not in counts:
+    valid = all(re.fullmatch(r"[+-]?[0-9]{1,9}", c) for c in cells)  # ASCII digits only
+    if not valid or len(cells) not in counts:
         shapes = {1: "N", 2: "N,M", 4: "TOP,BOTTOM,LEFT,RIGHT"}
         allowed = " or ".join(shapes[c] for c in counts)
-        raise ProblemError(f"{name} {text!r} is not valid; write {allowed} with whole numbers")
+        shown = printable(text)
+        raise ProblemError(f"{name} {shown!r} is not valid; write {allowed} with whole numbers")
     return tuple(int(c) for c in cells)
 
 
@@ -44,11 +75,15 @@ def _padding(text: str) -> str | tuple[int, ...]:
 
 def _range(text: str) -> tuple[Fraction, Fraction]:
     cells = text.split(",")
+    shown = printable(text)
     if len(cells) != 2:
-        raise ProblemError(f"--png-range {text!r} is not valid; write LOW,HIGH such as -1,1")
-    low, high = (inputs.parse_number(c) for c in cells)
+        raise ProblemError(f"--png-range {shown!r} is not valid; write LOW,HIGH such as -1,1")
+    try:
+        low, high = (inputs.parse_number(c) for c in cells)
+    except ExplainerError as err:
+        raise ProblemError(f"--png-range: {err}") from None
     if low >= high:
-        raise ProblemError(f"--png-range needs LOW below HIGH; got {text!r}")
+        raise ProblemError(f"--png-range needs LOW below HIGH; got {shown!r}")
     return Fraction(low), Fraction(high)
 
 
@@ -112,25 +147,65 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def problem_from_args(args: argparse.Namespace) -> Problem:
+_TEXT_OPTIONS = ("image", "kernel", "stride", "padding", "dilation", "png_range", "output")
+
+
+def _require_values(args: argparse.Namespace) -> None:
+    """argparse turns ``--kernel=--`` into an empty list: say that a value is missing."""
+    for name in _TEXT_OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None and not isinstance(value, str):
+            raise ProblemError(f"--{name.replace('_', '-')} needs a value")
+    for value in getattr(args, "patch", None) or ():
+        if not isinstance(value, str):
+            raise ProblemError("--patch needs a value")
+
+
+def problem_from_args(
+    args: argparse.Namespace,
+    work: Callable[[Geometry], None] | None = None,
+    accepted: Callable[[], None] | None = None,
+) -> Problem:
+    """The problem the options describe, after every limit on the work is checked.
+
+    The limits are checked from the shapes alone, before the arrays are converted and
+    validated (which for a large exact image alone takes long): the trace's always,
+    ``work``'s (derive, check) when given, and the video's for ``render``.
+    """
+    _require_values(args)
     png_range = _range(args.png_range)
     image = inputs.load(args.image, "image", png_range)
     kernel = inputs.load(args.kernel, "kernel", png_range)
     normalize = args.normalize
     if normalize is None:
         found = PRESETS.get(args.kernel.strip().lower())
-        from_preset = found is not None and not Path(args.kernel).exists()
+        from_preset = found is not None and file_status(Path(args.kernel)) is None
         normalize = found.normalize if from_preset else None
-    return Problem(
+    options = {
+        "stride": _int_or_pair(args.stride, "--stride"),
+        "padding": _padding(args.padding),
+        "padding_mode": args.padding_mode,
+        "dilation": _int_or_pair(args.dilation, "--dilation"),
+    }
+    if image.ndim == 2 and kernel.ndim == 2 and image.size and kernel.size:
+        from . import limits
+
+        geometry = plan_geometry(image.shape, kernel.shape, **options)
+        limits.check_traceable(geometry)
+        if work is not None:
+            work(geometry)
+        if getattr(args, "command", None) == "render":
+            limits.check_renderable(geometry)
+    problem = Problem(
         image,
         kernel,
-        stride=_int_or_pair(args.stride, "--stride"),
-        padding=_padding(args.padding),
-        padding_mode=args.padding_mode,
-        dilation=_int_or_pair(args.dilation, "--dilation"),
         flip=args.flip,
         normalize=None if normalize == "none" else normalize,
+        **options,
     )
+    if accepted is not None:
+        accepted()  # e.g. the command shows the warnings it held back while reading
+    return problem
 
 
 class _OptionParser(argparse.ArgumentParser):
@@ -148,8 +223,8 @@ def problem_from_argument_string(text: str) -> Problem:
     """
     try:
         argv = shlex.split(text)
-    except ValueError as err:
-        raise ProblemError(f"cannot split the options {text!r}: {err}") from None
+    except ValueError as err:  # "No closing quotation"
+        raise ProblemError(f"cannot split {printable(text)!r} into options: {err}") from None
     parser = _OptionParser(prog="explainer", add_help=False)
     add_problem_options(parser)
-    return problem_from_args(parser.parse_args(argv))
+    return problem_from_args(parser.parse_args(attach_signed_values(argv)))

@@ -196,10 +196,32 @@ def _linear(term: sp.Basic) -> str:
     return sp.sstr(term, order="none").replace("*", "⋅")
 
 
+def split_sum(expr: sp.Expr) -> tuple[sp.Expr | None, tuple[sp.Expr, ...]]:
+    """A derivation's ``(1/N, terms)``: its scale (None when nothing is divided) and the
+    terms of its sum.
+
+    A 1×1 kernel's "sum" is a single product, which sympy does not wrap in an ``Add``: its
+    factors must not be taken for terms (nor the first for a scale).
+
+    >>> from explainer.symbolic import x, w
+    >>> scale, terms = split_sum(sp.Mul(x[0, 0], w[0, 0], evaluate=False))
+    >>> scale, len(terms)
+    (None, 1)
+    >>> split_sum(sp.Mul(sp.Rational(1, 9), sp.Add(x[0, 0], x[0, 1], evaluate=False),
+    ...                  evaluate=False))
+    (1/9, (x[0, 0], x[0, 1]))
+    """
+    if isinstance(expr, sp.Mul) and len(expr.args) == 2 and expr.args[0].is_Rational:
+        scale, body = expr.args
+    else:
+        scale, body = None, expr
+    return scale, sp.Add.make_args(body)
+
+
 def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
     """``lhs = 1/9 ⋅ ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
-    scale, body = expr.args if isinstance(expr, sp.Mul) else (None, expr)
-    terms = [_linear(t) for t in body.args]
+    scale, body_terms = split_sum(expr)
+    terms = [_linear(t) for t in body_terms]
     head = f"  {lhs} = " + (f"{_linear(scale)} ⋅ ( " if scale is not None else "")
     pad = " " * (len(head) - 2)
     lines = []
@@ -244,7 +266,8 @@ def render_text(der: Derivation) -> str:
         out += _sum_lines(" " * len(lhs), pix.substituted, step.kernel_shape[1])
         value = fmt(symbolic.from_sympy(pix.value))
         if problem.normalize:
-            out.append(f"  {' ' * len(lhs)} = {fmt(step.total)}/{fmt(trace.divisor)} = {value}")
+            quotient = f"{_operand(step.total, False)}/{_operand(trace.divisor, True)}"
+            out.append(f"  {' ' * len(lhs)} = {quotient} = {value}")
         else:
             out.append(f"  {' ' * len(lhs)} = {value}")
         out.append("")
@@ -255,6 +278,12 @@ def render_text(der: Derivation) -> str:
         out += [f"Result y ({oh}×{ow}): too large to print legibly; --format json has it all."]
     out += ["", _best_text(trace)]
     return "\n".join(out) + "\n"
+
+
+def _operand(v: Number, divisor: bool) -> str:
+    """A number inside ``a/b``, in parentheses where it would be misread (``(1/5)/(3/10)``)."""
+    text = fmt(v)
+    return f"({text})" if "/" in text or (divisor and text.startswith("-")) else text
 
 
 def _best_text(trace: Trace, most: int = 8) -> str:
@@ -281,8 +310,8 @@ def _latex_number(v: Number) -> str:
 
 def latex_rows(expr: sp.Expr, per_line: int) -> tuple[str | None, list[str]]:
     """A derivation's sum as LaTeX rows of ``per_line`` terms, and its scale (1/N) if any."""
-    scale, body = expr.args if isinstance(expr, sp.Mul) else (None, expr)
-    terms = [latex(t) for t in body.args]
+    scale, body_terms = split_sum(expr)
+    terms = [latex(t) for t in body_terms]
     rows = [" + ".join(terms[k : k + per_line]) for k in range(0, len(terms), per_line)]
     return (latex(scale) if scale is not None else None), rows
 

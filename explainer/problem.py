@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -39,6 +40,10 @@ NORMALIZATIONS: dict[str | None, str] = {
 # Beyond these the engine would need gigabytes; the message says so instead.
 MAX_PADDED_ELEMENTS = 80_000_000
 MAX_KERNEL_ELEMENTS = 1_000_000
+# Every value, sum and result must fit in float64: the float engine, `check` and the video
+# use it. The margin covers the rounding of a sum of up to a million products.
+FLOAT64_MAX = sys.float_info.max
+FLOAT_SAFE_MAX = FLOAT64_MAX * (1 - 1e-9)
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -80,6 +85,8 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         raise ProblemError(
             f"{name} has rows of different lengths; every row needs as many numbers as the first"
         ) from None
+    except (TypeError, OverflowError, RecursionError):
+        raise ProblemError(f"{name} cannot be read as rows of numbers") from None
     if arr.dtype == object:
         arr = _exact_object_array(arr, name)
     elif arr.dtype.kind == "b":
@@ -90,6 +97,8 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         else:
             arr = arr.astype(np.int64)
     elif arr.dtype.kind == "f":
+        if arr.dtype.itemsize > 8 and arr.size and np.abs(arr).max() > FLOAT64_MAX:
+            raise ProblemError(f"{name} holds values beyond the range of float64 (about ±1.8e308)")
         arr = arr.astype(np.float64)
     else:
         raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
@@ -112,15 +121,23 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
 def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     """An object array must hold exact numbers (int, Fraction) or floats only."""
     flat = arr.ravel()
-    if arr.ndim != 2 or any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
+    if any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
         raise ProblemError(
             f"{name} has rows of different lengths; every row needs as many numbers as the first"
         )
+    if arr.ndim != 2:
+        return arr  # the caller names the wrong number of dimensions
     has_float = False
     out = np.empty(arr.shape, dtype=object)
     for k, v in enumerate(flat):
         if isinstance(v, (bool, np.bool_)):
             v = int(v)
+        if isinstance(v, (numbers.Rational)) and abs(v) > FLOAT64_MAX:
+            r, c = divmod(k, arr.shape[1])
+            raise ProblemError(
+                f"{name} holds a value of about {_about(v)} at row {r}, column {c}, beyond "
+                "the range of float64 (about ±1.8e308)"
+            )
         if isinstance(v, numbers.Integral):
             out.flat[k] = int(v)
         elif isinstance(v, Fraction):
@@ -143,9 +160,132 @@ def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
+def _about(v: Any) -> str:
+    """A rough size for messages, also for numbers beyond float range ("1e+400")."""
+    try:
+        return f"{float(v):.2g}"
+    except OverflowError:
+        q = Fraction(v)
+        exponent = math.log10(abs(q.numerator)) - math.log10(q.denominator)
+        whole = math.floor(exponent)
+        return f"{'-' if q < 0 else ''}{10 ** (exponent - whole):.2g}e+{whole}"
+
+
+def _decimal(v: Any) -> int | Fraction:
+    """A number as exact: floats read as the decimal they print as (as the exact path does)."""
+    if isinstance(v, (float, np.floating)):
+        return Fraction(repr(float(v)))
+    return v if isinstance(v, Fraction) else int(v)
+
+
 def is_exact(arr: np.ndarray) -> bool:
     """True when the array holds integers or Fractions (no floats)."""
     return arr.dtype == object or arr.dtype.kind in "iu"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where a kernel slides over an image, from the shapes alone.
+
+    Checked before any number is read or converted, so that a request too large for the
+    work it asks for is refused at once (see :func:`plan_geometry`).
+    """
+
+    image_shape: tuple[int, int]
+    kernel_shape: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int, int, int]
+    padding_mode: str
+    dilation: tuple[int, int]
+
+    @property
+    def effective_kernel_shape(self) -> tuple[int, int]:
+        """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
+        (kh, kw), (dh, dw) = self.kernel_shape, self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
+
+    @property
+    def padded_shape(self) -> tuple[int, int]:
+        (h, w), (top, bottom, left, right) = self.image_shape, self.padding
+        return h + top + bottom, w + left + right
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 on each axis."""
+        (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride
+        return (ph - eh) // sh + 1, (pw - ew) // sw + 1
+
+    @property
+    def products(self) -> int:
+        """How many products the whole convolution computes: output pixels × kernel taps."""
+        (oh, ow), (kh, kw) = self.output_shape, self.kernel_shape
+        return oh * ow * kh * kw
+
+
+def plan_geometry(
+    image_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    padding_mode: Any = "zeros",
+    dilation: Any = 1,
+) -> Geometry:
+    """Validate the options of a convolution against the two shapes alone.
+
+    Raises the same errors as :class:`Problem` for the options and sizes; the shapes must
+    be two-dimensional and non-empty (as :class:`Problem` checks for the arrays).
+
+    >>> plan_geometry((9, 9), (3, 3), padding="same").output_shape
+    (9, 9)
+    """
+    (h, w), (kh, kw) = image_shape, kernel_shape
+    if kh * kw > MAX_KERNEL_ELEMENTS:
+        raise TooLargeError(
+            f"the kernel has {kh * kw:,} elements; at most {MAX_KERNEL_ELEMENTS:,} are supported"
+        )
+    strides = _pair(stride, "stride")
+    dilations = _pair(dilation, "dilation")
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise ProblemError(
+            f"unknown padding mode {padding_mode!r}; choose one of " + ", ".join(PADDING_MODES)
+        )
+    sides = resolve_padding(padding, (h, w), (kh, kw), strides, dilations)
+    geometry = Geometry((h, w), (kh, kw), strides, sides, padding_mode, dilations)
+    _check_fits(geometry)
+    return geometry
+
+
+def _check_fits(g: Geometry) -> None:
+    (h, w), (top, bottom, left, right) = g.image_shape, g.padding
+    ph, pw = g.padded_shape
+    if ph * pw > MAX_PADDED_ELEMENTS:
+        raise TooLargeError(
+            f"the padded image would be {ph:,}×{pw:,} pixels; at most "
+            f"{MAX_PADDED_ELEMENTS:,} pixels are supported"
+        )
+    if g.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+        raise ProblemError(
+            f"reflect padding must be smaller than the image ({h}×{w}); got {g.padding}"
+        )
+    if g.padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
+        raise ProblemError(
+            f"circular padding can be at most the image size ({h}×{w}); got {g.padding}"
+        )
+    eh, ew = g.effective_kernel_shape
+    what = "padded image" if any(g.padding) else "image"
+    for axis, (need, have, word) in enumerate(((eh, ph, "taller"), (ew, pw, "wider"))):
+        if need > have:
+            kh, kw = g.kernel_shape
+            dil = (
+                f" with dilation {g.dilation[axis]}, spanning {need}"
+                if g.dilation[axis] > 1
+                else ""
+            )
+            raise ProblemError(
+                f"the kernel ({kh}×{kw}){dil} is {word} than the {what} ({ph}×{pw}); "
+                "use a smaller kernel, more padding, or padding 'full'"
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +335,7 @@ class Problem:
     flip: bool = False
     normalize: Normalize = None
     padding_spec: str | None = field(default=None, compare=False)
+    geometry: Geometry | None = field(default=None, compare=False, repr=False)
 
     def __init__(
         self,
@@ -210,71 +351,59 @@ class Problem:
     ) -> None:
         img = as_number_array(image, "the image")
         ker = as_number_array(kernel, "the kernel")
-        if ker.size > MAX_KERNEL_ELEMENTS:
-            raise TooLargeError(
-                f"the kernel has {ker.size:,} elements; at most "
-                f"{MAX_KERNEL_ELEMENTS:,} are supported"
-            )
-        strides = _pair(stride, "stride")
-        dilations = _pair(dilation, "dilation")
-        if padding_mode not in PADDING_MODES:
-            raise ProblemError(
-                f"unknown padding mode {padding_mode!r}; choose one of " + ", ".join(PADDING_MODES)
-            )
         if not isinstance(flip, (bool, np.bool_)):
             raise ProblemError(f"flip must be True or False; got {flip!r}")
         if isinstance(normalize, str) and normalize.lower() == "none":
             normalize = None
-        if normalize not in NORMALIZATIONS:
+        if not (normalize is None or isinstance(normalize, str)) or normalize not in NORMALIZATIONS:
             raise ProblemError(f"unknown normalization {normalize!r}; choose none, area or sum")
-        spec = padding if isinstance(padding, str) else None
-        sides = resolve_padding(padding, img.shape, ker.shape, strides, dilations)
+        geometry = plan_geometry(
+            img.shape,
+            ker.shape,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+        )
         object.__setattr__(self, "image", img)
         object.__setattr__(self, "kernel", ker)
-        object.__setattr__(self, "stride", strides)
-        object.__setattr__(self, "padding", sides)
-        object.__setattr__(self, "padding_mode", padding_mode)
-        object.__setattr__(self, "dilation", dilations)
+        object.__setattr__(self, "stride", geometry.stride)
+        object.__setattr__(self, "padding", geometry.padding)
+        object.__setattr__(self, "padding_mode", geometry.padding_mode)
+        object.__setattr__(self, "dilation", geometry.dilation)
         object.__setattr__(self, "flip", bool(flip))
         object.__setattr__(self, "normalize", normalize)
-        object.__setattr__(self, "padding_spec", spec)
-        self._check_fits()
+        object.__setattr__(self, "padding_spec", padding if isinstance(padding, str) else None)
+        object.__setattr__(self, "geometry", geometry)
         if normalize == "sum" and self.kernel_sum == 0:
             raise ProblemError(
                 "the kernel's elements sum to 0, so it cannot be normalized by "
                 "its sum; use normalize none or area"
             )
+        self._check_float_range()
 
-    def _check_fits(self) -> None:
-        (h, w), (top, bottom, left, right) = self.image.shape, self.padding
-        ph, pw = h + top + bottom, w + left + right
-        if ph * pw > MAX_PADDED_ELEMENTS:
-            raise TooLargeError(
-                f"the padded image would be {ph:,}×{pw:,} pixels; at most "
-                f"{MAX_PADDED_ELEMENTS:,} pixels are supported"
-            )
-        if self.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+    def _check_float_range(self) -> None:
+        """Refuse values whose sums of products would overflow float64.
+
+        Every partial sum is at most max|x| · Σ|w|, and the value that sum divided by
+        |divisor|: the bound is the larger of the two, computed exactly so that it cannot
+        overflow itself.
+        """
+        weights = sum((abs(_decimal(v)) for v in self.kernel.ravel().tolist()), Fraction(0))
+        largest = max(abs(_decimal(v)) for v in _extremes(self.image))
+        bound = largest * weights * max(1, 1 / abs(Fraction(self.divisor)))
+        if weights > FLOAT_SAFE_MAX:
             raise ProblemError(
-                f"reflect padding must be smaller than the image ({h}×{w}); got {self.padding}"
+                f"the kernel's values add up to about {_about(weights)}, beyond the range of "
+                "float64 (about 1.8e308) that the float engine, the check and the video use; "
+                "scale the kernel down"
             )
-        if self.padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
+        if bound > FLOAT_SAFE_MAX:
             raise ProblemError(
-                f"circular padding can be at most the image size ({h}×{w}); got {self.padding}"
+                f"the values are too large: a sum of products could reach about {_about(bound)}, "
+                "beyond the range of float64 (about 1.8e308) that the float engine, the check "
+                "and the video use; scale the image or the kernel down"
             )
-        eh, ew = self.effective_kernel_shape
-        what = "padded image" if any(self.padding) else "image"
-        for axis, (need, have, word) in enumerate(((eh, ph, "taller"), (ew, pw, "wider"))):
-            if need > have:
-                kh, kw = self.kernel.shape
-                dil = (
-                    f" with dilation {self.dilation[axis]}, spanning {need}"
-                    if self.dilation[axis] > 1
-                    else ""
-                )
-                raise ProblemError(
-                    f"the kernel ({kh}×{kw}){dil} is {word} than the {what} ({ph}×{pw}); "
-                    "use a smaller kernel, more padding, or padding 'full'"
-                )
 
     # ----- derived quantities -------------------------------------------------------------
 
@@ -306,7 +435,12 @@ class Problem:
 
     @property
     def kernel_sum(self) -> Any:
-        return _exact_sum(self.kernel) if self.exact else float(self.kernel.sum())
+        """The exact sum of the kernel's elements, floats read as the decimal they print as.
+
+        One divisor for every path: the exact engine, the trace and sympy divide by this
+        number, and the float engine by its nearest float.
+        """
+        return _exact_sum(self.kernel)
 
     @property
     def divisor(self) -> Any:
@@ -351,8 +485,15 @@ def _axis_text(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
 
 
+def _extremes(arr: np.ndarray) -> list[Any]:
+    """The smallest and largest element (all elements for object arrays), as Python numbers."""
+    if arr.dtype == object:
+        return arr.ravel().tolist()
+    return [arr.min().item(), arr.max().item()]
+
+
 def _exact_sum(arr: np.ndarray) -> Any:
-    total = sum((int(v) if not isinstance(v, Fraction) else v for v in arr.ravel()), 0)
+    total = sum((_decimal(v) for v in arr.ravel().tolist()), 0)
     if isinstance(total, Fraction) and total.denominator == 1:
         return total.numerator
     return total

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProblemError, TooLargeError
+from .errors import ProblemError
 from .notes import render_notes
 from .problem import Problem
 from .voice import DEFAULT_VOICE
@@ -30,8 +30,6 @@ QUALITIES = {
     "high": ("high_quality", "1080p60"),
     "4k": ("fourk_quality", "2160p60"),
 }
-# Beyond this the grids would hold thousands of cells: unreadable and slow to draw.
-MAX_RENDER_SIDE = 48
 
 
 def video_name(args: argparse.Namespace, problem: Problem) -> str:
@@ -102,18 +100,6 @@ def problem_digest(problem: Problem) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:8]
 
 
-def check_renderable(problem: Problem) -> None:
-    rows, cols = problem.padded_shape
-    oh, ow = problem.output_shape
-    side = max(rows, cols, oh, ow)
-    if side > MAX_RENDER_SIDE:
-        raise TooLargeError(
-            f"a {rows}×{cols} (padded) image is too large to draw legibly; the video shows "
-            f"at most {MAX_RENDER_SIDE}×{MAX_RENDER_SIDE} (up to 16×16 pixel by pixel, larger "
-            "as a heatmap); use 'explainer derive' or 'check' for this one"
-        )
-
-
 class Progress:
     """One line per section, and on a terminal a live count of animations and video time."""
 
@@ -179,6 +165,13 @@ def remove_abandoned(output_dir: Path) -> None:
             continue  # not ours to judge (no pid yet, or another user's process)
 
 
+# x264 splits each frame into one slice per encoder thread, and by default starts one
+# thread per CPU the process may use: the same lecture rendered with fewer CPUs available
+# (a busy machine's cgroup, taskset, a container) gave other bytes and other pixels. A
+# fixed count makes the video depend on its input only.
+ENCODER_THREADS = "2"
+
+
 @dataclass(frozen=True)
 class Rendered:
     video: Path
@@ -198,12 +191,18 @@ def render_lecture(
     voice: str = DEFAULT_VOICE,
 ) -> Rendered:
     """Render the lecture; return the final paths of the video, captions and timed script."""
-    from manim import tempconfig
+    from manim import config, tempconfig
 
     from scenes.lecture import Lecture
 
+    from .limits import check_renderable
+    from .output import check_target
+
+    check_renderable(problem)
     manim_quality = QUALITIES[quality][0]
     output_dir = Path(output_dir)
+    for suffix in (".mp4", ".srt", ".script.json"):
+        check_target(output_dir / f"{name}{suffix}")  # never a device, FIFO or folder
     with private_media_dir(output_dir) as media:
         settings = {
             "quality": manim_quality,
@@ -213,6 +212,7 @@ def render_lecture(
             "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
             "output_file": name,
             "background_color": "#1d2330",
+            "video_encoder_options": {**config.video_encoder_options, "threads": ENCODER_THREADS},
         }
         settings.update(extra_config or {})
         with tempconfig(settings):
@@ -298,13 +298,11 @@ def video_duration(path: Path) -> float:
         return float(stream.duration * stream.time_base)
 
 
-def render_command(args: argparse.Namespace) -> int:
-    from .options import problem_from_args
+def render_command(args: argparse.Namespace, problem: Problem) -> int:
+    """``explainer render`` for the problem its options describe (limits already checked)."""
     from .script import build_script
     from .voice import load_voice
 
-    problem = problem_from_args(args)
-    check_renderable(problem)
     board = list(build_script(problem).section_names)
     if args.list_sections:
         print("Sections of this lecture, in order:")

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
-from .errors import TooLargeError
+from .errors import ProblemError, TooLargeError
 from .numeric import exact_values
 from .problem import Problem
 from .trace import Number, Trace
@@ -320,7 +320,7 @@ def verify(trace: Trace, derivations: Sequence[PixelDerivation] | None = None) -
     (49, True)
     """
     if not trace.exact:
-        raise ValueError("verify needs an exact trace: build_trace(problem, exact=True)")
+        raise ProblemError("verify needs an exact trace: build_trace(problem, exact=True)")
     if derivations is None:
         derivations = derive_all(trace.problem)
     mismatches = []

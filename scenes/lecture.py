@@ -14,10 +14,13 @@ to explain another when using the manim command, and ``EXPLAINER_VOICE=none`` fo
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
+from explainer.errors import ExplainerError
 from explainer.options import problem_from_argument_string
 from explainer.problem import Problem
+from explainer.safe_io import printable
 from scenes.sections import closing, opening, patch, results, sliding
 from scenes.stage import LectureScene, Lesson
 
@@ -50,7 +53,12 @@ def problem_from_environment() -> Problem:
         from explainer import lecture_problem
 
         return lecture_problem()
-    return problem_from_argument_string(text)
+    try:
+        return problem_from_argument_string(text)
+    except (ExplainerError, OSError) as err:
+        # Under the manim command a traceback would bury the one line that matters.
+        print(f"explainer: error: EXPLAINER_ARGS: {printable(str(err))}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def storyboard(lesson: Lesson) -> list[str]:
