@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import stat
 import struct
 import sys
 import warnings
@@ -330,13 +331,22 @@ def parse_png(data: bytes, name: str, value_range: tuple[Fraction, Fraction]) ->
     return table[pixels]
 
 
+def names_preset(spec: str) -> bool:
+    """Whether ``spec`` means a preset: a preset's name that is not also a regular file."""
+    if spec.strip().lower() not in PRESETS:
+        return False
+    info = file_status(Path(spec))
+    return info is None or not stat.S_ISREG(info.st_mode)
+
+
 def load(
     spec: str, kind: str, png_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
 ) -> np.ndarray:
     """An image or kernel from a preset name or a file path.
 
-    A path that exists wins over a preset of the same name. Files are read by extension:
-    ``.npy``, ``.png``, anything else as text. Only regular files are read.
+    A file that exists wins over a preset of the same name; a folder does not (running in
+    a folder that holds a folder called ``x`` must not break the lecture). Files are read
+    by extension: ``.npy``, ``.png``, anything else as text. Only regular files are read.
     """
     if not isinstance(spec, str) or not spec.strip():
         raise InputFileError(
@@ -344,6 +354,8 @@ def load(
         )
     path = Path(spec)
     info = file_status(path)
+    if names_preset(spec):
+        return preset(spec, kind)
     if info is not None:
         refuse_unless_regular(path, info.st_mode)
         suffix = path.suffix.lower()
@@ -352,8 +364,6 @@ def load(
         if suffix == ".png":
             return read_png(path, png_range)
         return read_text_file(path)
-    if spec.strip().lower() in PRESETS:
-        return preset(spec, kind)
     shown = printable(spec)
     looks_like_path = any(ch in spec for ch in "/\\.")
     if looks_like_path:

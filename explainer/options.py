@@ -12,13 +12,12 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from pathlib import Path
 
 from . import inputs
 from .errors import ExplainerError, ProblemError
 from .presets import PRESETS
 from .problem import PADDING_MODES, PADDING_WORDS, Geometry, Problem, plan_geometry
-from .safe_io import file_status, printable
+from .safe_io import printable
 
 # Options whose value may start with a minus sign ("--png-range -1,1"), which argparse
 # would otherwise take for an option of its own.
@@ -179,8 +178,7 @@ def problem_from_args(
     normalize = args.normalize
     if normalize is None:
         found = PRESETS.get(args.kernel.strip().lower())
-        from_preset = found is not None and file_status(Path(args.kernel)) is None
-        normalize = found.normalize if from_preset else None
+        normalize = found.normalize if inputs.names_preset(args.kernel) else None
     options = {
         "stride": _int_or_pair(args.stride, "--stride"),
         "padding": _padding(args.padding),

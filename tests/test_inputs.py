@@ -123,3 +123,14 @@ def test_fuzz_parser_never_crashes_or_runs_code(text):
     # Exact numbers only: int64 when every cell is a whole number that fits, else objects.
     assert arr.ndim == 2
     assert arr.dtype == np.int64 or all(isinstance(v, (int, Fraction)) for v in arr.ravel())
+
+
+def test_a_folder_named_like_a_preset_does_not_hide_the_preset(tmp_path, monkeypatch, capsys):
+    """Running in a folder that holds a folder called x must not break the lecture."""
+    from explainer.cli import main
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "diagonal").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["derive", "--patch", "1,1"]) == 0
+    assert "= 1" in capsys.readouterr().out
