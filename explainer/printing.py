@@ -52,7 +52,7 @@ def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
 
 def pretty(expr: sp.Basic) -> str:
     """Unicode pretty print of a formula, unwrapped, in the derivation's term order."""
-    return sp.pretty(expr, use_unicode=True, order="none", wrap_line=False)
+    return sp.pretty(expr, use_unicode=True, order="none", wrap_line=False).replace("⋅", PRODUCT)
 
 
 def fmt(v: Number) -> str:
@@ -192,8 +192,12 @@ def _size_lines(problem: Problem) -> list[str]:
     return lines
 
 
+PRODUCT = "·"
+"""The one product sign of every output: the video's x · w, the text and (as \\cdot) LaTeX."""
+
+
 def _linear(term: sp.Basic) -> str:
-    return sp.sstr(term, order="none").replace("*", "⋅")
+    return sp.sstr(term, order="none").replace("*", PRODUCT)
 
 
 def split_sum(expr: sp.Expr) -> tuple[sp.Expr | None, tuple[sp.Expr, ...]]:
@@ -219,10 +223,10 @@ def split_sum(expr: sp.Expr) -> tuple[sp.Expr | None, tuple[sp.Expr, ...]]:
 
 
 def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
-    """``lhs = 1/9 ⋅ ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
+    """``lhs = 1/9 · ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
     scale, body_terms = split_sum(expr)
     terms = [_linear(t) for t in body_terms]
-    head = f"  {lhs} = " + (f"{_linear(scale)} ⋅ ( " if scale is not None else "")
+    head = f"  {lhs} = " + (f"{_linear(scale)} {PRODUCT} ( " if scale is not None else "")
     pad = " " * (len(head) - 2)
     lines = []
     for start in range(0, len(terms), per_line):
@@ -265,9 +269,10 @@ def render_text(der: Derivation) -> str:
         out += _sum_lines(lhs, pix.expansion, step.kernel_shape[1])
         out += _sum_lines(" " * len(lhs), pix.substituted, step.kernel_shape[1])
         value = fmt(symbolic.from_sympy(pix.value))
-        if problem.normalize:
-            quotient = f"{_operand(step.total, False)}/{_operand(trace.divisor, True)}"
-            out.append(f"  {' ' * len(lhs)} = {quotient} = {value}")
+        scale, _ = split_sum(pix.substituted)
+        if scale is not None:  # the sum of products first, then the division
+            sum_then_scale = f"{_linear(scale)} {PRODUCT} {_operand(step.total, True)}"
+            out.append(f"  {' ' * len(lhs)} = {sum_then_scale} = {value}")
         else:
             out.append(f"  {' ' * len(lhs)} = {value}")
         out.append("")
@@ -280,10 +285,11 @@ def render_text(der: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
-def _operand(v: Number, divisor: bool) -> str:
-    """A number inside ``a/b``, in parentheses where it would be misread (``(1/5)/(3/10)``)."""
+def _operand(v: Number, second: bool) -> str:
+    """A number after an operator, in parentheses where it would be misread: ``· (-7)``,
+    ``· (1/5)``."""
     text = fmt(v)
-    return f"({text})" if "/" in text or (divisor and text.startswith("-")) else text
+    return f"({text})" if "/" in text or (second and text.startswith("-")) else text
 
 
 def _best_text(trace: Trace, most: int = 8) -> str:
@@ -297,8 +303,23 @@ def _best_text(trace: Trace, most: int = 8) -> str:
 
 
 def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
+    """A matrix in parentheses; ``array`` has no column limit (amsmath's pmatrix stops at 10)."""
     body = r" \\ ".join(" & ".join(_latex_number(v) for v in row) for row in rows)
-    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+    columns = "r" * len(rows[0])
+    return rf"\left(\begin{{array}}{{{columns}}} " + body + r" \end{array}\right)"
+
+
+def _latex_sum_step(step: Step, pix: PixelDerivation) -> str:
+    """`` = 1/9 · 7``: the sum of products before the division (empty when none)."""
+    scale, _ = split_sum(pix.substituted)
+    if scale is None:
+        return ""
+    return rf" = {latex(scale)} \cdot {_latex_operand(step.total)}"
+
+
+def _latex_operand(v: Number) -> str:
+    text = _latex_number(v)
+    return rf"\left({text}\right)" if text.startswith("-") or "frac" in text else text
 
 
 def _latex_number(v: Number) -> str:
@@ -332,10 +353,13 @@ def _latex_step(step: Step, pix: PixelDerivation) -> str:
     lines = [
         rf"{lhs} &= {_latex_sum_rows(pix.expansion, per_line)} \\",
         rf"&= {_latex_sum_rows(pix.substituted, per_line)} \\",
-        rf"&= {latex(pix.value)}",
     ]
+    scale, _ = split_sum(pix.substituted)
+    if scale is not None:  # the sum of products first, then the division
+        lines.append(rf"&= {latex(scale)} \cdot {_latex_operand(step.total)} \\")
+    lines.append(rf"&= {latex(pix.value)}")
     grids = (
-        rf"{_latex_matrix(step.grid(step.patch))} \odot "
+        rf"{_latex_matrix(step.grid(step.patch))} \cdot "
         rf"{_latex_matrix(step.grid(step.weights))} = "
         rf"{_latex_matrix(step.grid(step.products))}"
     )
@@ -420,7 +444,12 @@ def render_markdown(der: Derivation) -> str:
             "",
             "$$" + latex(sp.Eq(symbolic.y[i0, j0], pix.expansion, evaluate=False)) + "$$",
             "",
-            "$$= " + latex(pix.substituted) + " = " + latex(pix.value) + "$$",
+            "$$= "
+            + latex(pix.substituted)
+            + _latex_sum_step(step, pix)
+            + " = "
+            + latex(pix.value)
+            + "$$",
             "",
         ]
     too_big = max(trace.output_shape) > MAX_PRINTED_SIDE

@@ -77,7 +77,7 @@ class Times(sp.Expr):
             form = printer._print(a)
             if self._wrap(a):
                 form = prettyForm(*form.parens())
-            out = form if out is None else prettyForm(*out.right("⋅", form))
+            out = form if out is None else prettyForm(*out.right("·", form))
         return out
 
 

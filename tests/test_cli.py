@@ -26,11 +26,14 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_derive_default_prints_formula_all_patches_and_result(capsys, lecture_result):
     code, out, err = run(capsys, "derive")
     assert code == 0 and err == ""
-    assert "╲" in out and "x[i + m, j + n]⋅w[m, n]" in out
+    assert "╲" in out and "x[i + m, j + n]·w[m, n]" in out
     assert len(re.findall(r"^── y\[\d, \d\]", out, flags=re.M)) == 49
-    assert "y[1, 1] = 1/9 ⋅ ( x[1, 1]⋅w[0, 0]" in out
-    assert "= 1/9 ⋅ ( 1⋅1 + (-1)⋅(-1) + (-1)⋅(-1)" in out
-    assert "= 9/9 = 1" in out and "= 7/9 = 7/9" in out
+    assert "y[1, 1] = 1/9 · ( x[1, 1]·w[0, 0]" in out
+    assert "= 1/9 · ( 1·1 + (-1)·(-1) + (-1)·(-1)" in out
+    # The sum of products (9, then 7) is shown before the division.
+    assert "= 1/9 · 9 = 1" in out and "= 1/9 · 7 = 7/9" in out
+    steps = out.split("── y[0, 0]")[1].split("Result y")[0]
+    assert "⋅" not in steps and "×" not in steps  # one product sign: ·
     result = out.split("Result y (7×7):")[1].strip().splitlines()[:7]
     assert [[Fraction(v) for v in line.split()] for line in result] == lecture_result
     assert "Largest value 1 at (1, 1), (2, 2), (4, 4), (5, 5)" in out

@@ -327,7 +327,8 @@ def test_the_quotient_line_brackets_fractions(tmp_path, capsys):
     np.save(kernel, np.array([[0.1, 0.2]]))
     argv = ["--image", "gradient", "--kernel", str(kernel), "--normalize", "sum", "--patch", "0,1"]
     code, out, _ = run(capsys, "derive", *argv)
-    assert code == 0 and "= (1/2)/(3/10) = 5/3" in out  # (1·1/10 + 2·2/10) / (3/10)
+    # (1·1/10 + 2·2/10) / (3/10): the sum 1/2, bracketed, then the division by 3/10
+    assert code == 0 and "= 10/3 · (1/2) = 5/3" in out
 
 
 def test_a_kernel_of_decimals_summing_to_zero_is_refused():
@@ -342,7 +343,7 @@ def test_a_1x1_kernel_derives_as_one_product(tmp_path, capsys):
     code, out, _ = run(capsys, *argv)
     assert code == 0
     step = out.split("── y[2, 2]")[1].split("Result")[0]
-    assert "y[2, 2] = x[2, 2]⋅w[0, 0]\n" in step and "= 1⋅2\n" in step and "+" not in step
+    assert "y[2, 2] = x[2, 2]·w[0, 0]\n" in step and "= 1·2\n" in step and "+" not in step
     code, out, _ = run(capsys, *argv, "--normalize", "area", "--format", "latex")
     assert r"y_{2,2} &= 1 \cdot \bigl( {x}_{2,2} {w}_{0,0} \bigr)" in out
 

@@ -59,7 +59,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         step.grid(step.patch), cell, lesson.scale, padding=step.grid(step.in_padding)
     ).move_to(np.array([-0.35, ROW_Y, 0]))
     products = EmptyGrid(kh, kw, cell).move_to(np.array([5.85, ROW_Y, 0]))
-    times = label("×", size=0.5).move_to(np.array([0.98, ROW_Y, 0]))
+    times = label("·", size=0.6).move_to(np.array([0.98, ROW_Y, 0]))
     equals = label("=", size=0.5).move_to(np.array([4.38, ROW_Y, 0]))
     titles = VGroup(
         label(words["patch"], size=0.26, color=MUTED).next_to(patch, UP, buff=0.2),

@@ -1,0 +1,58 @@
+"""Printed derivations: every step from products to value, one product sign, LaTeX that
+compiles at any width."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from explainer.cli import main
+
+
+def test_the_sum_of_products_comes_before_the_division(capsys):
+    # Patch (0, 0) of the lecture: only its corner x[0, 0] = -1 disagrees with the filter's
+    # +1, so by hand eight products are +1 and one is -1: the sum 7, shown before the 1/9.
+    assert main(["derive", "--patch", "0,0"]) == 0
+    out = capsys.readouterr().out
+    assert "= 1/9 · 7 = 7/9" in out
+
+
+def test_without_division_the_sum_is_the_value(capsys):
+    assert main(["derive", "--image", "square", "--kernel", "sobel-x", "--patch", "1,0"]) == 0
+    out = capsys.readouterr().out
+    # Rows 1..3, columns 0..2 of the square: only column 2 holds 1s (rows 2, 3): 2·1 + 1·1.
+    assert out.rstrip().splitlines()[-1].startswith("Largest value")
+    assert "          = 3\n" in out and "/" not in out.split("── y[1, 0]")[1].split("Result")[0]
+
+
+def test_latex_uses_the_same_product_sign(capsys):
+    assert main(["derive", "--patch", "1,1", "--format", "latex"]) == 0
+    out = capsys.readouterr().out
+    assert r"\odot" not in out and r"\times" not in out.split(r"\subsection*")[1]
+    assert r"&= \frac{1}{9} \cdot 9 \\" in out
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs TeX Live (the set-up)")
+def test_latex_compiles_with_a_result_wider_than_ten_columns(tmp_path, capsys):
+    image = tmp_path / "wide.csv"
+    image.write_text("\n".join(",".join(str((r * c) % 3 - 1) for c in range(14)) for r in range(4)))
+    args = ["derive", "--image", str(image), "--kernel", "sobel-x", "--patch", "0,0"]
+    assert main([*args, "--format", "latex", "--output", str(tmp_path / "d.tex")]) == 0
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "d.pdf").stat().st_size > 1000
+
+
+def test_check_says_what_it_checked(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "every value is proved" not in out
+    assert "sympy's derivation, the traced engine and the vectorized engine" in out
