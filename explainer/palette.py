@@ -32,7 +32,8 @@ INK = "#e8e8e8"
 MUTED = "#9aa5b8"
 ACCENT = "#ffc857"  # the filter and whatever it lies over
 HIGHLIGHT = "#b8f2e6"  # a window being discussed, and its output cell
-PADDING_EDGE = "#c9a0ff"  # the dashed border of padding cells
+HALO = "#0b0e14"  # the dark edge under every outline, so it shows on white cells too
+PADDING_EDGE = "#8a5cf0"  # the dashed border and hatch of padding cells
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:

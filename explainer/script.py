@@ -198,6 +198,7 @@ class _Writer:
             "derivation": "sympy's derivation",
             "signal": "signal",
             "sums": "sums",
+            "sum": "sum of the products",
             "size-symbols": "n: the image's size (rows or columns); p_before, p_after: the "
             "padding on each side; k: the filter's size; d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "
@@ -643,7 +644,7 @@ class _Writer:
         beats.append(
             _beat(
                 "add.derivation",
-                "Beside it, sympy derives the same value from the formula.",
+                "From the formula alone, sympy derives the same value, term by term.",
                 steps=[step.index],
                 values=(step.value,),
             )
@@ -877,9 +878,10 @@ class _Writer:
         return [
             _beat(
                 "sweep.summary",
-                "Doing this for every patch gives a {dims} result, too large to write out; its "
+                "Doing this for every patch gives {a} {dims} result, too large to write out; its "
                 "colours show every value.",
                 dims=size(oh, ow),
+                a=_article(oh).written.lower(),
             ),
             self._colour_beat("sweep.colours", oh * ow),
         ]

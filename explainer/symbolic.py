@@ -98,8 +98,8 @@ def from_sympy(v: sp.Expr) -> Fraction | int:
 
 def _scale(problem: Problem) -> sp.Rational | None:
     """1/N for the problem's normalization, or None when nothing is divided."""
-    if problem.normalize is None:
-        return None
+    if problem.normalize is None or problem.divisor == 1:
+        return None  # dividing by 1 changes nothing; the script says so in words
     return 1 / to_sympy(problem.divisor)
 
 

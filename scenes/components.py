@@ -17,6 +17,7 @@ from manim import (
     RIGHT,
     UP,
     DashedVMobject,
+    Line,
     ManimColor,
     Rectangle,
     Square,
@@ -37,6 +38,17 @@ MUTED = ManimColor(palette.MUTED)
 ACCENT = ManimColor(palette.ACCENT)
 HIGHLIGHT = ManimColor(palette.HIGHLIGHT)
 PADDING_EDGE = ManimColor(palette.PADDING_EDGE)
+HALO = ManimColor(palette.HALO)
+
+
+def halo(mob: VMobject, width: float | None = None) -> VMobject:
+    """Give an outline a dark edge underneath, so it stays visible on every cell colour
+    (a light outline vanishes on white cells, a dark one on blue ones)."""
+    for part in mob.family_members_with_points():
+        w = width if width is not None else part.get_stroke_width()
+        part.set_stroke(HALO, w + 4, opacity=0.85, background=True, family=False)
+    return mob
+
 
 MIN_TEXT_SIZE = 0.14
 """The smallest label size used for a number: digits about 8 pixels tall at 480p."""
@@ -78,8 +90,6 @@ def label(text: str, size: float = 0.32, color=INK, weight: str = "NORMAL") -> L
     Grids repeat a few strings many times; laying out text with Pango costs about ten
     times as much as copying a finished one, so each distinct label is made once.
     """
-    if len(text) > 12 or "\n" in text:  # captions and headings are unique: nothing to reuse
-        return _make_label(text, size, ManimColor(color).to_hex(), weight)
     return _label_prototype(text, round(size, 4), ManimColor(color).to_hex(), weight).copy()
 
 
@@ -89,8 +99,13 @@ def _make_label(text: str, size: float, color: str, weight: str, **kwargs) -> La
 
 
 @functools.lru_cache(maxsize=4096)
-def _label_prototype(text: str, size: float, color: str, weight: str) -> Label:
-    return _make_label(text, size, color, weight)
+def _label_prototype(
+    text: str, size: float, color: str, weight: str, line_spacing: float | None = None
+) -> Label:
+    # Laid out once per distinct text: the same captions and headings recur across the
+    # sections rendered alone and across problems, and copying is ten times cheaper.
+    extra = {} if line_spacing is None else {"line_spacing": line_spacing}
+    return _make_label(text, size, color, weight, **extra)
 
 
 def text_width(text: str, size: float) -> float:
@@ -121,11 +136,23 @@ def caption(text: str, width: float = 12.8, size: float = 0.3) -> Label:
     half = len(text) / 2
     best = min(range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - half), default=1)
     two = " ".join(words[:best]) + "\n" + " ".join(words[best:])
-    mob = _make_label(two, size, INK.to_hex(), "NORMAL", line_spacing=0.8)
+    mob = _label_prototype(two, round(size, 4), INK.to_hex(), "NORMAL", 0.8).copy()
     if mob.width > width:
         mob.scale_to_fit_width(width)
     mob.text = text.replace(" ", "")
     return mob
+
+
+def cell_frame(square: VMobject, color, width: float = 3) -> VMobject:
+    """An outline around one cell, with its dark edge."""
+    frame = Square(side_length=square.width, stroke_color=color, stroke_width=width)
+    # A group, not a bare Square: a loose Square on stage means a cell torn out of a grid.
+    return VGroup(halo(frame.move_to(square)))
+
+
+def thinner(mob: VMobject, width: float) -> VMobject:
+    """``mob.animate``-able: the outline and its dark edge both made thinner."""
+    return mob.animate.set_stroke(width=width).set_stroke(width=width + 3, background=True)
 
 
 def fit_label_size(texts: Sequence[str], cell: float) -> float:
@@ -189,10 +216,7 @@ class ValueGrid(VGroup):
                 self.cells.add(sq)
                 in_pad = padding is not None and padding[r][c]
                 if in_pad:
-                    edge = Square(
-                        side_length=cell * 0.86, stroke_color=PADDING_EDGE, stroke_width=2
-                    )
-                    self.marks.add(DashedVMobject(edge, num_dashes=8).move_to(sq))
+                    self.marks.add(_padding_mark(sq, cell))
                 if self.show_labels and texts[r][c]:
                     ink = ManimColor(scale.ink(v)) if scale and v is not None else INK
                     t = label(texts[r][c], size=size, color=ink).move_to(sq)
@@ -210,16 +234,28 @@ class ValueGrid(VGroup):
         rows = [r for r, _ in inside]
         cols = [c for _, c in inside]
         self.image_frame = self.outline(min(rows), min(cols), max(rows), max(cols), INK, 3)
+        self.image_frame.set_stroke(PADDING_EDGE, 4)
         self.add(self.image_frame)
 
     def _number(self, first_row: int, first_col: int) -> None:
+        """Row and column numbers; on small cells only every 2nd, 5th or 10th, so that the
+        numbers never crowd into each other."""
         size = max(MIN_TEXT_SIZE, min(0.26, self.cell_size * 0.4))
         gap = 0.12 + size * 0.3
+        widest = max(
+            text_width(str(v), size)
+            for v in (first_row, first_col, first_row + self.rows - 1, first_col + self.cols - 1)
+        )
+        every = next((k for k in (1, 2, 5, 10, 20) if k * self.cell_size >= 1.5 * widest), 50)
         for c in range(self.cols):
+            if (first_col + c) % every:
+                continue
             t = label(str(first_col + c).replace("-", "−"), size=size, color=MUTED)
             t.next_to(self.cell(0, c), UP, buff=gap)
             self.indices.add(t)
         for r in range(self.rows):
+            if (first_row + r) % every:
+                continue
             t = label(str(first_row + r).replace("-", "−"), size=size, color=MUTED)
             t.next_to(self.cell(r, 0), LEFT, buff=gap)
             self.indices.add(t)
@@ -245,7 +281,7 @@ class ValueGrid(VGroup):
             stroke_width=width,
         )
         rect.move_to((a.get_corner(UP + LEFT) + b.get_corner(DOWN + RIGHT)) / 2)
-        return rect
+        return halo(rect)
 
     def taps(self, cells: Sequence[tuple[int, int]], color: ManimColor, width: float = 5) -> VGroup:
         """Outlines of individual cells: the taps of a dilated window."""
@@ -253,8 +289,21 @@ class ValueGrid(VGroup):
         for r, c in cells:
             sq = Square(side_length=self.cell_size * 0.9, stroke_color=color, stroke_width=width)
             sq.move_to(self.cell(r, c))
-            group.add(sq)
+            group.add(halo(sq))
         return group
+
+
+def _padding_mark(cell_square: Square, cell: float) -> VGroup:
+    """A padding cell's mark: a dashed edge and a light diagonal hatch over its own value."""
+    edge = Square(side_length=cell * 0.86, stroke_color=PADDING_EDGE, stroke_width=2.5)
+    mark = VGroup(DashedVMobject(edge, num_dashes=8))
+    half = cell / 2
+    for offset in (-0.5, 0.0, 0.5):  # three short diagonals in the cell's corners and middle
+        start = np.array([-half + max(offset, 0) * cell, -half + max(-offset, 0) * cell, 0])
+        end = start + np.array([cell - abs(offset) * cell, cell - abs(offset) * cell, 0])
+        line = Line(start, end, stroke_color=PADDING_EDGE, stroke_width=1.5, stroke_opacity=0.6)
+        mark.add(line)
+    return mark.move_to(cell_square)
 
 
 class EmptyGrid(ValueGrid):
@@ -331,6 +380,9 @@ __all__ = [
     "BACKGROUND",
     "FONT",
     "HIGHLIGHT",
+    "halo",
+    "cell_frame",
+    "thinner",
     "INK",
     "MIN_TEXT_SIZE",
     "MUTED",

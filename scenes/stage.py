@@ -293,16 +293,19 @@ class LectureScene(Scene):
         old = self.stage.get(key)
         if old is not None and old in self.mobjects:
             if np.isclose(old.cell_size, cell):
-                if not np.allclose(_body_center(old), center):
-                    self.play(old.animate.shift(center - _body_center(old)), run_time=0.6)
+                target = center + _inside_frame(old, center)
+                if not np.allclose(_body_center(old), target):
+                    self.play(old.animate.shift(target - _body_center(old)), run_time=0.6)
                 return old
             fresh = make()
             fresh.shift(center - _body_center(fresh))
+            fresh.shift(_inside_frame(fresh, _body_center(fresh)))
             self.play(ReplacementTransform(old, fresh), run_time=0.6)
             self.stage[key] = fresh
             return fresh
         fresh = make()
         fresh.shift(center - _body_center(fresh))
+        fresh.shift(_inside_frame(fresh, _body_center(fresh)))
         self.play(FadeIn(fresh), run_time=0.5)
         self.stage[key] = fresh
         return fresh
@@ -313,8 +316,21 @@ class LectureScene(Scene):
         box = grid.outline(top, left, bottom, right, color, width)
         if self.lesson.problem.dilation == (1, 1):
             return box
-        box.set_stroke(width=2, opacity=0.5)
+        box.set_stroke(width=2, opacity=0.5).set_stroke(width=5, background=True)
         return VGroup(box, grid.taps(self.lesson.grid_cells(step), color, width))
+
+
+FRAME_MARGIN_X = 6.95
+
+
+def _inside_frame(grid: ValueGrid, center: np.ndarray) -> np.ndarray:
+    """The shift that keeps ``grid``, with its cells centred on ``center``, inside the
+    frame (its row numbers can reach past the cells' edge)."""
+    offset = center - _body_center(grid)
+    left = grid.get_left()[0] + offset[0]
+    right = grid.get_right()[0] + offset[0]
+    dx = max(0.0, -FRAME_MARGIN_X - left) - max(0.0, right - FRAME_MARGIN_X)
+    return np.array([dx, 0.0, 0.0])
 
 
 def _body_center(grid: ValueGrid) -> np.ndarray:

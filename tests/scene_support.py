@@ -26,6 +26,7 @@ def run_lecture(
     frames: bool = False,
     on_beat=None,
     voice: str = "none",
+    on_section=None,
 ):
     """Run the lecture without writing a video (manim's dry run); return the scene.
 
@@ -43,6 +44,11 @@ def run_lecture(
             super().wait(*args, **kwargs)
             if on_beat is not None:
                 on_beat(self)
+
+        def next_section(self, name="unnamed", *args, **kwargs):
+            if on_section is not None:
+                on_section(self, name)
+            super().next_section(name, *args, **kwargs)
 
     Probe.problem = problem
     Probe.voice_name = voice

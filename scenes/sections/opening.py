@@ -28,8 +28,10 @@ from scenes.components import (
     MUTED,
     EmptyGrid,
     ValueGrid,
+    cell_frame,
     filled_cell,
     fit_label_size,
+    halo,
     label,
     show_number,
 )
@@ -122,7 +124,7 @@ def one_dimension(s: LectureScene) -> None:
     with s.beat("one-dimension.best") as clock:
         marks = VGroup()
         for _row, c in best.steps:
-            marks.add(SurroundingRectangle(sums.cell(0, c), color=HIGHLIGHT, buff=0.03))
+            marks.add(halo(SurroundingRectangle(sums.cell(0, c), color=HIGHLIGHT, buff=0.03)))
             marks.add(signal.outline(0, c, 0, c + k - 1, HIGHLIGHT, 5))
         s.play(LaggedStart(*[Create(m) for m in marks], lag_ratio=0.2), run_time=clock.share(0.5))
     s.clear_stage()
@@ -188,7 +190,7 @@ def _padding(s: LectureScene, cell: float, center: np.ndarray) -> None:
         else:
             marks = VGroup(
                 *[
-                    SurroundingRectangle(grid.cell(r, c), color=ACCENT, buff=0, stroke_width=3)
+                    cell_frame(grid.cell(r, c), ACCENT)
                     for r, row in enumerate(lesson.padding_mask)
                     for c, p in enumerate(row)
                     if p

@@ -16,7 +16,6 @@ from manim import (
     MathTex,
     ReplacementTransform,
     SurroundingRectangle,
-    TransformFromCopy,
     VGroup,
     Write,
 )
@@ -27,12 +26,14 @@ from scenes.components import (
     ACCENT,
     HIGHLIGHT,
     INK,
+    MIN_TEXT_SIZE,
     MUTED,
     EmptyGrid,
     ValueGrid,
     arrow_text,
     filled_cell,
     fit_label_size,
+    halo,
     label,
     show_factor,
     show_number,
@@ -51,10 +52,10 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     cell = min(0.7, 2.2 / max(kh, kw))
     rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
     image_cell = cell_for(rows, cols, 4.6, TOP - BOTTOM, 0.5)
+    if "kernel-name" in s.stage:  # before the filter moves away from under it
+        s.play(FadeOut(s.stage.pop("kernel-name")), run_time=0.3)
     grid = s.image_grid(image_cell, np.array([-4.6, 0.0, 0]))
     s.kernel_grid(cell, np.array([2.8, ROW_Y, 0]))
-    if "kernel-name" in s.stage:
-        s.play(FadeOut(s.stage.pop("kernel-name")), run_time=0.3)
     patch = ValueGrid(
         step.grid(step.patch), cell, lesson.scale, padding=step.grid(step.in_padding)
     ).move_to(np.array([-0.35, ROW_Y, 0]))
@@ -69,7 +70,8 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     marker = s.window_marker(grid, step, HIGHLIGHT)
     # The link from the window on the image to the patch taken out of it.
     start = marker.get_right() + np.array([0.05, 0, 0])
-    link = Line(start, patch.get_left() + np.array([-0.1, 0, 0]), color=HIGHLIGHT, stroke_width=2)
+    end = patch.get_left() + np.array([-0.1, 0, 0])
+    link = halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5))
     size = fit_label_size([show_number(p) for p in step.products], cell)
     return dict(
         grid=grid,
@@ -116,8 +118,8 @@ def multiply_out(s: LectureScene, step: Step, layout: dict, clock: Clock, slow: 
         text.move_to(np.array([2.8, LINE_Y, 0]))
         cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"])
         hi = VGroup(
-            SurroundingRectangle(layout["patch"].cell(r, c), color=HIGHLIGHT, buff=0),
-            SurroundingRectangle(kernel.cell(r, c), color=HIGHLIGHT, buff=0),
+            halo(SurroundingRectangle(layout["patch"].cell(r, c), color=HIGHLIGHT, buff=0)),
+            halo(SurroundingRectangle(kernel.cell(r, c), color=HIGHLIGHT, buff=0)),
         )
         t = clock.share(unit * (3 if k < slow else 1))
         anims = [FadeIn(hi)]
@@ -142,24 +144,24 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
     Long sums wrap after each kernel row, as on a board."""
     lesson = s.lesson
     kh, kw = step.kernel_shape
-    terms = [show_factor(p) if k else show_number(p) for k, p in enumerate(step.products)]
-    rows = [" + ".join(terms[r * kw : (r + 1) * kw]) for r in range(kh)]
+    # In a sum only negative terms need parentheses: 1/16 + (−1/8).
+    terms = [show_term(p) if k else show_number(p) for k, p in enumerate(step.products)]
+    total = show_number(step.total)
     lines = VGroup()
-    for r, text in enumerate(rows):
+    for r in range(kh):
         lead = "" if r == 0 else "+ "
-        tail = f" = {show_number(step.total)}" if r == kh - 1 else ""
-        lines.add(label(lead + text + tail, size=0.34))
+        tail = f" = {total}" if r == kh - 1 else ""
+        lines.add(label(lead + " + ".join(terms[r * kw : (r + 1) * kw]) + tail, size=0.34))
     lines.arrange(DOWN, buff=0.12, aligned_edge=RIGHT)
-    if kh > 3:
-        lines = VGroup(label(" + ".join(terms) + f" = {show_number(step.total)}", size=0.34))
-        if lines.width > 7.0:
-            lines = VGroup(
-                label(f"sum of the {len(terms)} products = {show_number(step.total)}", size=0.34)
-            )
-    if lines.width > 7.0:
-        lines.scale_to_fit_width(7.0)
-    lines.move_to(np.array([2.9, LINE_Y, 0]))
-    s.play(TransformFromCopy(filled, lines), run_time=clock.share(0.35))
+    top = min(layout_bottom(s) - 0.3, LINE_Y + 0.2)
+    room = top - BOTTOM - (0.6 if lesson.problem.normalize is not None else 0.0)
+    scale = min(1.0, 7.0 / lines.width, room / lines.height)
+    if 0.34 * scale < MIN_TEXT_SIZE:  # too many terms to write legibly: name the sum
+        lines = VGroup(label(f"{lesson.labels['sum']} = {total}", size=0.34))
+    else:
+        lines.scale(scale)
+    lines.move_to(np.array([2.9, top - lines.height / 2, 0]))
+    s.play(ReplacementTransform(filled.copy(), lines), run_time=clock.share(0.35))
     parts = VGroup(lines)
     if lesson.problem.normalize is not None:
         div = label(
@@ -172,6 +174,18 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
         s.play(FadeIn(div, shift=0.2 * DOWN), run_time=clock.share(0.25))
         parts.add(div)
     return parts
+
+
+def layout_bottom(s: LectureScene) -> float:
+    """The lowest edge of the patch, filter and products row."""
+    parts = [s.stage[k] for k in ("patch", "products", "kernel") if k in s.stage]
+    return min(p.get_bottom()[1] for p in parts) if parts else LINE_Y
+
+
+def show_term(v) -> str:
+    """A term of a sum after the first: negative numbers in parentheses."""
+    text = show_number(v)
+    return f"({text})" if text.startswith("−") else text
 
 
 def sympy_block(s: LectureScene, step: Step, width: float, height: float) -> MathTex:
@@ -238,14 +252,10 @@ def add(s: LectureScene) -> None:
         parts = sum_and_divide(s, step, filled, clock)
     with s.beat("add.value") as clock:
         s.play(Indicate(parts[-1], color=HIGHLIGHT), run_time=clock.share(0.5))
-    # Make room on the left for sympy: the products and the sums stay as the summary.
-    done = [
-        s.stage.pop(k)
-        for k in ("image", "marker", "link", "patch", "times", "kernel", "equals", "titles")
-        if k in s.stage
-    ]
-    s.play(*[FadeOut(m) for m in done], run_time=0.4)
-    tex = sympy_block(s, step, width=6.2, height=3.2).move_to(np.array([-3.7, 0.5, 0]))
+    # The whole stage for sympy's derivation, which ends in the same value.
+    s.clear_stage()
+    tex = sympy_block(s, step, width=12.4, height=TOP - BOTTOM - 0.9)
+    tex.move_to(np.array([0.0, -0.1, 0]))
     tex_title = label(lesson.labels["derivation"], size=0.26, color=MUTED)
     tex_title.next_to(tex, UP, buff=0.3)
     with s.beat("add.derivation") as clock:

@@ -14,7 +14,6 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
-    SurroundingRectangle,
     VGroup,
     Write,
 )
@@ -28,10 +27,13 @@ from scenes.components import (
     EmptyGrid,
     Legend,
     ValueGrid,
+    cell_frame,
     filled_cell,
     fit_label_size,
+    halo,
     label,
     show_number,
+    thinner,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 
@@ -54,7 +56,7 @@ def output_size(s: LectureScene) -> None:
             under = np.array([box.get_center()[0], grid.cells.get_bottom()[1], 0])
             tally.next_to(under, DOWN, buff=0.1 + 0.32 * ((n - 1) % 2))  # alternate: overlaps
             s.play(Create(box), FadeIn(tally), run_time=clock.share(0.8 / len(count.steps)))
-            s.play(box.animate.set_stroke(width=2, opacity=0.6), run_time=clock.frame)
+            s.play(thinner(box, 2), run_time=clock.frame)
             marks.add(box, tally)
     if s.has("output-size.unused"):
         facts = lesson.facts
@@ -66,12 +68,7 @@ def output_size(s: LectureScene) -> None:
         if rows_axis.unused:
             cells += [(r, c) for r in range(rows - rows_axis.unused, rows) for c in range(cols)]
         with s.beat("output-size.unused") as clock:
-            tint = VGroup(
-                *[
-                    SurroundingRectangle(grid.cell(r, c), color=ACCENT, buff=0, stroke_width=3)
-                    for r, c in cells
-                ]
-            )
+            tint = VGroup(*[cell_frame(grid.cell(r, c), ACCENT) for r, c in cells])
             s.play(Create(tint), run_time=clock.share(0.5))
         marks.add(tint)
     s.play(FadeOut(marks), FadeOut(s.stage.pop("image")), run_time=0.4)
@@ -144,7 +141,7 @@ def _link(grid: ValueGrid, window, empty: EmptyGrid, index: tuple[int, int], col
     """A line from a window on the image to its cell in the result."""
     start = window.get_right() + np.array([0.04, 0, 0])
     end = empty.cell(*index).get_left() + np.array([-0.04, 0, 0])
-    return Line(start, end, color=color, stroke_width=width, stroke_opacity=0.85)
+    return halo(Line(start, end, color=color, stroke_width=width))
 
 
 def sweep(s: LectureScene) -> None:
@@ -217,6 +214,8 @@ def summary(s: LectureScene) -> None:
     cells = VGroup(*[VGroup(result.cell(*st.index)) for st in lesson.trace.steps])
     s.stage.update(result_cells=cells, result_empty=result, legend=legend)
     _meaning(s)
+    s.checkpoint("result-map")
+    s.clear_stage()
 
 
 def result(s: LectureScene) -> None:
@@ -251,16 +250,14 @@ def _meaning(s: LectureScene) -> None:
         with s.beat(key) as clock:
             kept = VGroup()
             for index in beat.steps:  # one at a time: neighbouring windows overlap
-                box = SurroundingRectangle(
-                    empty.cell(*index), color=color, buff=0.02, stroke_width=7
-                )
+                box = cell_frame(empty.cell(*index), color, 7)
                 window = s.window_marker(grid, lesson.step(index), color, width=7)
                 link = _link(grid, window, empty, index, color, width=3)
                 t = clock.share(0.85 / max(len(beat.steps), 1))
                 s.play(Create(box), Create(window), Create(link), run_time=t * 0.6)
                 s.play(
-                    box.animate.set_stroke(width=3),
-                    window.animate.set_stroke(width=3),
+                    thinner(box, 3),
+                    thinner(window, 3),
                     FadeOut(link),
                     run_time=t * 0.4,
                 )

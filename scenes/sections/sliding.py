@@ -6,7 +6,15 @@ import numpy as np
 from manim import Create, FadeOut, Square, TransformFromCopy, VGroup
 
 from explainer.trace import Step
-from scenes.components import ACCENT, HIGHLIGHT, MIN_TEXT_SIZE, ValueGrid, label, show_number
+from scenes.components import (
+    ACCENT,
+    HIGHLIGHT,
+    MIN_TEXT_SIZE,
+    ValueGrid,
+    label,
+    show_number,
+    thinner,
+)
 from scenes.sections.opening import filter_
 from scenes.stage import LectureScene
 
@@ -28,7 +36,7 @@ def matches(s: LectureScene) -> None:
         for step in best:  # one at a time, thick, then thin: neighbouring windows overlap
             m = s.window_marker(grid, step, HIGHLIGHT, width=8)
             s.play(Create(m), run_time=clock.share(0.5 / len(best)))
-            s.play(m.animate.set_stroke(width=3), run_time=clock.share(0.3 / len(best)))
+            s.play(thinner(m, 3), run_time=clock.share(0.3 / len(best)))
             shown.append(m)
     if s.has("matches.partial"):
         partial = [lesson.step(i) for i in lesson.script.beat("matches.partial").steps]
