@@ -127,8 +127,11 @@ class Inspector:
             box = _box(m)
             if box is None:
                 continue
-            if box[0] < -FRAME_HALF_W or box[2] > FRAME_HALF_W or box[1] < -FRAME_HALF_H or (
-                box[3] > FRAME_HALF_H
+            if (
+                box[0] < -FRAME_HALF_W
+                or box[2] > FRAME_HALF_W
+                or box[1] < -FRAME_HALF_H
+                or (box[3] > FRAME_HALF_H)
             ):
                 self.fail(scene, f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame")
 
