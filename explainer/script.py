@@ -196,6 +196,11 @@ class _Writer:
             "products": "products",
             "result": "result",
             "derivation": "sympy's derivation",
+            "output-pixel": "output pixel",
+            "sum": "sum of the products",
+            "value": "value",
+            "window": "window",
+            "padding": "padding",
             "signal": "signal",
             "sums": "sums",
             "size-symbols": "n: the image's size (rows or columns); p_before, p_after: the "
