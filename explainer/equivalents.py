@@ -106,8 +106,9 @@ def torch_equivalent(problem: Problem) -> Equivalent:
                 "bottom and right) is added with F.pad."
             )
         elif problem.padding_mode != "zeros":
-            notes.append(f"conv2d pads with zeros only: F.pad adds the {problem.padding_mode} "
-                         "border first.")
+            notes.append(
+                f"conv2d pads with zeros only: F.pad adds the {problem.padding_mode} border first."
+            )
         else:
             notes.append("conv2d pads both sides equally: F.pad adds this uneven border first.")
     if stride != (1, 1):
@@ -149,9 +150,7 @@ def tensorflow_equivalent(problem: Problem) -> Equivalent:
         if problem.padding_spec == "same" and not strided_dilation:
             padding = '"SAME"'
             if _same_extra(problem):
-                notes.append(
-                    "'SAME' puts the odd extra pixel at the bottom and right, as here."
-                )
+                notes.append("'SAME' puts the odd extra pixel at the bottom and right, as here.")
         else:
             padding = explicit
     else:

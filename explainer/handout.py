@@ -274,7 +274,7 @@ def handout_latex(
     chosen = {pix.index for pix in der.pixels}
     labels = script.labels
     title = labels["title"] + (": worksheet" if worksheet else "")
-    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
+    (h, w), kw = problem.image.shape, problem.kernel.shape[1]
     parts = [
         PREAMBLE,
         r"\begin{document}",
@@ -285,7 +285,8 @@ def handout_latex(
         + (", with its padding in grey" if any(problem.padding) else "")
         + r"; rows and columns numbered as in code) and the filter $w$ as it is laid on the "
         "image:",
-        r"\[ " + _fits(rf"x = {_image(trace)} \qquad w = {_array(_values(_flat(trace), kw))}")
+        r"\[ "
+        + _fits(rf"x = {_image(trace)} \qquad w = {_array(_values(_flat(trace), kw))}")
         + r" \]",
         _text(printing._flip_note(problem) + " " + printing._divisor_note(problem, trace)),
         r"\subsection*{The formula}",
@@ -299,9 +300,7 @@ def handout_latex(
     heading = "Every patch" if patches is None else "The chosen patches"
     parts.append(rf"\subsection*{{{heading}}}")
     if worksheet:
-        parts.append(
-            "Fill in each product, the sum, and the output pixel; the answer key follows."
-        )
+        parts.append("Fill in each product, the sum, and the output pixel; the answer key follows.")
     for step, pix in der.steps():
         parts += _patch_block(step, pix, trace, worksheet)
     parts += [

@@ -224,5 +224,6 @@ def size_line(n: int, before: int, after: int, k: int, s: int, d: int, out: int)
         f"<mo>{MINUS}</mo>{mn(1)}</mrow>"
     )
     floor = f"<mo>\u230a</mo><mfrac>{numerator}{mn(s)}</mfrac><mo>\u230b</mo>"
-    return _math(f"<msub><mi>n</mi><mi>out</mi></msub><mo>=</mo>{floor}<mo>+</mo>{mn(1)}"
-                 f"<mo>=</mo>{mn(out)}")
+    return _math(
+        f"<msub><mi>n</mi><mi>out</mi></msub><mo>=</mo>{floor}<mo>+</mo>{mn(1)}<mo>=</mo>{mn(out)}"
+    )

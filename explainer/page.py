@@ -169,9 +169,7 @@ def _steps(
             "value": _cell(step.value, scale),
         }
         if derivations is not None:
-            lines = mathml.derivation_lines(
-                derivations[k], step.kernel_shape, step.total, divisor
-            )
+            lines = mathml.derivation_lines(derivations[k], step.kernel_shape, step.total, divisor)
             entry["math"] = [list(line) for line in lines]
         out.append(entry)
     return out

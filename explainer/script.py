@@ -110,6 +110,12 @@ class Script:
         """Small enough to write every value into its cell."""
         return _pixelwise(self.facts)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """The lesson's sentences as HTML, LaTeX, Markdown and text, for Jupyter."""
+        from .notebook import script_bundle
+
+        return script_bundle(self, include, exclude)
+
 
 # ----- building ------------------------------------------------------------------------------
 

@@ -56,6 +56,7 @@
       const y = m + r * U;
       el("rect", { class: "fill", x, y, width: U, height: U, fill: cell[2] }, g);
       if (cell[4] === "pad") {
+        g.classList.add("pad");
         el("rect", { class: "padmark", x: x + 4, y: y + 4, width: U - 8, height: U - 8 }, g);
       }
       if (writeNumbers) {
@@ -183,6 +184,8 @@
 
   // formulas and the equivalent calls
   $("formula").innerHTML = D.formula;
+  $("detail-formula").innerHTML = D.formula;
+  $("detail-problem").textContent = D.problem;
   $("general-formula").innerHTML = D.generalFormula;
   for (const text of D.labels.symbols.split("; ")) {
     const li = document.createElement("li");
@@ -280,6 +283,7 @@
       b.innerHTML = rhs;
       der.append(a, b);
     }
+    der.style.fontSize = "";
     fitDetail();
   }
 
@@ -469,6 +473,12 @@
       const scale = Math.min(each / s.w, 3.2);
       svg.setAttribute("width", s.w * scale);
       svg.setAttribute("height", s.h * scale);
+    }
+    // A long derivation is set smaller rather than cut off at the panel's edge.
+    const der = $("derivation");
+    if (der.scrollWidth > der.clientWidth + 1) {
+      const now = parseFloat(getComputedStyle(der).fontSize);
+      der.style.fontSize = `${Math.max(9, (now * der.clientWidth) / der.scrollWidth)}px`;
     }
   }
 
