@@ -36,9 +36,9 @@ from .trace import Number, Step, Trace
 MAX_PAGE_SIDE = 32
 """Rows or columns of a grid the page draws (padded image, result): past this, cells are
 too small to read or to point at."""
-MAX_PAGE_PRODUCTS = 10_000
-"""Products derived by sympy and embedded as MathML, over all output pixels: past this the
-page takes long to build and grows past a few megabytes."""
+MAX_PAGE_PRODUCTS = 4_000
+"""Products derived by sympy and embedded as MathML, over all output pixels: each takes
+about a kilobyte of the page, and past this the page grows past a few megabytes."""
 
 LEGEND_STEPS = 48
 """Bands of the colour legend's bar (as in the video)."""
@@ -165,7 +165,7 @@ def _steps(
             "patch": [_cell(v, scale) for v in step.patch],
             "pad": [int(p) for p in step.in_padding],
             "products": [_cell(v, scale) for v in step.products],
-            "sum": _exact(step.total),
+            "sum": [_shown(step.total), _exact(step.total)],
             "value": _cell(step.value, scale),
         }
         if derivations is not None:
@@ -205,12 +205,14 @@ def _legend(trace: Trace, scale: palette.ColourScale, facts) -> dict[str, Any]:
 
 
 def _beats(script: Script) -> list[dict[str, Any]]:
-    names = list(script.section_names)
     revealed: set[tuple[int, int]] = set()
     sums: set[tuple[int, int]] = set()  # the prelude's, once its slide has computed them
     everything = False
     out = []
-    for beat in script.beats():
+    # A beat's key names what it stages ("result.best"); the section it is heard in may be
+    # another (large results sum up in "sweep"), so sections are read from the script.
+    placed = [(k, beat) for k, sec in enumerate(script.sections) for beat in sec.beats]
+    for place, beat in placed:
         section = beat.section
         prelude = section == "one-dimension"
         if prelude:
@@ -224,7 +226,7 @@ def _beats(script: Script) -> list[dict[str, Any]]:
         out.append(
             {
                 "key": beat.key,
-                "section": names.index(section),
+                "section": place,
                 "caption": beat.caption,
                 "speech": beat.speech,
                 "steps": [list(s) for s in beat.steps],
@@ -285,7 +287,7 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         "flip": problem.flip,
         "result": _grid(trace.output, scale),
         "divides": problem.normalize is not None,
-        "divisor": _exact(trace.divisor),
+        "divisor": _shown(trace.divisor),
         "steps": _steps(trace, scale, derivations),
         "prelude": _prelude(script),
         "legend": _legend(trace, scale, facts),

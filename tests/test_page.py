@@ -20,7 +20,7 @@ from reference import plain_loop
 
 from explainer import Problem, lecture_problem, preset
 from explainer.cli import main
-from explainer.page import render_page
+from explainer.page import page_data, render_page
 from explainer.script import build_script
 
 CHROMIUM = "/usr/bin/chromium"
@@ -268,3 +268,15 @@ def test_page_command_writes_the_page_and_refuses_what_it_cannot_show(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "too large for the page" in err
     assert not refused.exists()
+
+
+def test_beats_keep_their_sections_when_a_large_result_is_summed_up_in_the_sweep():
+    image = np.add.outer(np.arange(20), np.arange(20)) % 3 - 1
+    script = build_script(Problem(image, preset("sobel-x")))
+    assert not script.pixelwise
+    data = page_data(script, derive=False)
+    heard = [(k, b.key) for k, sec in enumerate(script.sections) for b in sec.beats]
+    assert [(b["section"], b["key"]) for b in data["beats"]] == heard
+    keys = [b["key"] for b in data["beats"]]
+    first_all = min(k for k, b in enumerate(data["beats"]) if b["revealed"] == "all")
+    assert keys[first_all] == "sweep.colours"  # the whole result appears with its colours

@@ -125,7 +125,7 @@
        Math.max(...inside.map((p) => p[0])), Math.max(...inside.map((p) => p[1]))]
     : null;
   const views = {
-    image: drawGrid($("image-grid"), D.image, { frame }),
+    image: drawGrid($("image-grid"), D.image, { frame, numbers: D.pixelwise }),
     kernel: drawGrid($("kernel-grid"), D.kernel),
     result: drawGrid($("result-grid"), D.result, { numbers: D.pixelwise }),
   };
@@ -260,15 +260,17 @@
     drawGrid($("products-grid"), smallGrid(s.products), { numbered: false });
     const sum = $("detail-sum");
     sum.textContent = "";
+    // As written in the cells (a short decimal past readable fractions); exact on hover.
     const parts = [`${D.labels.sum}: `, ["b", s.sum]];
     if (D.divides) parts.push(` ÷ ${D.divisor}`);
-    parts.push(` → ${D.labels.value}: `, ["b", s.value[1], "value"]);
+    parts.push(` → ${D.labels.value}: `, ["b", s.value, "detail-value"]);
     for (const part of parts) {
       if (typeof part === "string") sum.append(part);
       else {
         const b = document.createElement("b");
-        b.textContent = part[1];
-        if (part[2]) b.id = "detail-value";
+        b.textContent = part[1][0];
+        b.title = part[1][1];
+        if (part[2]) b.id = part[2];
         sum.append(b);
       }
     }
