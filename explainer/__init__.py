@@ -14,6 +14,7 @@ from .errors import (
     ProblemError,
     TooLargeError,
 )
+from .notebook import show
 from .numeric import compute, conv2d
 from .presets import PRESETS, diagonal_filter, lecture_image, preset
 from .problem import Problem
@@ -41,6 +42,7 @@ __all__ = [
     "lecture_image",
     "diagonal_filter",
     "lecture_problem",
+    "show",
 ]
 
 

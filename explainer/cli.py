@@ -46,6 +46,8 @@ examples:
   explainer presets                        images and kernels you can name
   explainer render                         the spoken lecture video, into output/
   explainer script                         the lecture's sentences, as notes
+  explainer page                           the lesson as one web page, output/lesson.html
+  explainer handout --worksheet            a printable PDF with blanks and an answer key
 
 Run 'explainer COMMAND --help' for a command's options."""
 
@@ -191,6 +193,55 @@ def build_parser() -> argparse.ArgumentParser:
         "--video",
         metavar="FILE.mp4",
         help="a rendered video of this problem: show when each sentence is spoken in it",
+    )
+    page = sub.add_parser(
+        "page",
+        parents=[common],
+        help="write the lesson as one self-contained web page (also the live slides)",
+        description="Write one HTML file that steps through the lesson beat by beat, with "
+        "every grid, value and derivation inside it: no server, no network. Open it in a "
+        "browser; P or the Present button shows one slide per beat, S opens speaker notes.",
+    )
+    add_problem_options(page)
+    page.add_argument(
+        "--slides",
+        action="store_true",
+        help="open in presentation mode: one slide per beat, speaker notes with S",
+    )
+    page.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        default="output/lesson.html",
+        help="where the page goes (default: output/lesson.html)",
+    )
+
+    handout = sub.add_parser(
+        "handout",
+        parents=[common],
+        help="write a printable PDF handout (pdflatex), with its LaTeX source beside it",
+        description="Typeset the problem, the general formula with every symbol named, the "
+        "output size worked out, each patch's derivation and the result, as a PDF made by "
+        "pdflatex. The .tex source is written beside the PDF.",
+    )
+    add_problem_options(handout)
+    handout.add_argument(
+        "--patch",
+        metavar="I,J",
+        action="append",
+        help="derive only output pixel (I, J), counted from 0; repeat for more",
+    )
+    handout.add_argument(
+        "--worksheet",
+        action="store_true",
+        help="leave blanks for the learner to fill in, and append an answer key",
+    )
+    handout.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE.pdf",
+        default="output/handout.pdf",
+        help="where the PDF goes; the .tex goes beside it (default: output/handout.pdf)",
     )
     return parser
 
@@ -350,12 +401,51 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise OutputError(f"cannot write the video into {where}: {reason(cause)}") from err
 
 
+def cmd_page(args: argparse.Namespace) -> int:
+    from .output import check_target, write_atomic
+    from .page import check_showable, render_page
+
+    target = Path(args.output)
+    check_target(target)  # before the work, not after
+
+    def showable(g) -> None:
+        (rows, cols), (oh, ow) = g.padded_shape, g.output_shape
+        check_showable(rows, cols, oh, ow, g.products)
+
+    problem = problem_from_args(args, showable)
+    write_atomic(target, render_page(problem, present=args.slides).encode("utf-8"))
+    _say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    from .handout import check_handout, write_handout
+    from .limits import check_derivable
+    from .output import check_target
+
+    target = Path(args.output)
+    check_target(target)
+    check_target(target.with_suffix(".tex"))
+    patches = _patches(args.patch)
+
+    def feasible(g) -> None:
+        check_derivable(g, patches)
+        check_handout(g)
+
+    problem = problem_from_args(args, feasible)
+    write_handout(problem, target, patches=patches, worksheet=args.worksheet)
+    _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
+    return 0
+
+
 COMMANDS = {
     "derive": cmd_derive,
     "check": cmd_check,
     "presets": cmd_presets,
     "render": cmd_render,
     "script": cmd_script,
+    "page": cmd_page,
+    "handout": cmd_handout,
 }
 
 

@@ -110,6 +110,12 @@ class Script:
         """Small enough to write every value into its cell."""
         return _pixelwise(self.facts)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """The lesson's sentences as HTML, LaTeX, Markdown and text, for Jupyter."""
+        from .notebook import script_bundle
+
+        return script_bundle(self, include, exclude)
+
 
 # ----- building ------------------------------------------------------------------------------
 
@@ -196,6 +202,11 @@ class _Writer:
             "products": "products",
             "result": "result",
             "derivation": "sympy's derivation",
+            "output-pixel": "output pixel",
+            "sum": "sum of the products",
+            "value": "value",
+            "window": "window",
+            "padding": "padding",
             "signal": "signal",
             "sums": "sums",
             "sum": "sum of the products",

@@ -220,6 +220,12 @@ class PixelDerivation:
     """The pixel's exact value, evaluated by sympy."""
     in_padding: tuple[bool, ...] = ()
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """The derivation as MathML (HTML), LaTeX, Markdown and text, for Jupyter."""
+        from .notebook import derivation_bundle
+
+        return derivation_bundle(self, include, exclude)
+
 
 def derive_pixel(problem: Problem, row: int, col: int) -> PixelDerivation:
     """Derive output pixel (row, col) from :func:`general_formula` with sympy.

@@ -112,6 +112,12 @@ class Trace:
         """max |value| over the result (for a colour scale symmetric around zero)."""
         return max(abs(s.value) for s in self.steps)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """The result as HTML, LaTeX, Markdown and text, for Jupyter."""
+        from .notebook import trace_bundle
+
+        return trace_bundle(self, include, exclude)
+
     def colour_scale_ticks(self) -> tuple[Number, Number, Number]:
         """(+m, 0, −m) with m = :meth:`largest_magnitude`: the ends and middle of the scale."""
         m = self.largest_magnitude()

@@ -14,12 +14,15 @@ else
 fi
 
 # Cairo, Pango and pkg-config build manim's pycairo/manimpango; LaTeX with dvisvgm
-# renders MathTex; the fonts give readable digits in Text.
+# renders MathTex and compiles the handout; the fonts give readable digits in Text.
+# Chromium (driven by playwright) tests the page offline; poppler-utils reads the
+# handout's PDF back (pdftotext) and renders its pages (pdftoppm).
 apt_packages=(
   pkg-config libcairo2-dev libpango1.0-dev
   texlive-latex-base texlive-latex-recommended texlive-latex-extra
   texlive-fonts-recommended dvisvgm
   fonts-dejavu-core
+  chromium poppler-utils
 )
 
 missing=()
