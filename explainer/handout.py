@@ -229,7 +229,7 @@ def _patch_block(step: Step, pix, trace: Trace, blank: bool) -> list[str]:
     out = [
         rf"\subsubsection*{{Output pixel $({i}, {j})$}}",
         rf"\emph{{Window: {_text(_window_text(step))}.}}",
-        r"\[ " + _fits(rf"{patch} \odot {weights} = {products}") + r" \]",
+        r"\[ " + _fits(rf"{patch} \cdot {weights} = {products}") + r" \]",
     ]
     lines = _derivation_lines(step, pix, divisor, blank)
     if kw <= ALIGNED_KERNEL_COLUMNS:
