@@ -56,12 +56,25 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         s.play(FadeOut(s.stage.pop("kernel-name")), run_time=0.3)
     grid = s.image_grid(image_cell, np.array([-4.6, 0.0, 0]))
     s.kernel_grid(cell, np.array([2.8, ROW_Y, 0]))
+    # Patch and products are numbered like the filter, by m and n: x[i + m, j + n]·w[m, n].
     patch = ValueGrid(
-        step.grid(step.patch), cell, lesson.scale, padding=step.grid(step.in_padding)
-    ).move_to(np.array([-0.35, ROW_Y, 0]))
-    products = EmptyGrid(kh, kw, cell).move_to(np.array([5.85, ROW_Y, 0]))
-    times = label("·", size=0.6).move_to(np.array([0.98, ROW_Y, 0]))
-    equals = label("=", size=0.5).move_to(np.array([4.38, ROW_Y, 0]))
+        step.grid(step.patch),
+        cell,
+        lesson.scale,
+        padding=step.grid(step.in_padding),
+        first_row=0,
+        first_col=0,
+    )
+    patch.shift(np.array([-0.35, ROW_Y, 0]) - patch.cells.get_center())
+    products = EmptyGrid(kh, kw, cell, first_row=0, first_col=0)
+    products.shift(np.array([5.85, ROW_Y, 0]) - products.cells.get_center())
+    kernel = s.stage["kernel"]
+    times = label("·", size=0.6).move_to(
+        np.array([(patch.get_right()[0] + kernel.get_left()[0]) / 2, ROW_Y, 0])
+    )
+    equals = label("=", size=0.5).move_to(
+        np.array([(kernel.get_right()[0] + products.get_left()[0]) / 2, ROW_Y, 0])
+    )
     titles = VGroup(
         label(words["patch"], size=0.26, color=MUTED).next_to(patch, UP, buff=0.2),
         label(words["filter"], size=0.26, color=ACCENT).next_to(s.stage["kernel"], UP, buff=0.2),
