@@ -49,7 +49,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     lesson = s.lesson
     words = lesson.labels
     kh, kw = step.kernel_shape
-    cell = min(0.7, 2.2 / max(kh, kw))
+    cell = min(0.62, 2.0 / max(kh, kw))
     rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
     image_cell = cell_for(rows, cols, 4.6, TOP - BOTTOM, 0.5)
     if "kernel-name" in s.stage:  # before the filter moves away from under it
@@ -67,12 +67,12 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     )
     patch.shift(np.array([-0.35, ROW_Y, 0]) - patch.cells.get_center())
     products = EmptyGrid(kh, kw, cell, first_row=0, first_col=0)
-    products.shift(np.array([5.85, ROW_Y, 0]) - products.cells.get_center())
+    products.shift(np.array([6.0, ROW_Y, 0]) - products.cells.get_center())
     kernel = s.stage["kernel"]
     times = label("·", size=0.6).move_to(
         np.array([(patch.get_right()[0] + kernel.get_left()[0]) / 2, ROW_Y, 0])
     )
-    equals = label("=", size=0.5).move_to(
+    equals = label("=", size=0.42).move_to(
         np.array([(kernel.get_right()[0] + products.get_left()[0]) / 2, ROW_Y, 0])
     )
     titles = VGroup(
