@@ -9,8 +9,8 @@ Number kinds
 ------------
 The problem is *exact* when both arrays hold integers or :class:`fractions.Fraction`
 values: then every product, sum and normalized value is computed exactly (``7/9``, not
-``0.7778``). When either holds floats, the problem is *float* and the engine works in
-float64.
+``0.7778``). When either holds floats, the problem is *float*: the engine sums in float64
+and returns the image's precision (float32 stays float32, see :func:`explainer.conv2d`).
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
 
 
 def _int_items(value: Any, name: str) -> tuple[int, ...]:
+    if type(value) is int:  # the common case, without the slower abstract-class checks
+        return (value,)
     if isinstance(value, bool):
         raise ProblemError(f"{name} must be an integer, not a boolean")
     if isinstance(value, numbers.Integral):
@@ -68,11 +70,13 @@ def _int_items(value: Any, name: str) -> tuple[int, ...]:
     raise ProblemError(f"{name} must be an integer or a tuple of integers; got {value!r}")
 
 
-def as_number_array(values: Any, name: str) -> np.ndarray:
-    """Turn nested sequences or an array into a 2D array the engine can use.
+def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
+    """Turn nested sequences or an array into a read-only 2D array the engine can use.
 
     Integers and booleans become int64 (or Python ints when too large), Fractions stay
-    Fractions in an object array, floats become float64. Anything else is refused.
+    Fractions in an object array, float32 stays float32 and other floats become float64.
+    Anything else is refused. With ``copy=False`` an array already of the right type is
+    not copied: the result is a read-only view of it (the caller's array stays writable).
     """
     try:
         arr = np.asarray(values)
@@ -88,9 +92,9 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
             arr = arr.astype(object)
         else:
-            arr = arr.astype(np.int64)
+            arr = arr.astype(np.int64, copy=copy)
     elif arr.dtype.kind == "f":
-        arr = arr.astype(np.float64)
+        arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=copy)
     else:
         raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
     if arr.ndim != 2:
@@ -100,47 +104,77 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ProblemError(f"{name} is empty; it needs at least one row and one column")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    # A finite sum proves every value finite in one pass without a temporary array; only
+    # when it is not (NaN, infinity, or finite values that overflow) is each value checked.
+    if arr.dtype.kind == "f" and not (_finite_sum(arr) or np.isfinite(arr).all()):
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ProblemError(
             f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
         )
+    if arr.base is not None or arr is values:
+        arr = arr.view()  # read-only for us, still writable for the caller
     arr.setflags(write=False)
     return arr
 
 
+def _finite_sum(arr: np.ndarray) -> bool:
+    if arr.size < 1 << 16:
+        return False  # small: checking each value is as quick
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(arr.sum()))
+
+
 def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     """An object array must hold exact numbers (int, Fraction) or floats only."""
-    flat = arr.ravel()
-    if arr.ndim != 2 or any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
-        raise ProblemError(
-            f"{name} has rows of different lengths; every row needs as many numbers as the first"
-        )
+    flat = arr.ravel().tolist()
+    if arr.ndim != 2:
+        _refuse_ragged(name)
+    values: list[Any] = []
     has_float = False
-    out = np.empty(arr.shape, dtype=object)
     for k, v in enumerate(flat):
-        if isinstance(v, (bool, np.bool_)):
-            v = int(v)
-        if isinstance(v, numbers.Integral):
-            out.flat[k] = int(v)
-        elif isinstance(v, Fraction):
-            out.flat[k] = v.numerator if v.denominator == 1 else v
-        elif isinstance(v, numbers.Rational):
-            out.flat[k] = Fraction(int(v.numerator), int(v.denominator))
-        elif isinstance(v, numbers.Real):
-            if not math.isfinite(float(v)):
-                r, c = divmod(k, arr.shape[1])
-                raise ProblemError(
-                    f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
-                )
-            has_float = True
-            out.flat[k] = float(v)
+        kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
+        if kind is int:
+            values.append(v)
+        elif kind is Fraction:
+            values.append(v.numerator if v.denominator == 1 else v)
         else:
-            r, c = divmod(k, arr.shape[1])
-            raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+            number = _other_number(v, k, flat, arr.shape[1], name)
+            has_float = has_float or isinstance(number, float)
+            values.append(number)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     if has_float:
-        return out.astype(np.float64)
-    return out
+        return out.reshape(arr.shape).astype(np.float64)
+    return out.reshape(arr.shape)
+
+
+def _other_number(v: Any, k: int, flat: list[Any], columns: int, name: str) -> Any:
+    """A value that is neither an int nor a Fraction, as an int, Fraction or float."""
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, Fraction):
+        return v.numerator if v.denominator == 1 else v
+    if isinstance(v, numbers.Rational):
+        return Fraction(int(v.numerator), int(v.denominator))
+    # Anything else is refused; ragged rows first, as they explain the rest.
+    if any(isinstance(u, (list, tuple, np.ndarray)) for u in flat):
+        _refuse_ragged(name)
+    r, c = divmod(k, columns)
+    if isinstance(v, numbers.Real):
+        if not math.isfinite(float(v)):
+            raise ProblemError(
+                f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
+            )
+        return float(v)
+    raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+
+
+def _refuse_ragged(name: str) -> None:
+    raise ProblemError(
+        f"{name} has rows of different lengths; every row needs as many numbers as the first"
+    )
 
 
 def is_exact(arr: np.ndarray) -> bool:
@@ -174,6 +208,11 @@ class Problem:
         False, is cross-correlation, what deep-learning libraries call convolution.
     normalize : None, "area" or "sum"
         Divide each sum of products by the kernel's area, or by the kernel's sum.
+    copy : bool
+        True (default): the problem keeps its own read-only copies of the arrays, so that
+        changing the caller's arrays later cannot change it. False: read-only views
+        where the arrays already have the right type, for a problem used at once (as
+        :func:`explainer.conv2d` does), which then needs no memory for a copy.
 
     Examples
     --------
@@ -207,9 +246,10 @@ class Problem:
         dilation: int | tuple[int, int] = 1,
         flip: bool = False,
         normalize: str | None = None,
+        copy: bool = True,
     ) -> None:
-        img = as_number_array(image, "the image")
-        ker = as_number_array(kernel, "the kernel")
+        img = as_number_array(image, "the image", copy)
+        ker = as_number_array(kernel, "the kernel", copy)
         if ker.size > MAX_KERNEL_ELEMENTS:
             raise TooLargeError(
                 f"the kernel has {ker.size:,} elements; at most "
@@ -306,7 +346,9 @@ class Problem:
 
     @property
     def kernel_sum(self) -> Any:
-        return _exact_sum(self.kernel) if self.exact else float(self.kernel.sum())
+        if self.exact:
+            return _exact_sum(self.kernel)
+        return float(self.kernel.sum(dtype=np.float64))  # also for a float32 kernel
 
     @property
     def divisor(self) -> Any:
