@@ -19,14 +19,16 @@ from __future__ import annotations
 import math
 import warnings
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .errors import ExplainerWarning
 from .problem import Problem, is_exact
 from .sliding import Plan, correlate_float, correlate_taps
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 INT64_MAX = 2**63 - 1
 
