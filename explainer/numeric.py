@@ -256,7 +256,7 @@ def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
            [Fraction(1, 2), Fraction(-1, 2)]], dtype=object)
     """
     p, q = divisor.numerator, divisor.denominator
-    if sums.dtype == object:  # Python ints: no sorting in C, a dictionary instead
+    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: a dictionary
         made: dict[int, Fraction] = {}
         flat = [made.get(v) or made.setdefault(v, Fraction(v * q, p)) for v in sums.flat]
         out = np.empty(len(flat), dtype=object)

@@ -19,6 +19,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -48,7 +49,7 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
         items = items * 2
     if len(items) != 2:
         raise ProblemError(f"{name} must be one integer or a pair (rows, columns); got {value!r}")
-    if any(v < 1 for v in items):
+    if min(items) < 1:
         raise ProblemError(f"{name} must be at least 1 on each axis; got {value!r}")
     return items[0], items[1]
 
@@ -323,18 +324,19 @@ class Problem:
         """True when every number is an integer or a Fraction, so results are exact."""
         return is_exact(self.image) and is_exact(self.kernel)
 
-    @property
+    # Shapes are derived once: the problem never changes, and the engine asks often.
+    @cached_property
     def effective_kernel_shape(self) -> tuple[int, int]:
         """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
         (kh, kw), (dh, dw) = self.kernel.shape, self.dilation
         return dh * (kh - 1) + 1, dw * (kw - 1) + 1
 
-    @property
+    @cached_property
     def padded_shape(self) -> tuple[int, int]:
         (h, w), (top, bottom, left, right) = self.image.shape, self.padding
         return h + top + bottom, w + left + right
 
-    @property
+    @cached_property
     def output_shape(self) -> tuple[int, int]:
         """⌊(n + p_before + p_after − d·(k−1) − 1) / s⌋ + 1 on each axis."""
         (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride

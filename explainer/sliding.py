@@ -26,9 +26,11 @@ import numpy as np
 from .problem import Problem
 
 # Elements per block of the per-tap loop, and per right-hand side of the banded product:
-# small enough to stay in a 1 MiB L2 cache with room to spare.
+# small enough to stay in a 1 MiB L2 cache with room to spare. The right-hand side is
+# also kept to a quarter of the input's size, but not below BAND_RHS_MIN.
 TAP_BLOCK_ELEMENTS = 1 << 15
 BAND_RHS_ELEMENTS = 1 << 17
+BAND_RHS_MIN = 1 << 15
 # Output rows per banded block. More rows mean fewer, larger matrix products but more
 # zeros in the band (it is (rows − 1)·s + (k − 1)·d + 1 wide for k useful rows); 4 measured
 # best for 3×3 to 11×11 kernels (benchmarks/bench_engine.py).
@@ -179,14 +181,39 @@ def correlate_taps(
     return out
 
 
-def _rows_per_block(out_rows: int, rhs_per_row: int) -> int:
-    """BAND_ROWS, or for an output that fits one batch a count that divides it evenly
-    (a last, shorter block costs a call of its own: half the time of a 64×64 problem)."""
-    rows = min(BAND_ROWS, out_rows)
-    if out_rows % rows and out_rows * rhs_per_row <= BAND_RHS_ELEMENTS:
-        while out_rows % rows:
-            rows -= 1
-    return rows
+def _blocking(plan: Plan, image_bytes: int) -> tuple[int, int]:
+    """Output rows per block, and the most elements a right-hand side may hold.
+
+    A problem whose whole stack fits the cache budget goes in one call, with a row count
+    that divides the output evenly (a last, shorter block would cost a call of its own:
+    half the time of a 64×64 problem). Larger ones use BAND_ROWS-row blocks and keep the
+    right-hand side to a quarter of the input's size.
+    """
+    (oh, ow), kw, (sh, _), span = plan.output_shape, plan.kernel_shape[1], plan.stride, plan.span
+    rows = min(BAND_ROWS, oh)
+    even = next(r for r in range(rows, 0, -1) if oh % r == 0)
+    stack = oh // even * kw * ((even - 1) * sh + span[0]) * ow
+    if stack <= BAND_RHS_ELEMENTS:
+        return even, stack
+    return rows, min(BAND_RHS_ELEMENTS, max(BAND_RHS_MIN, image_bytes // 32))
+
+
+_bands: dict[tuple[object, ...], np.ndarray] = {}
+
+
+def _cached_band(kernel: np.ndarray, rows: int, stride: int, dilation: int) -> np.ndarray:
+    """:func:`band_matrix`, remembered for small kernels: a filter is often applied to
+    many images, and for a 64×64 one building the band is a tenth of the time."""
+    if kernel.size > 256:
+        return band_matrix(kernel, rows, stride, dilation)
+    key = (kernel.tobytes(), kernel.shape, rows, stride, dilation)
+    band = _bands.get(key)
+    if band is None:
+        if len(_bands) >= 64:
+            _bands.clear()
+        band = _bands[key] = band_matrix(kernel, rows, stride, dilation)
+        band.flags.writeable = False
+    return band
 
 
 def band_matrix(kernel: np.ndarray, rows: int, stride: int, dilation: int) -> np.ndarray:
@@ -227,16 +254,16 @@ def correlate_float(
     oh, ow = plan.output_shape
     kw = kernel.shape[1]
     (sh, sw), (dh, dw) = plan.stride, plan.dilation
-    rows = _rows_per_block(oh, kw * plan.span[0] * ow)
+    rows, budget = _blocking(plan, image.nbytes)
     height = (rows - 1) * sh + plan.span[0]
-    cols = min(ow, max(32, BAND_RHS_ELEMENTS // (kw * height)))
-    chunk = max(1, min(kw, BAND_RHS_ELEMENTS // (height * cols)))
-    batch = max(1, BAND_RHS_ELEMENTS // (kw * height * cols))
+    cols = min(ow, max(32, budget // (kw * height)))
+    chunk = max(1, min(kw, budget // (height * cols)))
+    batch = max(1, min(budget // (kw * height * cols), -(-oh // rows)))
     # Sums go straight into ``out`` unless they are to be divided, rounded or added to.
     direct = chunk == kw and divisor == 1.0 and out.dtype == np.float64
     rhs_buffer = np.empty(batch * chunk * height * cols)
     acc_buffer = None if direct else np.empty(batch * rows * cols)
-    full_band = band_matrix(kernel, rows, sh, dh)
+    full_band = _cached_band(kernel, rows, sh, dh)
     i0 = 0
     while i0 < oh:
         blocks, n_rows, band = min(batch, (oh - i0) // rows), rows, full_band
@@ -266,8 +293,10 @@ def correlate_float(
                     np.matmul(lhs, rhs, out=acc)
                 else:
                     acc += lhs @ rhs
-            if not direct:
+            if divisor != 1.0:
                 np.divide(acc, divisor, out=target)
+            elif not direct:
+                np.copyto(target, acc, casting="same_kind")  # float32: rounded once, here
         i0 = i1
     return out
 

@@ -94,10 +94,15 @@ def test_property_float_path_equals_the_plain_loop(layout, dtype, seed):
     assert out.dtype == dtype and out.shape == expected.shape
     # Sums are accumulated in float64 (error ≤ taps·eps64·Σ|x·w|) and, for float32, rounded
     # once (≤ half an ulp of float32): a float32 accumulation would miss this bound.
-    scale = np.abs(image).max() * np.abs(kernel).max() * kh * kw
+    # A "sum" divisor is the kernel's float64 sum, off by up to taps·eps64·Σ|w| itself.
+    eps64, taps = 2.0**-52, kh * kw
+    scale = np.abs(image).max() * np.abs(kernel).max() * taps
+    divisor_error = 0.0
     if options["normalize"]:
         scale /= abs(float(divisor))
-    bound = np.finfo(dtype).eps * np.abs(expected) + 4 * kh * kw * 2.0**-52 * scale
+    if options["normalize"] == "sum":
+        divisor_error = taps * eps64 * float(np.abs(exact_kernel).sum()) / abs(float(divisor))
+    bound = (np.finfo(dtype).eps + 2 * divisor_error) * np.abs(expected) + 4 * taps * eps64 * scale
     assert np.all(np.abs(out.astype(np.float64) - expected) <= bound)
 
 
