@@ -258,7 +258,12 @@ def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
     p, q = divisor.numerator, divisor.denominator
     if sums.dtype == object or sums.size < 1024:  # Python ints, or few: a dictionary
         made: dict[int, Fraction] = {}
-        flat = [made.get(v) or made.setdefault(v, Fraction(v * q, p)) for v in sums.flat]
+        flat = []
+        for v in sums.ravel().tolist():  # Python ints: v * q cannot wrap around
+            quotient = made.get(v)
+            if quotient is None:
+                quotient = made[v] = Fraction(v * q, p)
+            flat.append(quotient)
         out = np.empty(len(flat), dtype=object)
         out[:] = flat
         return out.reshape(sums.shape)

@@ -263,3 +263,14 @@ def test_huge_finite_values_whose_sum_overflows_are_accepted():
     image = np.full((300, 300), 1e308)
     out = conv2d(image, [[0.5]])
     assert np.isfinite(out).all() and out[0, 0] == 0.5e308
+
+
+def test_exact_floats_divided_by_their_float_sum_do_not_wrap_around():
+    # exact=True reads 0.1 and 0.2 as decimals, but "sum" divides by the float sum
+    # 0.30000000000000004, whose exact value has a denominator of 2**54.
+    with pytest.warns(explainer.ExplainerWarning):
+        out = conv2d([[3000.0, 5000.0, 7000.0]], [[0.1, 0.2]], normalize="sum", exact=True)
+    divisor, w = Fraction(0.1 + 0.2), (Fraction("0.1"), Fraction("0.2"))
+    assert out.tolist() == [
+        [(a * w[0] + b * w[1]) / divisor for a, b in ((3000, 5000), (5000, 7000))]
+    ]
