@@ -1,8 +1,8 @@
 """The engine: compute a 2D convolution, in floating point or exactly.
 
 Both paths walk the output in blocks of rows that stay in the CPU's cache, reading the
-padded image block by block (see :mod:`explainer.sliding`); the padded image as a whole
-is never built, and the input is never copied.
+padded image block by block (see :mod:`explainer.sliding`): the padded image as a whole
+is never built, and a float or integer input is never copied.
 
 * Float path: each block's sums of products are one BLAS matrix product, accumulated in
   float64. The result has the image's precision: float32 for a float32 image (each sum

@@ -31,10 +31,16 @@ from .problem import Problem
 TAP_BLOCK_ELEMENTS = 1 << 15
 BAND_RHS_ELEMENTS = 1 << 17
 BAND_RHS_MIN = 1 << 15
-# Output rows per banded block. More rows mean fewer, larger matrix products but more
-# zeros in the band (it is (rows − 1)·s + (k − 1)·d + 1 wide for k useful rows); 4 measured
-# best for 3×3 to 11×11 kernels (benchmarks/bench_engine.py).
+# Output rows per banded block. More rows mean fewer copies per output pixel (the band is
+# (rows − 1)·s + (k − 1)·d + 1 padded rows tall for every row of kernel columns) but more
+# multiplications by its zeros. Measured (benchmarks/bench_engine.py): 4 is best up to
+# 7×7 kernels, 8 for kernels spanning more than 8 rows (11×11: up to 1.5× faster).
 BAND_ROWS = 4
+BAND_ROWS_TALL = 8
+# Each matrix product stays at most this many multiply-adds, below which OpenBLAS runs it
+# on one thread. Threaded, these small products gained nothing, and on a busy 2-core
+# machine threads waiting for each other made a 4096×4096 11×11 correlation 15× slower.
+SINGLE_THREAD_PRODUCT = 1 << 18
 
 
 @dataclass(eq=False)
@@ -186,11 +192,12 @@ def _blocking(plan: Plan, image_bytes: int) -> tuple[int, int]:
 
     A problem whose whole stack fits the cache budget goes in one call, with a row count
     that divides the output evenly (a last, shorter block would cost a call of its own:
-    half the time of a 64×64 problem). Larger ones use BAND_ROWS-row blocks and keep the
-    right-hand side to a quarter of the input's size.
+    half the time of a 64×64 problem). Larger ones use blocks of BAND_ROWS rows (or
+    BAND_ROWS_TALL for tall kernels) and keep the right-hand side to a quarter of the
+    input's size.
     """
     (oh, ow), kw, (sh, _), span = plan.output_shape, plan.kernel_shape[1], plan.stride, plan.span
-    rows = min(BAND_ROWS, oh)
+    rows = min(BAND_ROWS if span[0] <= 8 else BAND_ROWS_TALL, oh)
     even = next(r for r in range(rows, 0, -1) if oh % r == 0)
     stack = oh // even * kw * ((even - 1) * sh + span[0]) * ow
     if stack <= BAND_RHS_ELEMENTS:
@@ -256,8 +263,11 @@ def correlate_float(
     (sh, sw), (dh, dw) = plan.stride, plan.dilation
     rows, budget = _blocking(plan, image.nbytes)
     height = (rows - 1) * sh + plan.span[0]
-    cols = min(ow, max(32, budget // (kw * height)))
-    chunk = max(1, min(kw, budget // (height * cols)))
+    cols = max(32, min(budget // (kw * height), SINGLE_THREAD_PRODUCT // (rows * kw * height)))
+    cols = -(-ow // -(-ow // cols))  # tiles of equal width
+    chunk = max(
+        1, min(kw, budget // (height * cols), SINGLE_THREAD_PRODUCT // (rows * height * cols))
+    )
     batch = max(1, min(budget // (kw * height * cols), -(-oh // rows)))
     # Sums go straight into ``out`` unless they are to be divided, rounded or added to.
     direct = chunk == kw and divisor == 1.0 and out.dtype == np.float64

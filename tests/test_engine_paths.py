@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.ndimage
+import scipy.signal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reference import plain_loop
@@ -274,3 +275,17 @@ def test_exact_floats_divided_by_their_float_sum_do_not_wrap_around():
     assert out.tolist() == [
         [(a * w[0] + b * w[1]) / divisor for a, b in ((3000, 5000), (5000, 7000))]
     ]
+
+
+def test_large_kernel_in_column_tiles_and_kernel_chunks_matches_scipy():
+    # Big enough that the engine splits the output into column tiles and the kernel into
+    # chunks of columns; stride and dilation on both axes, reflect padding.
+    rng = np.random.default_rng(9)
+    image, kernel = rng.normal(size=(150, 260)), rng.normal(size=(20, 45))
+    out = conv2d(image, kernel, padding=(3, 4, 5, 6), padding_mode="reflect", stride=(2, 3),
+                 dilation=(1, 2))  # fmt: skip
+    dilated = np.zeros((20, 89))
+    dilated[:, ::2] = kernel
+    padded = np.pad(image, ((3, 4), (5, 6)), mode="reflect")
+    expected = scipy.signal.correlate2d(padded, dilated, mode="valid")[::2, ::3]
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
