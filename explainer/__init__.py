@@ -18,7 +18,6 @@ from .notebook import show
 from .numeric import compute, conv2d
 from .presets import PRESETS, diagonal_filter, lecture_image, preset
 from .problem import Problem
-from .symbolic import derive_all, derive_pixel, general_formula, verify
 from .trace import Step, Trace, build_trace
 
 __all__ = [
@@ -44,6 +43,25 @@ __all__ = [
     "lecture_problem",
     "show",
 ]
+
+
+# The symbolic functions need sympy, which takes several times as long to import as the
+# rest together: it is imported when one of them is first used, not with the package.
+_SYMBOLIC = ("derive_all", "derive_pixel", "general_formula", "verify")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SYMBOLIC:
+        from . import symbolic
+
+        value = getattr(symbolic, name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SYMBOLIC))
 
 
 def lecture_problem() -> Problem:

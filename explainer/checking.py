@@ -2,7 +2,8 @@
 
 1. sympy derives each pixel from the general formula (its own indexing and padding);
 2. the trace records each window, product and sum (the engine's windows);
-3. the vectorized engine computes the whole map tap by tap, exactly and in float64.
+3. the vectorized engine computes the whole map, exactly and in float64 (float64 even
+   for a float32 image, whose own result would be rounded to float32).
 
 The first two must match product by product and the exact engine value by value, by
 exact equality; float64 must be within rounding of the exact values.
@@ -91,7 +92,7 @@ def check_problem(problem: Problem, progress=None) -> CheckReport:
     exact = compute(problem, exact=True)
     engine_bad = tuple(step.index for step in trace.steps if exact[step.index] != step.value)
     as_float = np.vectorize(float, otypes=[np.float64])(exact)
-    approx = compute(problem, exact=False)
+    approx = compute(problem, exact=False, dtype=np.float64)  # float32 input too
     error = float(np.max(np.abs(approx - as_float)))
     scale = float(np.max(np.abs(as_float))) if as_float.size else 0.0
     # Each pixel adds k·l products; float64 rounding grows with that count and the scale.

@@ -1,25 +1,36 @@
-"""The engine: compute a 2D convolution, in float64 or exactly.
+"""The engine: compute a 2D convolution, in floating point or exactly.
 
-Both paths slide the (applied) kernel tap by tap: for each of the kernel's k·l taps, one
-strided view of the padded image is multiplied by that tap's weight and added into the
-output. The loop is over the kernel's taps, never over output pixels, so a 4096×4096
-image with a 3×3 kernel costs nine vectorized multiply-adds.
+Both paths walk the output in blocks of rows that stay in the CPU's cache, reading the
+padded image block by block (see :mod:`explainer.sliding`): the padded image as a whole
+is never built, and a float or integer input is never copied.
 
-The exact path keeps integers as integers (int64 when no overflow is possible, Python
-ints otherwise) and Fractions as Fractions; division by the normalization gives
-Fractions, so results compare by exact equality with sympy.
+* Float path: each block's sums of products are one BLAS matrix product, accumulated in
+  float64. The result has the image's precision: float32 for a float32 image (each sum
+  rounded once), float64 otherwise.
+* Exact path: the image and the kernel become integers over a common denominator, the
+  integers are convolved vectorized (int64 when no overflow is possible, Python ints
+  otherwise) and each sum is divided once, by the denominators and the normalization.
+  Results are ints, or Fractions where anything is divided, and compare by exact equality
+  with sympy.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import ExplainerWarning
 from .problem import Problem, is_exact
+from .sliding import Plan, correlate_float, correlate_taps
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+INT64_MAX = 2**63 - 1
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -53,14 +64,19 @@ def conv2d(
     exact : bool or None
         None (default) picks by input: exact for integers and Fractions, float64 for
         floats. True forces exact arithmetic (floats are read as the decimal they print
-        as, with a warning if that loses anything); False forces float64.
+        as, with a warning if that loses anything); False forces floating point.
 
     Returns
     -------
     numpy.ndarray
-        float64 on the float path. On the exact path: int64 (or object holding Python
-        ints) when nothing is divided, an object array of :class:`fractions.Fraction`
-        when it is.
+        On the float path, float32 for a float32 image and float64 otherwise (float64
+        and integer images): the precision follows the image, as in
+        ``scipy.ndimage.correlate`` and OpenCV's ``filter2D``, and the kernel's dtype
+        does not change it. Every sum is accumulated in float64 either way, so a float32
+        result is the float64 result rounded once. On the exact path: int64 (or object
+        holding Python ints) when nothing is divided, an object array of
+        :class:`fractions.Fraction` when anything is (a normalization, or Fractions in
+        the input).
 
     Examples
     --------
@@ -71,6 +87,8 @@ def conv2d(
     array([[Fraction(5, 2)]], dtype=object)
     >>> conv2d([[0.5, 1.0], [1.5, 2.0]], [[2.0]], stride=2)
     array([[1.]])
+    >>> conv2d(np.ones((3, 3), np.float32), [[0.1, 0.2]]).dtype  # float32 in, float32 out
+    dtype('float32')
     """
     problem = Problem(
         image,
@@ -81,17 +99,29 @@ def conv2d(
         dilation=dilation,
         flip=flip,
         normalize=normalize,
+        copy=False,  # the problem ends with this call: no need to guard against changes
     )
     return compute(problem, exact=exact)
 
 
-def compute(problem: Problem, *, exact: bool | None = None) -> np.ndarray:
-    """Run the engine on a validated :class:`Problem` (see :func:`conv2d`)."""
+def compute(
+    problem: Problem, *, exact: bool | None = None, dtype: npt.DTypeLike | None = None
+) -> np.ndarray:
+    """Run the engine on a validated :class:`Problem` (see :func:`conv2d`).
+
+    ``dtype`` (float32 or float64) overrides the float path's result type, which by
+    default follows the image; the checks ask for float64 whatever the input.
+    """
     if exact is None:
         exact = problem.exact
-    if not exact:
-        return _float_path(problem)
-    return _exact_path(problem)
+    if exact:
+        return _exact_path(problem)
+    return _float_path(problem, float_dtype(problem) if dtype is None else np.dtype(dtype))
+
+
+def float_dtype(problem: Problem) -> np.dtype:
+    """The float path's result type: float32 for a float32 image, float64 otherwise."""
+    return np.dtype(np.float32 if problem.image.dtype == np.float32 else np.float64)
 
 
 def pad(problem: Problem, values: np.ndarray | None = None) -> np.ndarray:
@@ -118,31 +148,6 @@ def windows(problem: Problem, padded: np.ndarray) -> np.ndarray:
     oh, ow = problem.output_shape
     view = np.lib.stride_tricks.sliding_window_view(padded, (eh, ew))
     return view[: (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw, ::dh, ::dw]
-
-
-def _float_path(problem: Problem) -> np.ndarray:
-    image = problem.image.astype(np.float64)
-    padded = pad(problem, image)
-    kernel_f = problem.applied_kernel.astype(np.float64)
-    out = np.zeros(problem.output_shape, dtype=np.float64)
-    scratch = np.empty_like(out)
-    for (m, n), weight in np.ndenumerate(kernel_f):
-        if weight == 0.0:
-            continue
-        view = _tap_view(problem, padded, m, n)
-        np.multiply(view, weight, out=scratch)
-        out += scratch
-    divisor = float(problem.divisor)
-    if divisor != 1.0:
-        out /= divisor
-    return out
-
-
-def _tap_view(problem: Problem, padded: np.ndarray, m: int, n: int) -> np.ndarray:
-    (sh, sw), (dh, dw) = problem.stride, problem.dilation
-    oh, ow = problem.output_shape
-    r0, c0 = m * dh, n * dw
-    return padded[r0 : r0 + (oh - 1) * sh + 1 : sh, c0 : c0 + (ow - 1) * sw + 1 : sw]
 
 
 def exact_values(arr: np.ndarray) -> np.ndarray:
@@ -177,39 +182,92 @@ def exact_values(arr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _float_path(problem: Problem, dtype: np.dtype) -> np.ndarray:
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"the float path computes float32 or float64, not {dtype}")
+    image = problem.image
+    if image.dtype == object:  # Fractions or huge ints read as floats, once
+        image = image.astype(np.float64)
+    kernel = problem.applied_kernel.astype(np.float64)
+    out = np.empty(problem.output_shape, dtype=dtype)
+    return correlate_float(Plan.of(problem), image, kernel, out, float(problem.divisor))
+
+
 def _exact_path(problem: Problem) -> np.ndarray:
-    image, kernel = exact_values(problem.image), exact_values(problem.applied_kernel)
+    image, image_denominator = over_common_denominator(exact_values(problem.image))
+    kernel, kernel_denominator = over_common_denominator(exact_values(problem.applied_kernel))
     image, kernel = fit_integers(image, kernel)
-    padded = pad(problem, image)
-    out: np.ndarray | None = None
-    for (m, n), weight in np.ndenumerate(kernel):
-        term = _tap_view(problem, padded, m, n) * weight
-        out = term if out is None else out + term
-    assert out is not None
-    divisor = problem.divisor
-    if divisor == 1 and problem.normalize is None:
-        return out
-    if not isinstance(divisor, Fraction):
-        divisor = Fraction(divisor)
-    result = np.empty(out.shape, dtype=object)
-    for idx, v in np.ndenumerate(out):
-        result[idx] = Fraction(int(v) if not isinstance(v, Fraction) else v) / divisor
-    return result
+    sums = correlate_taps(
+        Plan.of(problem), image, kernel, np.empty(problem.output_shape, dtype=image.dtype)
+    )
+    scale = Fraction(image_denominator * kernel_denominator) * Fraction(problem.divisor)
+    if problem.normalize is None and scale == 1:
+        # Integers stay integers; an object input (Python ints) stays object as it was.
+        objects = problem.image.dtype == object or problem.kernel.dtype == object
+        return sums.astype(object) if objects else sums
+    return divided(sums, scale)
+
+
+def over_common_denominator(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integers ``a`` and one denominator ``D`` with ``values == a / D`` exactly.
+
+    ``a`` is int64 when every integer fits, an object array of Python ints otherwise.
+
+    >>> over_common_denominator(np.array([[Fraction(1, 2), 3], [Fraction(-2, 3), 0]]))
+    (array([[ 3, 18],
+           [-4,  0]]), 6)
+    """
+    if values.dtype.kind in "iu":
+        return values, 1
+    ratios = [v.as_integer_ratio() for v in values.ravel().tolist()]  # (n, 1) for an int
+    denominator = math.lcm(*{d for _, d in ratios})
+    ints = [n * (denominator // d) for n, d in ratios]
+    fits = max(ints) <= INT64_MAX and min(ints) >= -INT64_MAX - 1
+    out = np.array(ints, dtype=np.int64 if fits else object)
+    return out.reshape(values.shape), denominator
 
 
 def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Use int64 when no sum of products can overflow it, Python ints otherwise.
+    """int64 arrays when no sum of products can overflow int64, object arrays otherwise.
 
-    The bound max|x|·max|w|·(k·l) is computed with Python ints from the extremes: numpy's
-    ``abs`` of the int64 minimum, −2**63, is itself (it wraps), which once let a wrapping
-    sum through.
+    The proof: every value the kernel reads is an image value or a zero of the border, so
+    every partial sum of a pixel's products is at most ``max|x| · Σ|w|`` in size. That
+    bound is computed in Python ints, where ``abs(-2**63)`` does not wrap around. Arrays
+    holding anything but integers (Fractions) come back as object arrays.
+
+    >>> x = np.array([[-2**62, 5]])
+    >>> fit_integers(x, np.array([[1, 0]]))[0].dtype  # at most 2**62 in size
+    dtype('int64')
+    >>> fit_integers(x, np.array([[1, -1]]))[0].dtype  # 2**62 · 2 > 2**63 − 1
+    dtype('O')
     """
-    if image.dtype.kind in "iu" and kernel.dtype.kind in "iu" and image.size and kernel.size:
-        bound = _largest_magnitude(image) * _largest_magnitude(kernel) * kernel.size
-        if bound < 2**62:
-            return image.astype(np.int64), kernel.astype(np.int64)
+    if image.dtype.kind in "iu" and kernel.dtype.kind in "iu":
+        largest = max(-int(image.min()), int(image.max()))
+        if largest * sum(abs(v) for v in kernel.ravel().tolist()) <= INT64_MAX:
+            return image.astype(np.int64, copy=False), kernel.astype(np.int64, copy=False)
     return image.astype(object), kernel.astype(object)
 
 
-def _largest_magnitude(arr: np.ndarray) -> int:
-    return max(abs(int(arr.min())), abs(int(arr.max())))
+def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
+    """``sums / divisor`` as an object array of Fractions, each made once per distinct sum.
+
+    >>> divided(np.array([[3, 6], [3, -3]]), Fraction(6))
+    array([[Fraction(1, 2), Fraction(1, 1)],
+           [Fraction(1, 2), Fraction(-1, 2)]], dtype=object)
+    """
+    p, q = divisor.numerator, divisor.denominator
+    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: a dictionary
+        made: dict[int, Fraction] = {}
+        flat = []
+        for v in sums.ravel().tolist():  # Python ints: v * q cannot wrap around
+            quotient = made.get(v)
+            if quotient is None:
+                quotient = made[v] = Fraction(v * q, p)
+            flat.append(quotient)
+        out = np.empty(len(flat), dtype=object)
+        out[:] = flat
+        return out.reshape(sums.shape)
+    distinct, where = np.unique(sums, return_inverse=True)
+    quotients = np.empty(distinct.shape, dtype=object)
+    quotients[:] = [Fraction(v * q, p) for v in distinct.tolist()]
+    return quotients[where.reshape(sums.shape)]

@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from . import symbolic
 from .problem import Problem
@@ -25,7 +26,30 @@ FORMATS = ("text", "latex", "markdown", "json")
 MAX_PRINTED_SIDE = 32  # wider result matrices are summarized, not printed
 
 
-class _NestedSumLatexPrinter(LatexPrinter):
+class _Memo:
+    """A printer mix-in that prints each distinct piece a derivation repeats only once.
+
+    A derivation's tens of thousands of terms are made of a few hundred distinct pieces
+    (the symbols ``x[r, c]`` and ``w[m, n]``, the pairs of numbers), and sympy prints a
+    piece the same way wherever it stands: the parent adds any parentheses.
+    """
+
+    _MEMO_TYPES = (sp.Indexed, sp.Rational, symbolic.Times)
+    _MEMO_SIZE = 100_000
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, self._MEMO_TYPES):
+            return super()._print(expr, **kwargs)  # type: ignore[misc]
+        memo = self.__dict__.setdefault("_memo", {})
+        text = memo.get(expr)
+        if text is None:
+            if len(memo) >= self._MEMO_SIZE:
+                memo.clear()
+            text = memo[expr] = super()._print(expr)  # type: ignore[misc]
+        return text
+
+
+class _NestedSumLatexPrinter(_Memo, LatexPrinter):
     """sympy's LaTeX, but a double sum prints as two nested sums (as in a lecture)."""
 
     def _print_Sum(self, expr: sp.Sum) -> str:
@@ -44,10 +68,22 @@ def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
 
     Long fractions print as (1/9)·(…) unless ``break_long_fractions`` is False.
     """
-    settings = {"order": "none"}
-    if break_long_fractions:
-        settings["long_frac_ratio"] = 2
-    return _NestedSumLatexPrinter(settings).doprint(expr)
+    return _LATEX[break_long_fractions].doprint(expr)
+
+
+# One printer per setting, reused (and so its memo): making one per term costs as much as
+# printing the term.
+_LATEX = {
+    False: _NestedSumLatexPrinter({"order": "none"}),
+    True: _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2}),
+}
+
+
+class _LinearPrinter(_Memo, StrPrinter):
+    """sympy's ``sstr`` with the derivation's term order, for one-line formulas."""
+
+
+_LINEAR = _LinearPrinter({"order": "none"})
 
 
 def pretty(expr: sp.Basic) -> str:
@@ -197,7 +233,7 @@ PRODUCT = "·"
 
 
 def _linear(term: sp.Basic) -> str:
-    return sp.sstr(term, order="none").replace("*", PRODUCT)
+    return _LINEAR.doprint(term).replace("*", PRODUCT)
 
 
 def split_sum(expr: sp.Expr) -> tuple[sp.Expr | None, tuple[sp.Expr, ...]]:

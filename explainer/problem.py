@@ -9,8 +9,8 @@ Number kinds
 ------------
 The problem is *exact* when both arrays hold integers or :class:`fractions.Fraction`
 values: then every product, sum and normalized value is computed exactly (``7/9``, not
-``0.7778``). When either holds floats, the problem is *float* and the engine works in
-float64.
+``0.7778``). When either holds floats, the problem is *float*: the engine sums in float64
+and returns the image's precision (float32 stays float32, see :func:`explainer.conv2d`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numbers
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -44,6 +45,7 @@ MAX_KERNEL_ELEMENTS = 1_000_000
 # use it. The margin covers the rounding of a sum of up to a million products.
 FLOAT64_MAX = sys.float_info.max
 FLOAT_SAFE_MAX = FLOAT64_MAX * (1 - 1e-9)
+_BIGGEST = int(FLOAT64_MAX)  # exact numbers beyond this are refused (float64 must hold them)
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -53,12 +55,14 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
         items = items * 2
     if len(items) != 2:
         raise ProblemError(f"{name} must be one integer or a pair (rows, columns); got {value!r}")
-    if any(v < 1 for v in items):
+    if min(items) < 1:
         raise ProblemError(f"{name} must be at least 1 on each axis; got {value!r}")
     return items[0], items[1]
 
 
 def _int_items(value: Any, name: str) -> tuple[int, ...]:
+    if type(value) is int:  # the common case, without the slower abstract-class checks
+        return (value,)
     if isinstance(value, bool):
         raise ProblemError(f"{name} must be an integer, not a boolean")
     if isinstance(value, numbers.Integral):
@@ -73,11 +77,13 @@ def _int_items(value: Any, name: str) -> tuple[int, ...]:
     raise ProblemError(f"{name} must be an integer or a tuple of integers; got {value!r}")
 
 
-def as_number_array(values: Any, name: str) -> np.ndarray:
-    """Turn nested sequences or an array into a 2D array the engine can use.
+def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
+    """Turn nested sequences or an array into a read-only 2D array the engine can use.
 
     Integers and booleans become int64 (or Python ints when too large), Fractions stay
-    Fractions in an object array, floats become float64. Anything else is refused.
+    Fractions in an object array, float32 stays float32 and other floats become float64.
+    Anything else is refused. With ``copy=False`` an array already of the right type is
+    not copied: the result is a read-only view of it (the caller's array stays writable).
     """
     try:
         arr = np.asarray(values)
@@ -95,11 +101,11 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
             arr = arr.astype(object)
         else:
-            arr = arr.astype(np.int64)
+            arr = arr.astype(np.int64, copy=copy)
     elif arr.dtype.kind == "f":
         if arr.dtype.itemsize > 8 and arr.size and np.abs(arr).max() > FLOAT64_MAX:
             raise ProblemError(f"{name} holds values beyond the range of float64 (about ±1.8e308)")
-        arr = arr.astype(np.float64)
+        arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=copy)
     else:
         raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
     if arr.ndim != 2:
@@ -109,55 +115,86 @@ def as_number_array(values: Any, name: str) -> np.ndarray:
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ProblemError(f"{name} is empty; it needs at least one row and one column")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    # A finite sum proves every value finite in one pass without a temporary array; only
+    # when it is not (NaN, infinity, or finite values that overflow) is each value checked.
+    if arr.dtype.kind == "f" and not (_finite_sum(arr) or np.isfinite(arr).all()):
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ProblemError(
             f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
         )
+    if arr.base is not None or arr is values:
+        arr = arr.view()  # read-only for us, still writable for the caller
     arr.setflags(write=False)
     return arr
 
 
+def _finite_sum(arr: np.ndarray) -> bool:
+    if arr.size < 1 << 16:
+        return False  # small: checking each value is as quick
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(arr.sum()))
+
+
 def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     """An object array must hold exact numbers (int, Fraction) or floats only."""
-    flat = arr.ravel()
+    flat = arr.ravel().tolist()
     if any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
-        raise ProblemError(
-            f"{name} has rows of different lengths; every row needs as many numbers as the first"
-        )
+        _refuse_ragged(name)
     if arr.ndim != 2:
         return arr  # the caller names the wrong number of dimensions
+    values: list[Any] = []
     has_float = False
-    out = np.empty(arr.shape, dtype=object)
     for k, v in enumerate(flat):
-        if isinstance(v, (bool, np.bool_)):
-            v = int(v)
-        if isinstance(v, (numbers.Rational)) and abs(v) > FLOAT64_MAX:
-            r, c = divmod(k, arr.shape[1])
-            raise ProblemError(
-                f"{name} holds a value of about {_about(v)} at row {r}, column {c}, beyond "
-                "the range of float64 (about ±1.8e308)"
-            )
-        if isinstance(v, numbers.Integral):
-            out.flat[k] = int(v)
-        elif isinstance(v, Fraction):
-            out.flat[k] = v.numerator if v.denominator == 1 else v
-        elif isinstance(v, numbers.Rational):
-            out.flat[k] = Fraction(int(v.numerator), int(v.denominator))
-        elif isinstance(v, numbers.Real):
-            if not math.isfinite(float(v)):
-                r, c = divmod(k, arr.shape[1])
-                raise ProblemError(
-                    f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
-                )
-            has_float = True
-            out.flat[k] = float(v)
+        kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
+        if kind is int and -_BIGGEST < v < _BIGGEST:
+            values.append(v)
+        elif kind is Fraction and -_BIGGEST < v < _BIGGEST:
+            values.append(v.numerator if v.denominator == 1 else v)
         else:
-            r, c = divmod(k, arr.shape[1])
-            raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+            number = _other_number(v, k, flat, arr.shape[1], name)
+            has_float = has_float or isinstance(number, float)
+            values.append(number)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     if has_float:
-        return out.astype(np.float64)
-    return out
+        return out.reshape(arr.shape).astype(np.float64)
+    return out.reshape(arr.shape)
+
+
+def _other_number(v: Any, k: int, flat: list[Any], columns: int, name: str) -> Any:
+    """A value that is not a plain int or Fraction within float range: an int, Fraction or
+    float, or a one-line error naming where it is."""
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    if isinstance(v, numbers.Rational) and abs(v) > FLOAT64_MAX:
+        r, c = divmod(k, columns)
+        raise ProblemError(
+            f"{name} holds a value of about {_about(v)} at row {r}, column {c}, beyond "
+            "the range of float64 (about ±1.8e308)"
+        )
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, Fraction):
+        return v.numerator if v.denominator == 1 else v
+    if isinstance(v, numbers.Rational):
+        return Fraction(int(v.numerator), int(v.denominator))
+    # Anything else is refused; ragged rows first, as they explain the rest.
+    if any(isinstance(u, (list, tuple, np.ndarray)) for u in flat):
+        _refuse_ragged(name)
+    r, c = divmod(k, columns)
+    if isinstance(v, numbers.Real):
+        if not math.isfinite(float(v)):
+            raise ProblemError(
+                f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
+            )
+        return float(v)
+    raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+
+
+def _refuse_ragged(name: str) -> None:
+    raise ProblemError(
+        f"{name} has rows of different lengths; every row needs as many numbers as the first"
+    )
 
 
 def _about(v: Any) -> str:
@@ -314,6 +351,11 @@ class Problem:
         False, is cross-correlation, what deep-learning libraries call convolution.
     normalize : None, "area" or "sum"
         Divide each sum of products by the kernel's area, or by the kernel's sum.
+    copy : bool
+        True (default): the problem keeps its own read-only copies of the arrays, so that
+        changing the caller's arrays later cannot change it. False: read-only views
+        where the arrays already have the right type, for a problem used at once (as
+        :func:`explainer.conv2d` does), which then needs no memory for a copy.
 
     Examples
     --------
@@ -348,9 +390,10 @@ class Problem:
         dilation: int | tuple[int, int] = 1,
         flip: bool = False,
         normalize: str | None = None,
+        copy: bool = True,
     ) -> None:
-        img = as_number_array(image, "the image")
-        ker = as_number_array(kernel, "the kernel")
+        img = as_number_array(image, "the image", copy)
+        ker = as_number_array(kernel, "the kernel", copy)
         if not isinstance(flip, (bool, np.bool_)):
             raise ProblemError(f"flip must be True or False; got {flip!r}")
         if isinstance(normalize, str) and normalize.lower() == "none":
@@ -412,18 +455,19 @@ class Problem:
         """True when every number is an integer or a Fraction, so results are exact."""
         return is_exact(self.image) and is_exact(self.kernel)
 
-    @property
+    # Shapes are derived once: the problem never changes, and the engine asks often.
+    @cached_property
     def effective_kernel_shape(self) -> tuple[int, int]:
         """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
         (kh, kw), (dh, dw) = self.kernel.shape, self.dilation
         return dh * (kh - 1) + 1, dw * (kw - 1) + 1
 
-    @property
+    @cached_property
     def padded_shape(self) -> tuple[int, int]:
         (h, w), (top, bottom, left, right) = self.image.shape, self.padding
         return h + top + bottom, w + left + right
 
-    @property
+    @cached_property
     def output_shape(self) -> tuple[int, int]:
         """⌊(n + p_before + p_after − d·(k−1) − 1) / s⌋ + 1 on each axis."""
         (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride

@@ -209,7 +209,6 @@ class _Writer:
             "padding": "padding",
             "signal": "signal",
             "sums": "sums",
-            "sum": "sum of the products",
             "size-symbols": "n: the image's size (rows or columns); p_before, p_after: the "
             "padding on each side; k: the filter's size; d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "

@@ -237,39 +237,108 @@ def derive_pixel(problem: Problem, row: int, col: int) -> PixelDerivation:
     >>> print(sp.sstr(d.substituted, order="none").replace(" ", "")[:24])
     (1*1+(-1)*(-1)+(-1)*(-1)
     """
-    image = exact_values(problem.image)
-    kernel = exact_values(problem.kernel)
-    summand = _summand(problem)
-    kh, kw = problem.kernel.shape
-    h, wd = image.shape
-    symbolic_terms, number_terms, products, padded = [], [], [], []
-    for mm in range(kh):
-        for nn in range(kw):
-            term = summand.xreplace({i: row, j: col, m: mm, n: nn})
-            xi, wi = sorted(term.args, key=lambda a: a.base != x)  # x first, then w
-            term = sp.Mul(xi, wi, evaluate=False)
-            r, c = (int(v) for v in xi.indices)
-            a, b = (int(v) for v in wi.indices)
-            value_x = to_sympy(border_value(image, r, c, problem.padding_mode))
-            value_w = to_sympy(kernel[a, b])
-            symbolic_terms.append(term)
-            number_terms.append(Times(value_x, value_w))
-            products.append(value_x * value_w)
-            padded.append(not (0 <= r < h and 0 <= c < wd))
-    scale = _scale(problem)
-    expansion = _with_scale(scale, sp.Add(*symbolic_terms, evaluate=False))
-    substituted = _with_scale(scale, sp.Add(*number_terms, evaluate=False))
-    return PixelDerivation(
-        index=(row, col),
-        expansion=expansion,
-        substituted=substituted,
-        products=tuple(products),
-        value=substituted.doit(),
-        in_padding=tuple(padded),
-    )
+    return _Deriver(problem).pixel(row, col)
 
 
-# sympy needs about a millisecond per product: past this, deriving every patch takes minutes.
+def _unevaluated(op: type[sp.Add] | type[sp.Mul], args: Sequence[sp.Expr]) -> sp.Expr:
+    """``op(*args, evaluate=False)`` for commuting sympy arguments, built directly.
+
+    The same expression (equal, same arguments in the same order); ``evaluate=False``
+    would first look each new term up in sympy's cache and check it, which is most of
+    the time a derivation takes.
+    """
+    return op._from_args(tuple(args), True)
+
+
+class _Deriver:
+    """Derives the pixels of one problem, substituting into the formula axis by axis.
+
+    The summand ``x[s·i + d·m − p, s·j + d·n − p]·w[m, n]`` has one index expression per
+    axis; sympy substitutes (output row, tap row) into the row expression once for each
+    pair, and likewise for columns and the kernel's indices, instead of into the whole
+    product for every tap of every pixel. What depends only on an index or a value (the
+    ``x[r, c]`` symbols, their numbers, each product) is made once and shared: sympy's
+    expressions are immutable. The result is the same expression tree, term by term.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.image = exact_values(problem.image)
+        self.kernel = exact_values(problem.kernel)
+        self.scale = _scale(problem)
+        (sh, sw), (dh, dw) = problem.stride, problem.dilation
+        top, left = problem.padding[0], problem.padding[2]
+        self.row_index = _window_index(sh, i, dh, m, top)
+        self.col_index = _window_index(sw, j, dw, n, left)
+        row_tap, col_tap = _kernel_index(problem)
+        kh, kw = problem.kernel.shape
+        # The kernel's symbols w[a, b] and numbers, per tap (m, n), from its index formulas.
+        kernel_rows = [int(sp.sympify(row_tap).xreplace({m: mm})) for mm in range(kh)]
+        kernel_cols = [int(sp.sympify(col_tap).xreplace({n: nn})) for nn in range(kw)]
+        self.weights = [
+            [(w[a, b], to_sympy(self.kernel[a, b])) for b in kernel_cols] for a in kernel_rows
+        ]
+        self._rows: dict[int, list[int]] = {}
+        self._cols: dict[int, list[int]] = {}
+        self._x: dict[tuple[int, int], tuple[sp.Indexed, sp.Rational]] = {}
+        self._pairs: dict[tuple[sp.Rational, sp.Rational], tuple[Times, sp.Rational]] = {}
+
+    def _axis(
+        self,
+        cache: dict[int, list[int]],
+        expr: sp.Expr,
+        out: sp.Symbol,
+        tap: sp.Symbol,
+        out_value: int,
+        taps: int,
+    ) -> list[int]:
+        if out_value not in cache:
+            cache[out_value] = [int(expr.xreplace({out: out_value, tap: t})) for t in range(taps)]
+        return cache[out_value]
+
+    def _image_term(self, r: int, c: int) -> tuple[sp.Indexed, sp.Rational]:
+        if (r, c) not in self._x:
+            value = border_value(self.image, r, c, self.problem.padding_mode)
+            self._x[r, c] = (x[r, c], to_sympy(value))
+        return self._x[r, c]
+
+    def _product(self, a: sp.Rational, b: sp.Rational) -> tuple[Times, sp.Rational]:
+        if (a, b) not in self._pairs:
+            self._pairs[a, b] = (Times(a, b), a * b)
+        return self._pairs[a, b]
+
+    def _scaled(self, body: sp.Expr) -> sp.Expr:
+        return body if self.scale is None else _unevaluated(sp.Mul, (self.scale, body))
+
+    def pixel(self, row: int, col: int) -> PixelDerivation:
+        kh, kw = self.problem.kernel.shape
+        h, wd = self.image.shape
+        rows = self._axis(self._rows, self.row_index, i, m, row, kh)
+        cols = self._axis(self._cols, self.col_index, j, n, col, kw)
+        symbolic_terms, number_terms, products, padded = [], [], [], []
+        for r, weights in zip(rows, self.weights, strict=True):
+            for c, (symbol_w, value_w) in zip(cols, weights, strict=True):
+                symbol_x, value_x = self._image_term(r, c)
+                times, product = self._product(value_x, value_w)
+                symbolic_terms.append(_unevaluated(sp.Mul, (symbol_x, symbol_w)))
+                number_terms.append(times)
+                products.append(product)
+                padded.append(not (0 <= r < h and 0 <= c < wd))
+        expansion = self._scaled(_unevaluated(sp.Add, symbolic_terms))
+        substituted = self._scaled(_unevaluated(sp.Add, number_terms))
+        return PixelDerivation(
+            index=(row, col),
+            expansion=expansion,
+            substituted=substituted,
+            products=tuple(products),
+            value=substituted.doit(),
+            in_padding=tuple(padded),
+        )
+
+
+# The limit counts products (pixels × taps), each built, evaluated and printed by sympy.
+# At the limit, on the 2-core development machine, `explainer check` takes about 3 s and
+# `explainer derive` about 5 s, most of it printing (benchmarks/bench_derive.py).
 MAX_DERIVED_PRODUCTS = 100_000
 
 
@@ -282,14 +351,15 @@ def derive_all(
     products = oh * ow * problem.kernel.size
     if products > MAX_DERIVED_PRODUCTS:
         raise TooLargeError(
-            f"deriving all {oh * ow:,} patches with sympy means {products:,} products, "
-            f"minutes of work; at most {MAX_DERIVED_PRODUCTS:,} are derived at once: "
+            f"deriving all {oh * ow:,} patches with sympy means {products:,} products; "
+            f"at most {MAX_DERIVED_PRODUCTS:,} products are derived at once: "
             "choose patches with --patch I,J, or use a smaller image"
         )
+    deriver = _Deriver(problem)
     derived = []
     for r in range(oh):
         for c in range(ow):
-            derived.append(derive_pixel(problem, r, c))
+            derived.append(deriver.pixel(r, c))
             if progress is not None:
                 progress(len(derived), oh * ow)
     return tuple(derived)
