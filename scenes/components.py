@@ -336,6 +336,7 @@ def filled_cell(
         t = label(text, size=size, color=ManimColor(scale.ink(value))).move_to(sq)
         group.add(t)
     group.text = text.replace(" ", "")  # type: ignore[attr-defined]
+    group.value = value  # type: ignore[attr-defined]  # what the cell shows, for tests
     return group
 
 
