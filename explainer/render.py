@@ -81,23 +81,26 @@ def _same_problem(a: Problem, b: Problem) -> bool:
     return problem_digest(a) == problem_digest(b)
 
 
+def problem_identity(problem: Problem) -> tuple:
+    """Every value and option of the problem, as plain Python data."""
+    return (
+        problem.image.tolist(),
+        problem.kernel.tolist(),
+        str(problem.image.dtype),
+        problem.stride,
+        problem.padding,
+        problem.padding_mode,
+        problem.dilation,
+        problem.flip,
+        problem.normalize,
+    )
+
+
 def problem_digest(problem: Problem) -> str:
     """Eight hex digits that change with any value or option of the problem."""
     import hashlib
 
-    ident = repr(
-        (
-            problem.image.tolist(),
-            problem.kernel.tolist(),
-            problem.stride,
-            problem.padding,
-            problem.padding_mode,
-            problem.dilation,
-            problem.flip,
-            problem.normalize,
-        )
-    )
-    return hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return hashlib.sha256(repr(problem_identity(problem)).encode()).hexdigest()[:8]
 
 
 class Progress:
@@ -105,18 +108,29 @@ class Progress:
 
     def __init__(self, sections: Sequence[str], stream=None) -> None:
         self.sections = list(sections)
-        self.stream = stream if stream is not None else sys.stderr
+        self._stream = stream
         self.live = self.stream.isatty()
-        self.started = time.monotonic()
+        self.started = time.time()  # wall clock: parts rendered in other processes share it
         self.current = 0
         self.animations = 0
+
+    @property
+    def stream(self):
+        return self._stream if self._stream is not None else sys.stderr
+
+    def for_worker(self) -> Progress:
+        """A copy for a worker process: section lines only (several workers share the
+        terminal, so no live line), timed from the same start."""
+        copy = Progress.__new__(Progress)
+        copy.__dict__.update(self.__dict__, _stream=None, live=False, animations=0)
+        return copy
 
     def section(self, name: str) -> None:
         self.current = self.sections.index(name) + 1 if name in self.sections else 0
         self._end_live()
         self.stream.write(
             f"[{self.current:>2}/{len(self.sections)}] {name:<13} "
-            f"(elapsed {time.monotonic() - self.started:5.0f} s)\n"
+            f"(elapsed {time.time() - self.started:5.0f} s)\n"
         )
         self.stream.flush()
 
@@ -131,6 +145,16 @@ class Progress:
     def _end_live(self) -> None:
         if self.live and self.animations:
             self.stream.write("\r" + " " * 50 + "\r")
+
+    def plan(self, parts: int, missing: int) -> None:
+        """Say how much of the lecture is already rendered (in the cache)."""
+        if missing < parts:
+            cached = parts - missing
+            self.stream.write(
+                f"{cached} of {parts} part{'s' if parts != 1 else ''} unchanged, "
+                f"taken from the cache; rendering {missing}\n"
+            )
+            self.stream.flush()
 
     def done(self) -> None:
         self._end_live()
@@ -170,6 +194,7 @@ def remove_abandoned(output_dir: Path) -> None:
 # (a busy machine's cgroup, taskset, a container) gave other bytes and other pixels. A
 # fixed count makes the video depend on its input only.
 ENCODER_THREADS = "2"
+ENCODER_OPTIONS = {"threads": ENCODER_THREADS}
 
 
 @dataclass(frozen=True)
@@ -189,59 +214,64 @@ def render_lecture(
     progress: Progress | None = None,
     extra_config: dict | None = None,
     voice: str = DEFAULT_VOICE,
+    workers: int | None = None,
 ) -> Rendered:
-    """Render the lecture; return the final paths of the video, captions and timed script."""
-    from manim import config, tempconfig
+    """Render the lecture; return the final paths of the video, captions and timed script.
 
-    from scenes.lecture import Lecture
+    The lecture is cut into parts (see :mod:`explainer.parts`); parts found in the cache
+    are reused, the others rendered, several at once in separate processes when there are
+    ``workers`` (default: up to the CPUs, at most two) and more than one part to render.
+    """
+    import logging
 
+    from manim import config
+
+    from scenes.lecture import CONTINUES
+
+    from . import parts as partlib
+    from .joining import join_videos, timeline, write_captions
     from .limits import check_renderable
     from .output import check_target
+    from .script import build_script
 
+    logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
     check_renderable(problem)
-    manim_quality = QUALITIES[quality][0]
     output_dir = Path(output_dir)
     for suffix in (".mp4", ".srt", ".script.json"):
         check_target(output_dir / f"{name}{suffix}")  # never a device, FIFO or folder
+    script = build_script(problem)
+    board = [n for n in script.section_names if not sections or n in sections]
+    settings = {
+        "quality": QUALITIES[quality][0],
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
+        "background_color": "#1d2330",
+        "video_encoder_options": {**config.video_encoder_options, **ENCODER_OPTIONS},
+        **(extra_config or {}),
+    }
+    digest = repr(problem_identity(problem))
+    root = partlib.parts_folder()
+    partlib.remove_abandoned_work(root)
+    jobs = [
+        partlib.PartJob(problem, part, quality, voice, key, root / key, dict(settings))
+        for part in _contiguous_parts(board, script.section_names, CONTINUES)
+        for key in [partlib.part_key(problem, part, quality, voice, script, digest)]
+    ]
+    missing = [job for job in jobs if not job.cached]
+    if progress is not None:
+        progress.plan(len(jobs), len(missing))
+    _render_parts(missing, progress, workers)
+    for job in jobs:
+        partlib.touch(job.folder)
     with private_media_dir(output_dir) as media:
-        settings = {
-            "quality": manim_quality,
-            "media_dir": str(media),
-            "disable_caching": True,
-            "progress_bar": "none",
-            "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
-            "output_file": name,
-            "background_color": "#1d2330",
-            "video_encoder_options": {**config.video_encoder_options, "threads": ENCODER_THREADS},
-        }
-        settings.update(extra_config or {})
-        with tempconfig(settings):
-            scene_cls = type(
-                "Lecture",
-                (Lecture,),
-                {
-                    "problem": problem,
-                    "sections": tuple(sections or ()),
-                    "progress": progress,
-                    "voice_name": voice,
-                },
-            )
-            scene = scene_cls()
-            try:
-                scene.render()
-            except BaseException:
-                # An interrupt can land between manim's own clean-ups; stop its encoder
-                # threads here, or they would keep the process alive after the error.
-                with contextlib.suppress(Exception):
-                    scene.renderer.file_writer.abort_encode_jobs()
-                raise
-        videos = [p for p in media.rglob(f"{name}.mp4") if "partial" not in p.parts[-2]]
-        if not videos:
-            raise RuntimeError("manim finished without writing a video")
-        video = videos[0]
-        captions = video.with_suffix(".srt")
-        notes = video.with_suffix(".script.json")
-        notes.write_text(timed_script(scene), encoding="utf-8")
+        folders = [job.folder for job in jobs]
+        video, captions = media / f"{name}.mp4", media / f"{name}.srt"
+        join_videos(folders, video)
+        beats, _ = timeline(folders)
+        write_captions(beats, captions)
+        notes = media / f"{name}.script.json"
+        notes.write_text(timed_script(script, beats), encoding="utf-8")
         final = Rendered(
             output_dir / f"{name}.mp4",
             output_dir / f"{name}.srt",
@@ -250,26 +280,78 @@ def render_lecture(
         # Concurrent renders replace their three files one render at a time, so a video
         # never sits beside another render's captions.
         with _folder_lock(output_dir):
-            if captions.exists():
-                os.replace(captions, final.captions)
+            os.replace(captions, final.captions)
             os.replace(notes, final.notes)
             os.replace(video, final.video)
+    partlib.prune(root, keep=[job.folder for job in jobs])
     return final
 
 
-def timed_script(scene) -> str:
+def _contiguous_parts(board: list[str], every: Sequence[str], continues) -> list:
+    """Parts of the chosen sections; a section whose predecessor was left out starts a
+    part of its own (its picture cannot continue one that was never drawn)."""
+    from .parts import Part, split_parts
+
+    runs: list[list[str]] = []
+    for name in board:
+        position = every.index(name)
+        if runs and every.index(runs[-1][-1]) == position - 1:
+            runs[-1].append(name)
+        else:
+            runs.append([name])
+    pieces = [p.sections for run in runs for p in split_parts(run, continues)]
+    return [Part(k, sections, last=k == len(pieces) - 1) for k, sections in enumerate(pieces)]
+
+
+def _render_parts(jobs: list, progress: Progress | None, workers: int | None) -> None:
+    """Render the missing parts: in this process when there is one, else in a pool."""
+    from . import parts as partlib
+
+    if not jobs:
+        return
+    count = workers if workers is not None else min(2, os.cpu_count() or 1)
+    count = max(1, min(count, len(jobs)))
+    if count == 1:
+        for job in jobs:
+            partlib.render_part(job, progress)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=partlib.worker_init,
+    )
+    try:
+        pending = {}
+        # The longest parts first, so that the last one to finish is a short one.
+        shared = progress.for_worker() if progress is not None else None
+        for job in sorted(jobs, key=lambda j: -len(j.part.sections)):
+            pending[pool.submit(partlib.render_part, job, shared)] = job
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.pop(future)
+                future.result()  # a worker's error is this render's error
+    except BaseException:
+        # Interrupted or failed: stop the other workers now rather than after their parts.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def timed_script(script, beats) -> str:
     """The script as JSON with, for each beat rendered, when its sentence is spoken
     (start, end) and when the scene showed its caption (the scene's own record)."""
     import json
 
-    timings = {beat.key: (start, end) for start, end, beat in scene.spoken}
-    doc = json.loads(render_notes(scene.lesson.script, "json", timings))
-    shown = {}
-    for (_, _, beat), (shown_from, shown_to, text) in zip(
-        scene.spoken, scene.caption_log, strict=True
-    ):
-        assert text == beat.caption
-        shown[beat.key] = [round(shown_from, 3), round(shown_to, 3)]
+    timings = {b.key: (b.start, b.end) for b in beats}
+    doc = json.loads(render_notes(script, "json", timings))
+    shown = {b.key: [round(b.shown[0], 3), round(b.shown[1], 3)] for b in beats}
     for section in doc["sections"]:
         for beat in section["beats"]:
             if beat["key"] in shown:

@@ -25,7 +25,7 @@ from .errors import ExplainerError
 VOICES = ("joe", "none")
 DEFAULT_VOICE = "joe"
 # Bump when the synthesis settings change, so cached audio is not reused with new settings.
-SYNTHESIS_VERSION = "2"
+SYNTHESIS_VERSION = "3"
 
 
 class VoiceError(ExplainerError):
@@ -93,6 +93,12 @@ class PiperVoice:
                 ) from None
         return self._loaded
 
+    def _settings(self):
+        # Piper samples noise for the waveform and for each sound's length, so the same
+        # sentence came out different every time; without it the voice is a function of
+        # its text, and a lecture rendered twice, anywhere, has the same sound.
+        return self._piper.SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+
     def check(self) -> None:
         """Load the model now, so that a broken voice fails before any drawing starts."""
         self._voice()
@@ -112,7 +118,7 @@ class PiperVoice:
     def _synthesize(self, text: str, path: Path) -> None:
         # All the audio first, then the file: a wave writer left open by an interrupt
         # would complain about its missing header instead of letting the interrupt through.
-        chunks = list(self._voice().synthesize(text))
+        chunks = list(self._voice().synthesize(text, syn_config=self._settings()))
         if not chunks:
             raise VoiceError(f"the voice 'joe' produced no sound for {text[:40]!r}")
         buffer = io.BytesIO()

@@ -17,6 +17,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from manim import FadeOut
+
 from explainer.errors import ExplainerError
 from explainer.options import problem_from_argument_string
 from explainer.problem import Problem
@@ -66,8 +68,17 @@ def storyboard(lesson: Lesson) -> list[str]:
     return list(lesson.script.section_names)
 
 
+# Sections that continue the picture the previous section left (the image, the filter over
+# it, the products, the result); every other section starts from an empty stage, so the
+# lecture can be cut there into parts that are rendered apart and joined.
+CONTINUES = frozenset({"filter", "matches", "operation", "multiply", "add", "result"})
+
+
 class Lecture(LectureScene):
-    """The whole lecture."""
+    """The whole lecture, or a run of its sections (a part of it)."""
+
+    closing = True
+    """End with a short pause (the lecture's last part); other parts end on an empty stage."""
 
     def construct(self) -> None:
         board = storyboard(self.lesson)
@@ -85,7 +96,11 @@ class Lecture(LectureScene):
                 self.progress.section(name)
             STAGING[name](self)
             previous = index
-        self.wait(0.5)
+        if self._heading is not None and self._heading in self.mobjects:
+            self.play(FadeOut(self._heading), run_time=0.3)  # the next part starts empty
+            self._heading = None
+        if self.closing:
+            self.wait(0.5)
         if self.voice is not None:
             # The sound track ends with the last sentence; pad it to the video's length.
             from pydub import AudioSegment
@@ -106,6 +121,7 @@ SECTION_SCENES = {name: _section_scene(name) for name in SECTION_NAMES}
 globals().update({cls.__name__: cls for cls in SECTION_SCENES.values()})
 
 __all__ = [
+    "CONTINUES",
     "Lecture",
     "LectureScene",
     "Lesson",

@@ -51,7 +51,7 @@ def _frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
-def test_video_frames_are_identical_across_renders(tmp_path, capsys):
+def test_video_frames_are_identical_across_renders(tmp_path, capsys, monkeypatch):
     """Same lecture, same bytes, also when fewer CPUs are available to the second render.
 
     The cause of "two renders once gave different bytes under load": x264 starts one
@@ -63,6 +63,8 @@ def test_video_frames_are_identical_across_renders(tmp_path, capsys):
     videos = []
     for name in ("a", "b"):
         argv = ["render", "--quality", "low", "--section", "title"]
+        # Each render with a cache of its own, so that the second one renders too.
+        monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / f"cache-{name}"))
         confine = name == "b" and len(cpus) > 1
         if confine:
             os.sched_setaffinity(0, {min(cpus)})

@@ -28,9 +28,12 @@ def render(tmp_path: Path, *extra: str) -> int:
     return main(["render", "--output-dir", str(tmp_path), *extra])
 
 
-def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capsys):
+def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capfd, monkeypatch):
+    # An empty cache: both parts are rendered, by two worker processes (their section
+    # lines reach the terminal directly, hence capfd).
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
     assert render(tmp_path, "--quality", "low", "--section", "title", "--section", "image") == 0
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     video = Path(out.strip())
     assert video == tmp_path / "lecture-title-image-480p15.mp4" and video.exists()
     width, height, fps, duration = video_facts(video)
@@ -90,6 +93,7 @@ def test_interrupted_render_keeps_the_previous_video(tmp_path, capsys, monkeypat
         return real_play(self, *args, **kwargs)
 
     monkeypatch.setattr(lecture.LectureScene, "play", interrupting_play)
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path.parent / "fresh-cache"))
     assert render(tmp_path, "--quality", "low", "--section", "title") == 130
     assert "interrupted" in capsys.readouterr().err
     assert video.read_bytes() == before
@@ -150,51 +154,57 @@ def test_a_general_problem_renders(tmp_path, capsys):
     assert video_facts(video)[3] > 2
 
 
-def _start_render_and_wait_until_busy(tmp_path: Path) -> subprocess.Popen:
-    """Start a render in another process; return once it is well into rendering (the
-    multiply section takes several seconds, so it is still busy a second later)."""
+def _start_render_and_wait_until_busy(tmp_path: Path, cache: Path) -> subprocess.Popen:
+    """Start a render with an empty cache in another process; return once it is well into
+    rendering (the multiply section takes several seconds, so it is still busy after)."""
+    import os
     import time
 
     exe = Path(sys.executable).parent / "explainer"
+    argv = ["render", "--quality", "low", "--output-dir", str(tmp_path), "--section", "multiply"]
     proc = subprocess.Popen(
-        [
-            str(exe),
-            "render",
-            "--quality",
-            "low",
-            "--output-dir",
-            str(tmp_path),
-            "--section",
-            "multiply",
-        ],
+        [str(exe), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=dict(os.environ, EXPLAINER_CACHE_DIR=str(cache)),
     )
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".render-*/owner.pid")) and time.monotonic() < deadline:
+    while not _work_folders(cache) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)
     return proc
 
 
-def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(tmp_path, capsys):
-    assert render(tmp_path, "--quality", "low", "--section", "multiply") == 0
+def _work_folders(cache: Path) -> list[Path]:
+    """Parts being rendered: temporary folders beside the finished ones."""
+    parts = cache / "parts"
+    return [p for p in parts.glob(".*") if p.is_dir()] if parts.is_dir() else []
+
+
+def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(
+    tmp_path, capsys, monkeypatch
+):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert render(out, "--quality", "low", "--section", "multiply") == 0
     video = Path(capsys.readouterr().out.strip())
     before = video.read_bytes()
-    proc = _start_render_and_wait_until_busy(tmp_path)
+    proc = _start_render_and_wait_until_busy(out, cache)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the render finished before it was killed"
     assert video.read_bytes() == before
-    assert list(tmp_path.glob(".render-*")), "the killed render's folder should be there"
-    assert render(tmp_path, "--quality", "low", "--section", "multiply") == 0
-    assert not list(tmp_path.glob(".render-*"))
+    assert _work_folders(cache), "the killed render's work folder should be there"
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(cache))
+    assert render(out, "--quality", "low", "--section", "multiply") == 0
+    assert not _work_folders(cache) and not list(out.glob(".render-*"))
 
 
 def test_sigterm_cleans_up(tmp_path):
-    proc = _start_render_and_wait_until_busy(tmp_path)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    proc = _start_render_and_wait_until_busy(out, cache)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
-    assert list(tmp_path.iterdir()) == []
+    assert not out.exists() or list(out.iterdir()) == []
+    assert not _work_folders(cache)

@@ -144,3 +144,14 @@ def test_a_broken_voice_package_is_one_line(tmp_path, capsys, monkeypatch, conte
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "joe" in err and "--voice none" in err, err
     assert not list(out.glob("*.mp4")) if out.exists() else True
+
+
+def test_the_voice_says_a_sentence_the_same_way_every_time(tmp_path, monkeypatch):
+    """Synthesized twice from scratch (two empty caches), a sentence is the same bytes."""
+    from explainer.voice import load_voice
+
+    sounds = []
+    for name in ("a", "b"):
+        monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / name))
+        sounds.append(load_voice("joe").speak("Seven ninths, at row one, column one.").path)
+    assert sounds[0] != sounds[1] and sounds[0].read_bytes() == sounds[1].read_bytes()
