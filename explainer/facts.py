@@ -19,10 +19,11 @@ from functools import cached_property
 from .problem import Problem
 from .trace import Number, Step, Trace
 
-KERNEL_KINDS = ("pattern", "smoothing", "change", "general")
-"""pattern: ±c entries of both signs, a template to match; smoothing: non-negative
-weights, an average; change: weights that sum to zero, which answer differences;
-general: anything else (e.g. sharpen)."""
+KERNEL_KINDS = ("pattern", "smoothing", "change", "sharpen", "general")
+"""pattern: ±c entries of both signs, a template to match; smoothing: non-negative weights,
+the same turned around, an average; change: weights that sum to zero, which answer
+differences; sharpen: weights that sum to 1 around a largest centre, with negatives;
+general: anything else (e.g. weights 1..9)."""
 
 
 @dataclass(frozen=True)
@@ -159,11 +160,75 @@ class Facts:
         magnitudes = {abs(v) for v in weights}
         if len(magnitudes) == 1 and 0 not in magnitudes and min(weights) < 0 < max(weights):
             return "pattern"
-        if min(weights) >= 0 and sum(1 for v in weights if v > 0) >= 2:
-            return "smoothing"
+        positive = sum(1 for v in weights if v > 0)
+        if min(weights) >= 0 and positive >= 2 and self.kernel_symmetric:
+            return "smoothing"  # a blur spreads evenly: it looks the same turned around
         if self.kernel_sum == 0 and any(weights):
             return "change"
+        if self.kernel_sum == 1 and min(weights) < 0 and self._centre_is_largest():
+            return "sharpen"
         return "general"
+
+    def _centre_is_largest(self) -> bool:
+        kh, kw = self.problem.kernel.shape
+        if kh % 2 == 0 or kw % 2 == 0:
+            return False
+        middle = (kh // 2) * kw + kw // 2
+        centre = self.kernel_weights[middle]
+        return all(v < centre for k, v in enumerate(self.kernel_weights) if k != middle)
+
+    @property
+    def kernel_centre(self) -> Number:
+        kh, kw = self.problem.kernel.shape
+        return self.kernel_weights[(kh // 2) * kw + kw // 2]
+
+    @cached_property
+    def change_direction(self) -> str | None:
+        """For a kernel that answers change: the direction its positive response rises in,
+        as the kernel is applied (after any flip): "left to right", "top to bottom", or None
+        when it answers change in every direction (a Laplacian)."""
+        applied = [list(row) for row in self.trace.applied_kernel]
+        flipped_lr = [[-v for v in reversed(row)] for row in applied]
+        flipped_ud = [[-v for v in row] for row in reversed(applied)]
+        if applied == flipped_lr:
+            return "left to right" if _rises(applied[len(applied) // 2]) else "right to left"
+        if applied == flipped_ud:
+            column = [row[len(row) // 2] for row in applied]
+            return "top to bottom" if _rises(column) else "bottom to top"
+        return None
+
+    @cached_property
+    def flip_changes(self) -> tuple[int, int]:
+        """(how many output pixels change, how many there are) when the same problem is
+        computed with the kernel flipped the other way: what the flip does here."""
+        from .numeric import compute
+
+        p = self.problem
+        other = Problem(
+            p.image,
+            p.kernel,
+            stride=p.stride,
+            padding=p.padding,
+            padding_mode=p.padding_mode,
+            dilation=p.dilation,
+            flip=not p.flip,
+            normalize=p.normalize,
+        )
+        theirs = compute(other, exact=True).ravel().tolist()
+        ours = [s.value for s in self.trace.steps]
+        return sum(1 for a, b in zip(ours, theirs, strict=True) if a != b), len(ours)
+
+    @cached_property
+    def needs_decimals(self) -> bool:
+        """Some image or result value is unreadable as a fraction (−209/255)."""
+        from .speech import is_shown_exactly
+
+        values = list(self.image_values) + [s.value for s in self.trace.steps]
+        return not all(is_shown_exactly(v) for v in values)
+
+    @property
+    def kernel_non_negative(self) -> bool:
+        return min(self.kernel_weights) >= 0
 
     @property
     def kernel_size(self) -> int:
@@ -346,6 +411,11 @@ def _fold(v: int, size: int, mode: str) -> int:
     period = 2 * (size - 1)  # reflect about the edge pixels, which are not repeated
     v = abs(v) % period if period else 0
     return period - v if v >= size else v
+
+
+def _rises(values) -> bool:
+    """The weights along a line grow from its start to its end (negative, then positive)."""
+    return values[-1] > values[0]
 
 
 def _plain(v: Number) -> Number:

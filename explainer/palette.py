@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+FLOOR = 0.35  # the least saturation of any value that is not zero
+
 POSITIVE_NAME = "orange"
 NEGATIVE_NAME = "blue"
 ZERO_NAME = "white"
@@ -55,9 +57,16 @@ class ColourScale:
         object.__setattr__(self, "magnitude", m if m > 0 else 1.0)
 
     def position(self, value: int | float | Fraction) -> float:
-        """Where ``value`` sits on the map, from −1 (full blue) to +1 (full orange)."""
+        """Where ``value`` sits on the map, from −1 (full blue) to +1 (full orange).
+
+        Any value other than zero is at least :data:`FLOOR` of the way to full colour, so
+        that its sign shows even beside values forty times larger (a ±1 image next to a
+        result of −45); beyond that the square root keeps larger values deeper.
+        """
         t = max(-1.0, min(1.0, float(value) / self.magnitude))
-        return math.copysign(math.sqrt(abs(t)), t)
+        if t == 0:
+            return 0.0
+        return math.copysign(FLOOR + (1 - FLOOR) * math.sqrt(abs(t)), t)
 
     def rgb(self, value: int | float | Fraction) -> tuple[int, int, int]:
         t = self.position(value)

@@ -73,9 +73,16 @@ def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
 
 # One printer per setting, reused (and so its memo): making one per term costs as much as
 # printing the term.
+# Word subscripts upright, as in print: p_before, not p times b times e times f…
+_NAMES = {
+    symbolic.size_in: r"n_{\text{in}}",
+    symbolic.size_out: r"n_{\text{out}}",
+    symbolic.pad_before: r"p_{\text{before}}",
+    symbolic.pad_after: r"p_{\text{after}}",
+}
 _LATEX = {
-    False: _NestedSumLatexPrinter({"order": "none"}),
-    True: _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2}),
+    False: _NestedSumLatexPrinter({"order": "none", "symbol_names": _NAMES}),
+    True: _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2, "symbol_names": _NAMES}),
 }
 
 

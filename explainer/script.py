@@ -76,6 +76,11 @@ class Script:
     labels: dict[str, str] = field(repr=False)
     """Short words the outputs put on screen next to grids (``"filter"``, ``"result"``)."""
     prelude: Trace | None = field(default=None, repr=False)
+
+    @property
+    def decimal(self) -> bool:
+        """Values are shown as short decimals (some would be unreadable as fractions)."""
+        return self.facts.needs_decimals
     """The one-dimensional problem of the prelude section, traced by the same engine."""
 
     @property
@@ -136,19 +141,47 @@ def build_script(problem: Problem, trace: Trace | None = None) -> Script:
 
 
 def prelude_trace(problem: Problem) -> Trace | None:
-    """The 1D case the lecture refers back to: the kernel's middle row slid along the image's
-    middle row (at most :data:`PRELUDE_MAX_SAMPLES` samples), or None when it does not fit."""
-    image = problem.image
-    kernel = problem.kernel
-    row = image[image.shape[0] // 2]
-    if row.size > PRELUDE_MAX_SAMPLES:
-        start = (row.size - PRELUDE_MAX_SAMPLES) // 2
-        row = row[start : start + PRELUDE_MAX_SAMPLES]
-    taps = kernel[kernel.shape[0] // 2]
-    if taps.size < 2 or taps.size > row.size or not np.any(taps != 0):
+    """The 1D case the lecture refers back to: the kernel's middle row slid along a stretch
+    of one image row (see :func:`prelude_origin`), or None when it does not fit."""
+    origin = prelude_origin(problem)
+    if origin is None:
         return None
-    one_d = Problem(row[np.newaxis, :], taps[np.newaxis, :], flip=problem.flip)
+    row, first = origin
+    signal = problem.image[row, first : first + PRELUDE_MAX_SAMPLES]
+    taps = problem.kernel[problem.kernel.shape[0] // 2]
+    one_d = Problem(signal[np.newaxis, :], taps[np.newaxis, :], flip=problem.flip)
     return build_trace(one_d, exact=True)
+
+
+def prelude_origin(problem: Problem) -> tuple[int, int] | None:
+    """(row, first column) of the stretch of at most :data:`PRELUDE_MAX_SAMPLES` image
+    pixels the prelude slides over: the one whose sums take the most different values (a
+    flat stretch would show nothing), the middlemost among equals.
+
+    >>> from explainer import lecture_problem
+    >>> prelude_origin(lecture_problem())
+    (3, 0)
+    """
+    from .numeric import compute
+
+    image, kernel = problem.image, problem.kernel
+    taps = kernel[kernel.shape[0] // 2]
+    h, w = image.shape
+    width = min(w, PRELUDE_MAX_SAMPLES)
+    if taps.size < 2 or taps.size > width or not np.any(taps != 0):
+        return None
+    window = width - taps.size + 1  # sums per stretch
+    best: tuple | None = None
+    for r in range(h):
+        sums = compute(Problem(image[r : r + 1], taps[np.newaxis, :], flip=problem.flip))[0]
+        for start in range(w - width + 1):
+            distinct = len(set(sums[start : start + window].tolist()))
+            distance = (abs(r - (h - 1) / 2), abs(start - (w - width) / 2))
+            score = (-distinct, distance)
+            if best is None or score < best[0]:
+                best = (score, r, start)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _pixelwise(facts: Facts) -> bool:
@@ -185,6 +218,13 @@ class _Writer:
         self.p = facts.problem
         self.prelude = prelude
         self.kind = facts.kernel_kind
+        # Values with long denominators are shown as decimals: then all of them are, so
+        # that a caption never sets 37/51 against ≈ 0.64.
+        self.decimal = facts.needs_decimals
+
+    def num(self, v: Number) -> Said:
+        """A value of the image, the products or the result, as this lesson shows them."""
+        return number(v, decimal=self.decimal)
 
     # ----- the vocabulary ----------------------------------------------------------------
 
@@ -193,7 +233,7 @@ class _Writer:
         return {
             "title": "Convolution in two dimensions",
             "subtitle": f"image ⊗ filter: {steps}",
-            "problem": self.p.describe(),
+            "problem": self.p.describe().replace("kernel", "filter"),  # the lecture's word
             "image": "image",
             "filter": "filter",
             "filter-as-given": "filter as given",
@@ -209,8 +249,9 @@ class _Writer:
             "padding": "padding",
             "signal": "signal",
             "sums": "sums",
-            "size-symbols": "n: the image's size (rows or columns); p_before, p_after: the "
-            "padding on each side; k: the filter's size; d: the dilation; s: the stride",
+            "size-symbols": "n_in: the image's size (rows or columns); n_out: the result's; "
+            "p_before, p_after: the padding on each side; k: the filter's size; "
+            "d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "
             "m, n: filter row, column",
         }
@@ -249,6 +290,7 @@ class _Writer:
             "pattern": "How does a computer find a pattern in an image?",
             "smoothing": "How does a computer blur an image?",
             "change": "How does a computer find where an image changes?",
+            "sharpen": "How does a computer sharpen an image?",
             "general": "How does a computer filter an image, pixel by pixel?",
         }[self.kind]
         return [_beat("title.question", question + " With convolution.")]
@@ -258,6 +300,7 @@ class _Writer:
         if t is None:
             return []
         n = len(t.padded_image[0])
+        row, first = prelude_origin(self.p)  # type: ignore[misc]
         taps = [_plain(v) for v in t.problem.kernel[0]]  # as given; the flip is shown next
         values = ", ".join(number(v).written for v in taps)
         spoken = ", ".join(number(v).spoken for v in taps)
@@ -265,9 +308,16 @@ class _Writer:
         beats = [
             _beat(
                 "one-dimension.signal",
-                "First, one dimension: a row of {n} numbers from the image, and a filter of "
-                "{k}: {taps}.",
+                "First, one dimension: {n} numbers from row {r} of the image{cols}, and a "
+                "filter of {k}: {taps}.",
                 n=integer_words(n) if n < 10 else str(n),
+                r=number(row),
+                cols=""
+                if n == len(self.p.image[0])
+                else Said(
+                    f", columns {first} to {first + n - 1}",
+                    f", columns {integer_words(first)} to {integer_words(first + n - 1)}",
+                ),
                 k=integer_words(len(taps)),
                 taps=Said(values, spoken),
                 values=tuple(taps),
@@ -305,12 +355,18 @@ class _Writer:
         beats.append(
             _beat(
                 "one-dimension.best",
-                "The largest sum, {v}, is {at}: {place}. Two dimensions work the same way.",
-                v=number(top),
+                "The largest sum, {v}, is {at}: {place}.",
+                v=self.num(top),
                 at=at,
                 place=place,
                 steps=[s.index for s in where],
                 values=(top,),
+            )
+        )
+        beats.append(
+            _beat(
+                "one-dimension.to-2d",
+                "In two dimensions, the filter slides along the rows and down the columns.",
             )
         )
         return beats
@@ -322,7 +378,7 @@ class _Writer:
         article = _article(h)
         vals = f.image_values
         if f.image_is_constant:
-            text, parts = "{a} {dims} image in which every pixel is {v}.", {"v": number(vals[0])}
+            text, parts = "{a} {dims} image in which every pixel is {v}.", {"v": self.num(vals[0])}
         elif f.image_is_binary:
             text = (
                 "{a} {dims} image: each {hi_colour} pixel is {hi}, each {lo_colour} pixel is {lo}."
@@ -338,7 +394,7 @@ class _Writer:
                 "{a} {dims} image: each pixel is a number, from {lo} to {hi}, coloured by the "
                 "legend."
             )
-            parts = {"hi": number(vals[-1]), "lo": number(vals[0])}
+            parts = {"hi": self.num(vals[-1]), "lo": self.num(vals[0])}
         beats = [
             _beat("image.show", text, a=article, dims=dims, values=(), **parts),
             _beat("image.numbering", "Rows and columns are numbered from 0, as in code."),
@@ -390,11 +446,13 @@ class _Writer:
         beats.append(_beat("image.padding-why", why, dims=size(oh, ow), values=(oh, ow)))
         top, bottom, left, right = f.padding
         if spec == "same" and (bottom > top or right > left):
+            # PyTorch's padding='same' refuses strides above 1; TensorFlow pads this way.
+            who = "TensorFlow and PyTorch" if p.stride == (1, 1) else "TensorFlow"
             beats.append(
                 _beat(
                     "image.padding-uneven",
-                    "The odd extra pixel goes at the bottom and right, as in TensorFlow and "
-                    "PyTorch.",
+                    "The odd extra pixel goes at the bottom and right, as in " + who + ".",
+                    steps=[],
                 )
             )
         return beats
@@ -452,6 +510,12 @@ class _Writer:
                 "cancel, so it responds only where the image changes."
             )
             beats = [_beat("filter.show", text, a=a, dims=dims)]
+        elif self.kind == "sharpen":
+            text = (
+                "{a} {dims} filter that counts each pixel {c} times and takes its neighbours "
+                "away; its weights add up to 1, so flat areas keep their value and edges stand out."
+            )
+            beats = [_beat("filter.show", text, a=a, dims=dims, c=number(f.kernel_centre))]
         else:
             text = "{a} {dims} filter: its weights say how much each pixel of a patch counts."
             beats = [_beat("filter.show", text, a=a, dims=dims)]
@@ -557,7 +621,7 @@ class _Writer:
                 steps=[(i, 0) for i in range(min(oh, 2))],
             )
         else:
-            nxt = " and starts again {down} down" if oh > 1 else ""
+            nxt = ", and starts again {down} down" if oh > 1 else ""
             slide = _beat(
                 "operation.slide",
                 "Then it shifts {across} to the right at a time, to the end of the row"
@@ -621,7 +685,7 @@ class _Writer:
         f = self.f
         step = f.first
         beats = [self._sum_beat(step)]
-        value = number(step.value)
+        value = self.num(step.value)
         best = step.value
         found = ", found in {n}" if f.best.count > 1 and not f.all_equal else ""
         if f.all_equal:
@@ -645,7 +709,7 @@ class _Writer:
                 "add.value",
                 text,
                 v=value,
-                m=number(f.reachable_max),
+                m=self.num(f.reachable_max),
                 n=_pixels(f.best.count),
                 steps=[step.index],
                 values=(step.value,) if "{m}" not in text else (step.value, f.reachable_max),
@@ -654,7 +718,8 @@ class _Writer:
         beats.append(
             _beat(
                 "add.derivation",
-                "From the formula alone, sympy derives the same value, term by term.",
+                "From the formula alone, {sympy} derives the same value, term by term.",
+                sympy=Said("sympy", "sim-pie"),
                 steps=[step.index],
                 values=(step.value,),
             )
@@ -670,7 +735,7 @@ class _Writer:
                 return _beat(
                     "add.sum",
                     "With one product, the product itself, {t}, is the output pixel.",
-                    t=number(total),
+                    t=self.num(total),
                     steps=[step.index],
                     values=(total,),
                 )
@@ -678,9 +743,9 @@ class _Writer:
             return _beat(
                 "add.sum",
                 "Divide the one product, {t}, by {d}, " + what + ": the output is {v}.",
-                t=number(total),
+                t=self.num(total),
                 d=number(divisor),
-                v=number(value),
+                v=self.num(value),
                 steps=[step.index],
                 values=(total, divisor, value),
             )
@@ -690,7 +755,7 @@ class _Writer:
                 "add.sum",
                 "Add the {products}: their sum, {t}, is the output pixel.",
                 products=products,
-                t=number(total),
+                t=self.num(total),
                 steps=[step.index],
                 values=(total,),
             )
@@ -700,9 +765,9 @@ class _Writer:
                 "Add the {products}, {t}, and divide by {d}, the number of filter pixels: the "
                 "average product, {v}.",
                 products=products,
-                t=number(total),
+                t=self.num(total),
                 d=number(divisor),
-                v=number(value),
+                v=self.num(value),
                 steps=[step.index],
                 values=(total, divisor, value),
             )
@@ -712,7 +777,7 @@ class _Writer:
                 "Add the {products}, {t}, and divide by the filter's sum, 1, which changes "
                 "nothing: its weights already add up to 1.",
                 products=products,
-                t=number(total),
+                t=self.num(total),
                 steps=[step.index],
                 values=(total, divisor),
             )
@@ -721,9 +786,9 @@ class _Writer:
             "Add the {products}, {t}, and divide by the filter's sum, {d}, so that the weights "
             "count as shares of one: {v}.",
             products=products,
-            t=number(total),
+            t=self.num(total),
             d=number(divisor),
-            v=number(value),
+            v=self.num(value),
             steps=[step.index],
             values=(total, divisor, value),
         )
@@ -752,23 +817,34 @@ class _Writer:
                 steps=[step.index],
                 values=step.products,
             )
-        v = number(step.value)
-        if signs.cancel:
+        v = self.num(step.value)
+        first = f.signs(f.first)
+        if signs.count == 1:  # one product: it is the value, there is no sum to pull down
+            text = "Its one product is {v}: the value is only {v}, against {b} before."
+            parts = {"v": v, "b": self.num(f.first.value)}
+            values = (step.value, f.first.value)
+        elif signs.cancel:
             text = "Its {p} and {neg} cancel: the sum is 0, and so is the value."
             parts = {
                 "p": count(signs.positive, "positive product", "positive products"),
                 "neg": count(signs.negative, "negative product", "negative products"),
             }
             values: tuple[Number, ...] = (step.total, step.value)
-        elif signs.negative:
+        elif signs.negative > first.negative:  # more disagreement than the first patch had
             neg = count(signs.negative, "negative product", "negative products")
             verb = "pulls" if signs.negative == 1 else "pull"
-            text = "{neg} " + verb + " the sum down: the value is only {v}, against {b} before."
-            parts = {"neg": _capitalized(neg), "v": v, "b": number(f.first.value)}
+            was = "" if not first.negative else ", against {m} in the first patch,"
+            text = "{neg}" + was + " " + verb + " the sum down: the value is only {v}, against {b}."
+            parts = {
+                "neg": _capitalized(neg),
+                "m": integer_words(first.negative) if first.negative < 10 else str(first.negative),
+                "v": v,
+                "b": self.num(f.first.value),
+            }
             values = (step.value, f.first.value)
         else:
             text = "Its products add up to less: the value is only {v}, against {b} before."
-            parts = {"v": v, "b": number(f.first.value)}
+            parts = {"v": v, "b": self.num(f.first.value)}
             values = (step.value, f.first.value)
         return [take, _beat("contrast.value", text, steps=[step.index], values=values, **parts)]
 
@@ -820,13 +896,11 @@ class _Writer:
                     values=tuple(a.unused for a in left_over),
                 )
             )
-        beats.append(
-            _beat(
-                "output-size.formula",
-                "In general: the image size n, plus the padding before and after, minus the "
-                "filter's span, divided by the stride s and rounded down, plus one.",
-            )
+        text = (
+            "In general: the image size {n}, plus the padding before and after, minus the "
+            "filter's span, divided by the stride {s} and rounded down, plus one."
         )
+        beats.append(_beat("output-size.formula", text, n=Said("n", "en"), s=Said("s", "ess")))
         oh, ow = self.p.output_shape
         beats.append(
             _beat(
@@ -861,7 +935,7 @@ class _Writer:
             return _beat(
                 key,
                 "Every value is {v}, one colour throughout.",
-                v=number(hi),
+                v=self.num(hi),
                 steps=steps,
                 values=(hi,),
             )
@@ -881,7 +955,7 @@ class _Writer:
             text = (
                 "Every value is zero or above, shades of " + POSITIVE_NAME + ": from {lo} to {hi}."
             )
-        return _beat(key, text, lo=number(lo), hi=number(hi), steps=steps, values=(lo, hi))
+        return _beat(key, text, lo=self.num(lo), hi=self.num(hi), steps=steps, values=(lo, hi))
 
     def summary_sweep(self) -> list[Beat]:
         oh, ow = self.p.output_shape
@@ -901,7 +975,7 @@ class _Writer:
         best = f.best
         n = best.count
         marked = best.indices[:MAX_MARKED]
-        v = number(best.value)
+        v = self.num(best.value)
         if f.all_equal:
             why = {
                 "change": "the image is flat everywhere the filter looks",
@@ -925,8 +999,13 @@ class _Writer:
             text = (
                 "The largest value, {v}, {where}, is where the image comes closest to the filter."
             )
+        elif self.kind == "change" and f.change_direction:
+            text = (
+                "The largest value, {v}, {where}, marks where the image rises most steeply "
+                "from " + f.change_direction + "."
+            )
         elif self.kind == "change":
-            text = "The largest value, {v}, {where}, marks the strongest change of this kind."
+            text = "The largest value, {v}, {where}, marks where the image changes most."
         elif self.kind == "smoothing":
             text = "The largest value, {v}, {where}, is where the weighted patch is brightest."
         else:
@@ -944,13 +1023,17 @@ class _Writer:
         ]
         worst = f.worst
         if f.has_negative_values:
-            w = number(worst.value)
+            w = self.num(worst.value)
             where = _where(worst)
             if f.opposite_as_strong:
-                meaning = {
-                    "pattern": "the pattern inverted",
-                    "change": "the same change, the other way round",
-                }.get(self.kind, "the opposite response")
+                if self.kind == "pattern":
+                    meaning = "the pattern inverted"
+                elif self.kind == "change":
+                    meaning = "the same change, the other way round"
+                elif f.kernel_non_negative:
+                    meaning = "where the image itself is negative"
+                else:
+                    meaning = "the opposite response"
                 text = (
                     "The most negative value, {w}, {where}, is just as strong with the "
                     "opposite sign: " + meaning + "."
@@ -965,6 +1048,8 @@ class _Writer:
                     "Negative values, down to {w}, are where the image disagrees with the "
                     "filter more than it agrees."
                 )
+            elif f.kernel_non_negative:
+                text = "Negative values, down to {w}, come from the image's negative pixels."
             else:
                 text = "Negative values go down to {w}, where the negative weights win."
             beats.append(
@@ -984,7 +1069,7 @@ class _Writer:
                 _beat(
                     "result.others",
                     "Pixels equal to {p} are partial matches.",
-                    p=number(partial[0]),
+                    p=self.num(partial[0]),
                     steps=partial_steps,
                     values=(partial[0],),
                 )
@@ -1010,6 +1095,11 @@ class _Writer:
                 "the average of the products under the filter",
                 "the average of the products under the filter",
             )
+        elif norm == "sum" and f.trace.divisor == 1:
+            what = words(
+                "the sum of the products under the filter (its weights add up to 1, so "
+                "dividing by their sum changes nothing)"
+            )
         elif norm == "sum":
             d = number(f.trace.divisor)
             lead = "the sum of the products under the filter, divided by the filter's sum, "
@@ -1027,7 +1117,6 @@ class _Writer:
             )
         )
         if self.p.flip:
-            kh, kw = self.p.kernel.shape
             text = (
                 "With the flip this is convolution in the mathematical sense: w is the filter "
                 "as given, read from its last row and column."
@@ -1047,6 +1136,18 @@ class _Writer:
                         "give the same result.",
                     )
                 )
+        if not f.kernel_symmetric:
+            changed, total = f.flip_changes
+            other = "Without the flip" if self.p.flip else "With the flip"
+            beats.append(
+                _beat(
+                    "notation.flip-effect",
+                    other + ", {c} of the {t} values of the result would be different.",
+                    c=_amount(changed),
+                    t=_amount(total),
+                    values=(changed, total),
+                )
+            )
         return beats
 
     def conclusion(self) -> list[Beat]:
@@ -1058,6 +1159,7 @@ class _Writer:
                 else "each pixel a weighted sum of its patch, which smooths."
             ),
             "change": "zero wherever the patch is flat, non-zero only where the image changes.",
+            "sharpen": "flat areas as they were, and every edge steeper.",
             "general": "each pixel the weighted sum of the patch around it.",
         }[self.kind]
         if self.kind == "general" and self.p.normalize:
@@ -1079,13 +1181,21 @@ def _plain(v) -> Number:
     return float(v) if isinstance(v, (float, np.floating)) else int(v)
 
 
+def _amount(n: int) -> Said:
+    """A count on its own: words up to nine, digits above, as in print."""
+    return Said(integer_words(n) if n <= 9 else f"{n:,}", integer_words(n))
+
+
 def _where(extreme) -> Said:
     """'at (1, 0)' for one pixel, 'in four pixels' for more."""
     if extreme.count == 1:
         p = position(*extreme.indices[0])
         return Said("at " + p.written, "at " + p.spoken)
     n = count(extreme.count, "pixel", "pixels")
-    return Said("in " + n.written, "in " + n.spoken)
+    marked = ""
+    if extreme.count > MAX_MARKED:  # the picture outlines only the first few
+        marked = f", the first {integer_words(MAX_MARKED)} outlined"
+    return Said("found in " + n.written + marked, "found in " + n.spoken + marked)
 
 
 def _signed(v: Number) -> Said:

@@ -123,15 +123,17 @@ def decimal_words(text: str) -> str:
 
 
 def _short_decimal(q: Fraction) -> str:
-    """Three significant digits, no trailing zeros: −209/255 → −0.82."""
-    text = f"{float(q):.3g}"
+    """Two significant digits, no trailing zeros: −209/255 → −0.82 (the exact value stays
+    in the derivation; a caption or a cell needs only to be read)."""
+    text = f"{float(q):.2g}"
     if "e" in text:  # very small or large: keep a plain positional form
         text = f"{float(q):.6f}".rstrip("0").rstrip(".")
     return text
 
 
-def number(v: int | float | Fraction) -> Said:
-    """A value as shown and spoken: exact while readable, else a short decimal.
+def number(v: int | float | Fraction, decimal: bool = False) -> Said:
+    """A value as shown and spoken: exact while readable, else a short decimal (always a
+    decimal with ``decimal``, for lessons whose values are decimals anyway).
 
     >>> number(Fraction(-209, 255))
     Said(written='≈ −0.82', spoken='about minus zero point eight two')
@@ -141,7 +143,7 @@ def number(v: int | float | Fraction) -> Said:
     q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
     if q.denominator == 1:
         return Said(str(q.numerator).replace("-", "−"), integer_words(q.numerator))
-    if q.denominator <= MAX_SHOWN_DENOMINATOR:
+    if q.denominator <= MAX_SHOWN_DENOMINATOR and not decimal:
         return Said(f"{q.numerator}/{q.denominator}".replace("-", "−"), fraction_words(q))
     short = _short_decimal(q)
     return Said("≈ " + short.replace("-", "−"), "about " + decimal_words(short))
@@ -199,6 +201,8 @@ _SYMBOLS = {
     "÷": " divided by ",
     "=": " equals ",
 }
+# Names a voice would stumble on, said the way people say them.
+_NAMES = {"PyTorch": "pie-torch", "TensorFlow": "tensor-flow", "scipy": "sigh-pie"}
 _NUMERAL = re.compile(r"(?<![\w.])-?\d+(?:/\d+|\.\d+)?(?![\w])")
 
 
@@ -219,6 +223,8 @@ def read_aloud(text: str) -> str:
 
     for symbol, spoken in _SYMBOLS.items():
         text = text.replace(symbol, spoken)
+    for name, spoken in _NAMES.items():
+        text = text.replace(name, spoken)
     text = _NUMERAL.sub(numeral, text)
     text = re.sub(r"(\w) -(\w)", r"\1 \2", text)
     return re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" .", ".").strip()

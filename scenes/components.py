@@ -54,15 +54,24 @@ MIN_TEXT_SIZE = 0.14
 """The smallest label size used for a number: digits about 8 pixels tall at 480p."""
 
 
-def show_number(v: Number) -> str:
+_DECIMALS = [False]
+
+
+def use_decimals(flag: bool) -> None:
+    """Show the lesson's values as short decimals (the script does, when some of them are
+    unreadable as fractions); kernel weights stay exact."""
+    _DECIMALS[0] = flag
+
+
+def show_number(v: Number, exact: bool = False) -> str:
     """A value as written in a cell: exact while readable, else a short decimal."""
-    said = number(v).written
+    said = number(v, decimal=_DECIMALS[0] and not exact).written
     return said.removeprefix("≈ ")
 
 
-def show_factor(v: Number) -> str:
+def show_factor(v: Number, exact: bool = False) -> str:
     """A factor in a product: negative numbers and fractions in parentheses."""
-    text = show_number(v)
+    text = show_number(v, exact)
     needs = text.startswith("−") or "/" in text or not is_shown_exactly(v)
     return f"({text})" if needs else text
 
@@ -82,6 +91,7 @@ class Label(VMobject):
         self.text = text.replace(" ", "")
         self.size = size
         self.carries_number = any(ch.isdigit() for ch in text)
+        self.overlay = False  # True for badges drawn over cells on purpose (windows, weights)
 
 
 def label(text: str, size: float = 0.32, color=INK, weight: str = "NORMAL") -> Label:
@@ -134,7 +144,13 @@ def caption(text: str, width: float = 12.8, size: float = 0.3) -> Label:
         return label(text, size=size, color=INK)
     words = text.split(" ")
     half = len(text) / 2
-    best = min(range(1, len(words)), key=lambda k: abs(len(" ".join(words[:k])) - half), default=1)
+    # Never break inside a bracket: "(1,⏎0)" is not a position a viewer can read.
+    depth, breaks = 0, []
+    for k, word in enumerate(words[:-1], start=1):
+        depth += word.count("(") - word.count(")")
+        if depth == 0:
+            breaks.append(k)
+    best = min(breaks or [1], key=lambda k: abs(len(" ".join(words[:k])) - half))
     two = " ".join(words[:best]) + "\n" + " ".join(words[best:])
     mob = _label_prototype(two, round(size, 4), INK.to_hex(), "NORMAL", 0.8).copy()
     if mob.width > width:
@@ -166,6 +182,17 @@ def fit_label_size(texts: Sequence[str], cell: float) -> float:
     return size
 
 
+def grid_label_size(texts: Sequence[str], cell: float) -> float:
+    """One text size for a grid: the widest label's, unless that is too small to read;
+    then the size of the common labels (one long label must not blank a whole grid: the
+    long ones are shrunk on their own, or, past legibility, left to their colour)."""
+    size = fit_label_size(texts, cell)
+    if size < MIN_TEXT_SIZE and texts:
+        common = sorted(texts, key=len)[int(0.8 * (len(texts) - 1))]
+        size = fit_label_size([common], cell)
+    return size
+
+
 def labels_fit(texts: Sequence[str], cell: float) -> bool:
     """Whether every label of a grid can be written at a legible size."""
     return fit_label_size(texts, cell) >= MIN_TEXT_SIZE
@@ -191,6 +218,7 @@ class ValueGrid(VGroup):
         stroke: ManimColor = MUTED,
         first_row: int | None = None,
         first_col: int | None = None,
+        exact: bool = False,
     ) -> None:
         super().__init__()
         self.rows, self.cols = len(values), len(values[0])
@@ -201,9 +229,9 @@ class ValueGrid(VGroup):
         self.marks = VGroup()
         self.indices = VGroup()
         self.label_at: dict[tuple[int, int], Label] = {}
-        texts = [[show_number(v) if v is not None else "" for v in row] for row in values]
+        texts = [[show_number(v, exact) if v is not None else "" for v in row] for row in values]
         flat = [t for row in texts for t in row]
-        size = fit_label_size(flat, cell)
+        size = grid_label_size(flat, cell)
         self.label_size = size
         self.show_labels = show_labels and size >= MIN_TEXT_SIZE
         for r in range(self.rows):
@@ -219,13 +247,16 @@ class ValueGrid(VGroup):
                     self.marks.add(_padding_mark(sq, cell))
                 if self.show_labels and texts[r][c]:
                     ink = ManimColor(scale.ink(v)) if scale and v is not None else INK
-                    t = label(texts[r][c], size=size, color=ink).move_to(sq)
+                    own = min(size, fit_label_size([texts[r][c]], cell))
+                    if own < MIN_TEXT_SIZE:
+                        continue  # too long to read here: the colour and the legend tell
+                    t = label(texts[r][c], size=own, color=ink).move_to(sq)
                     self.labels.add(t)
                     self.label_at[(r, c)] = t
         self.add(self.cells, self.marks, self.labels)
         if padding is not None and any(any(row) for row in padding):
             self._frame_image(padding)
-        if first_row is not None and first_col is not None:
+        if first_col is not None:  # a single row (the 1D signal) numbers its columns only
             self._number(first_row, first_col)
         self.move_to(np.zeros(3))
 
@@ -237,15 +268,15 @@ class ValueGrid(VGroup):
         self.image_frame.set_stroke(PADDING_EDGE, 4)
         self.add(self.image_frame)
 
-    def _number(self, first_row: int, first_col: int) -> None:
-        """Row and column numbers; on small cells only every 2nd, 5th or 10th, so that the
-        numbers never crowd into each other."""
+    def _number(self, first_row: int | None, first_col: int) -> None:
+        """Row and column numbers (columns only when ``first_row`` is None); on small cells
+        only every 2nd, 5th or 10th, so that the numbers never crowd into each other."""
         size = max(MIN_TEXT_SIZE, min(0.26, self.cell_size * 0.4))
         gap = 0.12 + size * 0.3
-        widest = max(
-            text_width(str(v), size)
-            for v in (first_row, first_col, first_row + self.rows - 1, first_col + self.cols - 1)
-        )
+        ends = [first_col, first_col + self.cols - 1]
+        if first_row is not None:
+            ends += [first_row, first_row + self.rows - 1]
+        widest = max(text_width(str(v), size) for v in ends)
         every = next((k for k in (1, 2, 5, 10, 20) if k * self.cell_size >= 1.5 * widest), 50)
         for c in range(self.cols):
             if (first_col + c) % every:
@@ -253,7 +284,7 @@ class ValueGrid(VGroup):
             t = label(str(first_col + c).replace("-", "−"), size=size, color=MUTED)
             t.next_to(self.cell(0, c), UP, buff=gap)
             self.indices.add(t)
-        for r in range(self.rows):
+        for r in range(self.rows if first_row is not None else 0):
             if (first_row + r) % every:
                 continue
             t = label(str(first_row + r).replace("-", "−"), size=size, color=MUTED)
@@ -332,8 +363,9 @@ def filled_cell(
     sq.set_fill(ManimColor(scale.hex(value)), opacity=1.0).move_to(grid.cell(r, c))
     group = VGroup(sq)
     text = show_number(value)
-    if size is not None and size >= MIN_TEXT_SIZE:
-        t = label(text, size=size, color=ManimColor(scale.ink(value))).move_to(sq)
+    own = min(size, fit_label_size([text], grid.cell_size)) if size is not None else 0.0
+    if own >= MIN_TEXT_SIZE:
+        t = label(text, size=own, color=ManimColor(scale.ink(value))).move_to(sq)
         group.add(t)
     group.text = text.replace(" ", "")  # type: ignore[attr-defined]
     group.value = value  # type: ignore[attr-defined]  # what the cell shows, for tests
@@ -341,30 +373,32 @@ def filled_cell(
 
 
 class Legend(VGroup):
-    """A vertical colour bar of the lesson's scale, with its ends and zero marked."""
+    """A vertical colour bar of the lesson's scale over the range ``low``..``high`` the
+    result covers (zero included), with its ends and zero marked."""
 
     def __init__(self, scale: ColourScale, ticks: Sequence[Number], height: float = 3.0) -> None:
         super().__init__()
+        low, high = min(0, *ticks), max(0, *ticks)
+        span = float(high - low) or 1.0
         steps = 48
         bar = VGroup()
-        m = scale.magnitude
         for k in range(steps):
-            t = 1 - 2 * (k + 0.5) / steps
+            value = float(high) - (k + 0.5) / steps * span
             seg = Rectangle(width=0.3, height=height / steps, stroke_width=0)
-            seg.set_fill(ManimColor(scale.hex(t * m)), opacity=1.0)
+            seg.set_fill(ManimColor(scale.hex(value)), opacity=1.0)
             seg.move_to(np.array([0.0, height / 2 - (k + 0.5) * height / steps, 0.0]))
             bar.add(seg)
         frame = Rectangle(width=0.3, height=height, stroke_color=MUTED, stroke_width=1.5)
         self.bar = bar
         self.tick_labels = VGroup()
-        for v in ticks:
-            y = height / 2 * scale.position(v)
+        for v in sorted(set(ticks) | {0}, reverse=True):
+            y = height / 2 - float(high - v) / span * height
             mark = Rectangle(
-                width=0.12, height=0.02, stroke_width=0, fill_color=INK, fill_opacity=1
+                width=0.1, height=0.025, stroke_width=0, fill_color=INK, fill_opacity=1
             )
-            mark.move_to(np.array([0.21, y, 0.0]))
+            mark.move_to(np.array([0.22, y, 0.0]))
             t = label(show_number(v), size=0.22, color=INK)
-            t.next_to(np.array([0.27, y, 0.0]), RIGHT, buff=0.06)
+            t.next_to(np.array([0.27, y, 0.0]), RIGHT, buff=0.14)
             self.tick_labels.add(VGroup(mark, t))
         self.add(bar, frame, self.tick_labels)
 
@@ -380,6 +414,7 @@ __all__ = [
     "ACCENT",
     "BACKGROUND",
     "FONT",
+    "HALO",
     "HIGHLIGHT",
     "halo",
     "cell_frame",
@@ -395,6 +430,7 @@ __all__ = [
     "caption",
     "filled_cell",
     "fit_label_size",
+    "grid_label_size",
     "label",
     "labels_fit",
     "show_factor",

@@ -24,11 +24,11 @@ from explainer.script import Beat, Script, build_script
 from explainer.trace import Step, Trace
 from explainer.voice import DEFAULT_VOICE, load_voice
 
-from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label
+from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label, use_decimals
 
-CAPTION_Y = -3.45
+CAPTION_Y = -3.3  # inside the title-safe area: a player's controls cover the bottom edge
 TOP = 2.95  # content stays between the heading ...
-BOTTOM = -2.85  # ... and the caption's two lines
+BOTTOM = -2.7  # ... and the caption's two lines
 
 
 def cell_for(rows: int, cols: int, width: float, height: float, cap: float) -> float:
@@ -165,6 +165,7 @@ class LectureScene(Scene):
         self.lesson = Lesson(
             self.problem if self.problem is not None else problem_from_environment()
         )
+        use_decimals(self.lesson.script.decimal)
         name = self.voice_name or os.environ.get("EXPLAINER_VOICE") or DEFAULT_VOICE
         self.voice = load_voice(name)
         self._caption = None
@@ -281,7 +282,9 @@ class LectureScene(Scene):
             "kernel",
             cell,
             center,
-            lambda: ValueGrid(values, cell, lesson.scale, stroke=ACCENT, first_row=0, first_col=0),
+            lambda: ValueGrid(
+                values, cell, lesson.scale, stroke=ACCENT, first_row=0, first_col=0, exact=True
+            ),
         )
 
     def _place(

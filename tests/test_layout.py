@@ -76,7 +76,8 @@ def _texts(scene) -> list:
     for top in scene.mobjects:
         for m in top.get_family():
             if isinstance(m, (Label, MathTex)) and _box(m) is not None:
-                found.append(m)
+                if not getattr(m, "overlay", False):  # badges over cells, by design
+                    found.append(m)
     return found
 
 

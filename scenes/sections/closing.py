@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, MathTex, VGroup, Write
+from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Indicate, MathTex, VGroup, Write
 
 from explainer import printing, symbolic
 from scenes.components import ACCENT, INK, MUTED, ValueGrid, label
@@ -33,6 +33,7 @@ def notation(s: LectureScene) -> None:
         stroke=ACCENT,
         first_row=0,
         first_col=0,
+        exact=True,
     )
     result = ValueGrid(lesson.trace.output, small / max(oh, ow), lesson.scale, show_labels=False)
     conv = MathTex(r"\otimes", color=INK).scale(1.3)
@@ -60,10 +61,20 @@ def notation(s: LectureScene) -> None:
     symbols.next_to(formula, DOWN, buff=0.45)
     with s.beat("notation.symbols") as clock:
         s.play(FadeIn(symbols), run_time=clock.share(0.4))
-    for key in ("notation.flip", "notation.symmetric"):
-        if s.has(key):
-            with s.beat(key):
-                pass
+    with s.beat("notation.flip") as clock:
+        s.play(Indicate(kernel, color=ACCENT, scale_factor=1.08), run_time=clock.share(0.4))
+    if s.has("notation.symmetric"):
+        # The filter turned by 180°, beside it: the same numbers in the same places.
+        rotated = [row[::-1] for row in lesson.problem.kernel.tolist()[::-1]]
+        turned = ValueGrid(rotated, kernel.cell_size, lesson.scale, stroke=ACCENT, exact=True)
+        same = MathTex("=", color=INK).scale(0.9)
+        pair = VGroup(same, turned).arrange(RIGHT, buff=0.25).next_to(kernel, DOWN, buff=0.9)
+        with s.beat("notation.symmetric") as clock:
+            s.play(FadeOut(formula), FadeOut(symbols), run_time=clock.share(0.15))
+            s.play(FadeOut(names[1]), FadeIn(pair), run_time=clock.share(0.3))
+    if s.has("notation.flip-effect"):
+        with s.beat("notation.flip-effect") as clock:
+            s.play(Indicate(result, color=ACCENT, scale_factor=1.05), run_time=clock.share(0.4))
     s.clear_stage()
 
 
@@ -85,7 +96,7 @@ def conclusion(s: LectureScene) -> None:
     arrow = MathTex(r"\longrightarrow", color=INK).scale(1.5)
     VGroup(image, arrow, result).arrange(RIGHT, buff=0.8).move_to(UP * 0.4)
     with s.beat("conclusion.summary") as clock:
-        s.play(FadeIn(image), run_time=clock.share(0.25))
-        s.play(FadeIn(arrow), FadeIn(result, shift=0.3 * RIGHT), run_time=clock.share(0.35))
+        s.play(FadeIn(image), run_time=clock.share(0.12))
+        s.play(FadeIn(arrow), FadeIn(result, shift=0.3 * RIGHT), run_time=clock.share(0.18))
     s.play(*[FadeOut(m) for m in s.mobjects], run_time=0.6)
     s.stage = {}

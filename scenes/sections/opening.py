@@ -22,15 +22,17 @@ from manim import (
 )
 
 from explainer.facts import padding_source
+from explainer.script import prelude_origin
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
     MUTED,
     EmptyGrid,
+    Legend,
     ValueGrid,
     cell_frame,
     filled_cell,
-    fit_label_size,
+    grid_label_size,
     halo,
     label,
     show_number,
@@ -63,15 +65,17 @@ def one_dimension(s: LectureScene) -> None:
     n = len(signal_values)
     k = len(trace.applied_kernel[0])
     cell = min(0.8, 11.0 / n)
-    signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=None)
+    first = prelude_origin(s.lesson.problem)[1]  # numbered by the image's columns
+    signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=first)
     signal.move_to(np.array([0.0, 0.4, 0.0]))
     taps_as_given = trace.problem.kernel.tolist()
-    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT).move_to(np.array([0.0, 2.0, 0.0]))
+    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT, exact=True)
+    kernel.move_to(np.array([0.0, 2.0, 0.0]))
     out = len(trace.steps)
-    sums = EmptyGrid(1, out, cell)
+    sums = EmptyGrid(1, out, cell, first_row=None, first_col=0)  # positions, from 0
     # Sum j sits under the centre of window j: shift by half the filter's width.
-    first = signal.cell(0, 0).get_center() + np.array([(k - 1) * cell / 2, -1.9 * cell, 0])
-    sums.shift(first - sums.cell(0, 0).get_center())
+    start = signal.cell(0, 0).get_center() + np.array([(k - 1) * cell / 2, -2.2 * cell, 0])
+    sums.shift(start - sums.cell(0, 0).get_center())
     names = VGroup(
         label(words["signal"], size=0.26, color=MUTED).next_to(signal, LEFT, buff=0.3),
         label(words["filter"], size=0.26, color=ACCENT).next_to(kernel, LEFT, buff=0.3),
@@ -86,7 +90,7 @@ def one_dimension(s: LectureScene) -> None:
     s.remove(names[1])
     kernel.add(names[1])  # the filter's name travels with it
     if s.has("one-dimension.flip"):
-        reversed_row = ValueGrid(trace.applied_kernel, cell, scale, stroke=ACCENT)
+        reversed_row = ValueGrid(trace.applied_kernel, cell, scale, stroke=ACCENT, exact=True)
         reversed_row.move_to(kernel.cells)
         kernel.remove(names[1])
         s.add(names[1])
@@ -96,7 +100,7 @@ def one_dimension(s: LectureScene) -> None:
         s.remove(names[1])
         reversed_row.add(names[1])
         kernel = reversed_row
-    size = fit_label_size([show_number(st.value) for st in trace.steps], cell)
+    size = grid_label_size([show_number(st.value) for st in trace.steps], cell)
     window = signal.outline(0, 0, 0, k - 1, ACCENT, 5)
     filled = VGroup()
     with s.beat("one-dimension.slide") as clock:
@@ -127,12 +131,15 @@ def one_dimension(s: LectureScene) -> None:
             marks.add(halo(SurroundingRectangle(sums.cell(0, c), color=HIGHLIGHT, buff=0.03)))
             marks.add(signal.outline(0, c, 0, c + k - 1, HIGHLIGHT, 5))
         s.play(LaggedStart(*[Create(m) for m in marks], lag_ratio=0.2), run_time=clock.share(0.5))
+    if s.has("one-dimension.to-2d"):
+        with s.beat("one-dimension.to-2d") as clock:
+            s.play(FadeOut(marks), run_time=clock.share(0.3))
     s.clear_stage()
 
 
 def _above(window, cell: float) -> np.ndarray:
     """Where the 1D filter's cells sit: just above the window it covers."""
-    return window.get_center() + np.array([0, cell + 0.35, 0])
+    return window.get_center() + np.array([0, cell + 0.7, 0])  # above the column numbers
 
 
 def image(s: LectureScene) -> None:
@@ -145,18 +152,39 @@ def image(s: LectureScene) -> None:
     center = np.array([0.0, (TOP + BOTTOM) / 2, 0.0])
     with s.beat("image.show") as clock:
         grid = s.image_grid(cell, center, padded=False)
-        s.wait(clock.share(0.3))
+        values = [v for row in lesson.image_values for v in row]
+        legend = Legend(lesson.scale, (min(values), max(values)), height=min(3.0, grid.height))
+        # Beside the image with its border (drawn next), not just the image.
+        legend.move_to(np.array([center[0] + cols * cell / 2 + 0.9, center[1], 0]))
+        s.play(FadeIn(legend), run_time=clock.share(0.15))  # colour carries the numbers
+    s.stage["image-legend"] = legend
     with s.beat("image.numbering") as clock:
         # group=grid: a group of the grid's own parts would pull them out of the grid.
         numbers = [Indicate(t, color=HIGHLIGHT) for t in grid.indices]
         s.play(LaggedStart(*numbers, lag_ratio=0.05, group=grid), run_time=clock.share(0.7))
     if padded:
         _padding(s, cell, center)
-        for key in ("image.padding-why", "image.padding-uneven"):
-            if s.has(key):
-                with s.beat(key):
-                    pass
+        if s.has("image.padding-why"):
+            with s.beat("image.padding-why") as clock:
+                s.wait(clock.share(0.2))
+        if s.has("image.padding-uneven"):
+            with s.beat("image.padding-uneven") as clock:
+                _show_uneven_sides(s, clock)
     s.checkpoint("image")
+    s.play(FadeOut(s.stage.pop("image-legend")), run_time=0.3)
+
+
+def _show_uneven_sides(s: LectureScene, clock) -> None:
+    """Outline the border's extra row and column, at the bottom and right."""
+    lesson = s.lesson
+    grid = s.stage["image"]
+    top, bottom, left, right = lesson.problem.padding
+    rows, cols = grid.rows, grid.cols
+    extra = [(r, c) for r in range(rows - (bottom - top), rows) for c in range(cols)]
+    extra += [(r, c) for r in range(rows) for c in range(cols - (right - left), cols)]
+    frames = VGroup(*[cell_frame(grid.cell(r, c), ACCENT) for r, c in dict.fromkeys(extra)])
+    s.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.05), run_time=clock.share(0.5))
+    s.play(FadeOut(frames), run_time=clock.share(0.15))
 
 
 def _padding(s: LectureScene, cell: float, center: np.ndarray) -> None:
@@ -256,6 +284,7 @@ def _flip(s: LectureScene, original: ValueGrid, name) -> None:
         stroke=ACCENT,
         first_row=0,
         first_col=0,
+        exact=True,
     )
     rotated.shift(original.cells.get_center() - rotated.cells.get_center())
     new_name = label(lesson.labels["filter-rotated"], size=0.3, color=ACCENT).move_to(name)

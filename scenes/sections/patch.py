@@ -21,6 +21,7 @@ from manim import (
 )
 
 from explainer import printing
+from explainer.speech import is_shown_exactly
 from explainer.trace import Step
 from scenes.components import (
     ACCENT,
@@ -32,7 +33,7 @@ from scenes.components import (
     ValueGrid,
     arrow_text,
     filled_cell,
-    fit_label_size,
+    grid_label_size,
     halo,
     label,
     show_factor,
@@ -85,7 +86,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     start = marker.get_right() + np.array([0.05, 0, 0])
     end = patch.get_left() + np.array([-0.1, 0, 0])
     link = halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5))
-    size = fit_label_size([show_number(p) for p in step.products], cell)
+    size = grid_label_size([show_number(p) for p in step.products], cell)
     return dict(
         grid=grid,
         patch=patch,
@@ -127,7 +128,9 @@ def multiply_out(s: LectureScene, step: Step, layout: dict, clock: Clock, slow: 
     for k in range(taps):
         r, c = divmod(k, kw)
         x, w, p = step.patch[k], step.weights[k], step.products[k]
-        text = arrow_text([show_factor(x), "·", show_factor(w), "=", show_number(p)], size=0.4)
+        text = arrow_text(
+            [show_factor(x), "·", show_factor(w, exact=True), "=", show_number(p)], size=0.4
+        )
         text.move_to(np.array([2.8, LINE_Y, 0]))
         cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"])
         hi = VGroup(
@@ -167,7 +170,7 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
         lines.add(label(lead + " + ".join(terms[r * kw : (r + 1) * kw]) + tail, size=0.34))
     lines.arrange(DOWN, buff=0.12, aligned_edge=RIGHT)
     top = min(layout_bottom(s) - 0.3, LINE_Y + 0.2)
-    room = top - BOTTOM - (0.6 if lesson.problem.normalize is not None else 0.0)
+    room = top - BOTTOM - (0.85 if lesson.problem.normalize is not None else 0.0)
     scale = min(1.0, 7.0 / lines.width, room / lines.height)
     if 0.34 * scale < MIN_TEXT_SIZE:  # too many terms to write legibly: name the sum
         lines = VGroup(label(f"{lesson.labels['sum']} = {total}", size=0.34))
@@ -210,6 +213,9 @@ def sympy_block(s: LectureScene, step: Step, width: float, height: float) -> Mat
     head = rf"y_{{{i},{j}}} &= " + (rf"{scale} \Big( " if scale else "")
     tail = r" \Big)" if scale else ""
     value = printing.latex(der.value)
+    shown = show_number(step.value)
+    if not is_shown_exactly(step.value):  # the exact value, and the short one the caption says
+        value += rf" \approx {shown.replace('−', '-')}"
     tex = MathTex(
         r"\begin{aligned} " + head + body + tail + rf" \\ &= {value} \end{{aligned}}", color=INK
     )

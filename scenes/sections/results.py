@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from manim import (
     DOWN,
@@ -29,8 +31,7 @@ from scenes.components import (
     ValueGrid,
     cell_frame,
     filled_cell,
-    fit_label_size,
-    halo,
+    grid_label_size,
     label,
     show_number,
     thinner,
@@ -45,8 +46,8 @@ def output_size(s: LectureScene) -> None:
     lesson = s.lesson
     s.heading("output-size")
     rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
-    cell = cell_for(rows, cols, 10.0, TOP - BOTTOM - 0.5, 0.55)
-    grid = s.image_grid(cell, np.array([0.0, 0.25, 0]))
+    cell = cell_for(rows, cols, 10.0, TOP - BOTTOM - 1.0, 0.55)
+    grid = s.image_grid(cell, np.array([0.0, 0.45, 0]))  # the count goes underneath
     count = lesson.script.beat("output-size.count")
     with s.beat("output-size.count") as clock:
         marks = VGroup()
@@ -76,13 +77,11 @@ def output_size(s: LectureScene) -> None:
         printing.latex(symbolic.output_size_formula(), break_long_fractions=False), color=INK
     )
     formula.scale_to_fit_width(min(formula.width, 9.5)).move_to(UP * 2.3)
-    names = [
-        label(text, size=0.24, color=MUTED) for text in lesson.labels["size-symbols"].split("; ")
-    ]
+    names = [_symbol_entry(text) for text in lesson.labels["size-symbols"].split("; ")]
     legend = VGroup(VGroup(*names[:3]), VGroup(*names[3:]))
     for row in legend:
-        row.arrange(RIGHT, buff=0.45)
-    legend.arrange(DOWN, buff=0.15)
+        row.arrange(RIGHT, buff=0.5)
+    legend.arrange(DOWN, buff=0.2)
     if legend.width > 12.5:
         legend.scale_to_fit_width(12.5)
     legend.next_to(formula, DOWN, buff=0.35)
@@ -114,6 +113,14 @@ def output_size(s: LectureScene) -> None:
     s.clear_stage()
 
 
+def _symbol_entry(text: str) -> VGroup:
+    """'p_before, p_after: the padding' as the formula writes the symbols, then the words."""
+    symbols, words = text.split(": ", 1)
+    tex = re.sub(r"(\w)_(\w+)", r"\1_{\\text{\2}}", symbols)
+    entry = VGroup(MathTex(tex, color=INK).scale(0.6), label(words, size=0.26, color=MUTED))
+    return entry.arrange(RIGHT, buff=0.12)
+
+
 def _result_layout(s: LectureScene) -> tuple[ValueGrid, EmptyGrid, Legend]:
     lesson = s.lesson
     oh, ow = lesson.trace.output_shape
@@ -138,10 +145,11 @@ def _ticks(s: LectureScene) -> tuple:
 
 
 def _link(grid: ValueGrid, window, empty: EmptyGrid, index: tuple[int, int], color, width=2.5):
-    """A line from a window on the image to its cell in the result."""
+    """A line from a window on the image to its cell in the result: thin and half clear,
+    so that the numbers it passes over stay readable."""
     start = window.get_right() + np.array([0.04, 0, 0])
     end = empty.cell(*index).get_left() + np.array([-0.04, 0, 0])
-    return halo(Line(start, end, color=color, stroke_width=width))
+    return Line(start, end, color=color, stroke_width=min(width, 2.0), stroke_opacity=0.55)
 
 
 def sweep(s: LectureScene) -> None:
@@ -154,7 +162,7 @@ def sweep(s: LectureScene) -> None:
     title = label(lesson.labels["result"], size=0.28, color=MUTED)
     title.next_to(empty, UP, buff=0.2)
     steps = lesson.trace.steps
-    size = fit_label_size([show_number(st.value) for st in steps], empty.cell_size)
+    size = grid_label_size([show_number(st.value) for st in steps], empty.cell_size)
     marker = s.window_marker(grid, steps[0], HIGHLIGHT)
     link = _link(grid, marker, empty, steps[0].index, HIGHLIGHT)
     cells = VGroup()
@@ -223,7 +231,9 @@ def result(s: LectureScene) -> None:
     s.heading("result")
     if "result_cells" not in s.stage:
         grid, empty, legend = _result_layout(s)
-        size = fit_label_size([show_number(st.value) for st in lesson.trace.steps], empty.cell_size)
+        size = grid_label_size(
+            [show_number(st.value) for st in lesson.trace.steps], empty.cell_size
+        )
         cells = VGroup(
             *[
                 filled_cell(empty, *st.index, st.value, lesson.scale, size)
