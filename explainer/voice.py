@@ -25,7 +25,7 @@ from .errors import ExplainerError
 VOICES = ("joe", "none")
 DEFAULT_VOICE = "joe"
 # Bump when the synthesis settings change, so cached audio is not reused with new settings.
-SYNTHESIS_VERSION = "3"
+SYNTHESIS_VERSION = "4"
 
 
 class VoiceError(ExplainerError):
@@ -85,7 +85,7 @@ class PiperVoice:
     def _voice(self):
         if self._loaded is None:
             try:
-                self._loaded = self._piper.PiperVoice.load(self._model, config_path=self._config)
+                self._loaded = self._load()
             except Exception as err:  # a corrupt model raises whatever onnxruntime raises
                 raise VoiceError(
                     f"the voice 'joe' could not be loaded ({type(err).__name__}); reinstall "
@@ -102,6 +102,28 @@ class PiperVoice:
     def check(self) -> None:
         """Load the model now, so that a broken voice fails before any drawing starts."""
         self._voice()
+
+    def _load(self):
+        """Piper's voice on a one-thread onnxruntime session: summed in one fixed order, the
+        same sentence gives the same samples however many CPUs the process may use."""
+        import json
+
+        import onnxruntime
+        from piper.config import PiperConfig
+        from piper.voice import ESPEAK_DATA_DIR
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        config = json.loads(self._config.read_text(encoding="utf-8"))
+        return self._piper.PiperVoice(
+            config=PiperConfig.from_dict(config),
+            session=onnxruntime.InferenceSession(
+                str(self._model), sess_options=options, providers=["CPUExecutionProvider"]
+            ),
+            espeak_data_dir=Path(ESPEAK_DATA_DIR),
+            download_dir=self._folder,
+        )
 
     def key(self, text: str) -> str:
         stat = self._model.stat()

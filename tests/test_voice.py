@@ -150,8 +150,17 @@ def test_the_voice_says_a_sentence_the_same_way_every_time(tmp_path, monkeypatch
     """Synthesized twice from scratch (two empty caches), a sentence is the same bytes."""
     from explainer.voice import load_voice
 
+    import os
+
+    cpus = os.sched_getaffinity(0)
     sounds = []
     for name in ("a", "b"):
         monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / name))
-        sounds.append(load_voice("joe").speak("Seven ninths, at row one, column one.").path)
+        if name == "b" and len(cpus) > 1:  # and on one CPU: no thread count may matter
+            os.sched_setaffinity(0, {min(cpus)})
+        try:
+            voice = load_voice("joe")
+            sounds.append(voice.speak("Seven ninths, at row one, column one.").path)
+        finally:
+            os.sched_setaffinity(0, cpus)
     assert sounds[0] != sounds[1] and sounds[0].read_bytes() == sounds[1].read_bytes()
