@@ -44,7 +44,8 @@ def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capfd,
         "A 9×9 image: each orange pixel is +1, each blue pixel is −1.",
     ]
     end = captions[-1].end.total_seconds()
-    assert duration - 1.5 <= end <= duration + 0.1, (end, duration)
+    # After the last sentence: its pause, the stage clearing and a short closing pause.
+    assert duration - 2.0 <= end <= duration + 0.1, (end, duration)
     assert "[ 1/2] title" in err and "[ 2/2] image" in err and "Rendered" in err
     assert not list(tmp_path.glob(".render-*")), "temporary render folder left behind"
 
