@@ -76,12 +76,12 @@ class Script:
     labels: dict[str, str] = field(repr=False)
     """Short words the outputs put on screen next to grids (``"filter"``, ``"result"``)."""
     prelude: Trace | None = field(default=None, repr=False)
+    """The one-dimensional problem of the prelude section, traced by the same engine."""
 
     @property
     def decimal(self) -> bool:
         """Values are shown as short decimals (some would be unreadable as fractions)."""
         return self.facts.needs_decimals
-    """The one-dimensional problem of the prelude section, traced by the same engine."""
 
     @property
     def trace(self) -> Trace:

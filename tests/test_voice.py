@@ -148,9 +148,9 @@ def test_a_broken_voice_package_is_one_line(tmp_path, capsys, monkeypatch, conte
 
 def test_the_voice_says_a_sentence_the_same_way_every_time(tmp_path, monkeypatch):
     """Synthesized twice from scratch (two empty caches), a sentence is the same bytes."""
-    from explainer.voice import load_voice
-
     import os
+
+    from explainer.voice import load_voice
 
     cpus = os.sched_getaffinity(0)
     sounds = []
