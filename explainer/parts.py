@@ -114,6 +114,16 @@ def parts_folder() -> Path:
     return cache_dir() / "parts"
 
 
+def joined_folder(keys: Sequence[str]) -> Path:
+    """Where the video joined from exactly these parts, in this order, is kept."""
+    digest = hashlib.sha256("|".join(keys).encode()).hexdigest()[:32]
+    return parts_folder() / f"joined-{digest}"
+
+
+def complete(folder: Path, names: Iterable[str]) -> bool:
+    return all((folder / name).exists() for name in names)
+
+
 def render_part(job: PartJob, progress=None) -> Path:
     """Render one part with manim and publish it in the cache; return its folder.
 
@@ -124,6 +134,9 @@ def render_part(job: PartJob, progress=None) -> Path:
 
     from scenes.lecture import Lecture
 
+    from .encoding import install
+
+    install()  # held frames converted once
     root = job.folder.parent
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.key}.{os.getpid()}.", dir=root))

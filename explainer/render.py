@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .encoding import ENCODER_OPTIONS
 from .errors import ProblemError
 from .notes import render_notes
 from .problem import Problem
@@ -189,14 +190,6 @@ def remove_abandoned(output_dir: Path) -> None:
             continue  # not ours to judge (no pid yet, or another user's process)
 
 
-# x264 splits each frame into one slice per encoder thread, and by default starts one
-# thread per CPU the process may use: the same lecture rendered with fewer CPUs available
-# (a busy machine's cgroup, taskset, a container) gave other bytes and other pixels. A
-# fixed count makes the video depend on its input only.
-ENCODER_THREADS = "2"
-ENCODER_OPTIONS = {"threads": ENCODER_THREADS}
-
-
 @dataclass(frozen=True)
 class Rendered:
     video: Path
@@ -229,7 +222,6 @@ def render_lecture(
     from scenes.lecture import CONTINUES
 
     from . import parts as partlib
-    from .joining import join_videos, timeline, write_captions
     from .limits import check_renderable
     from .output import check_target
     from .script import build_script
@@ -264,14 +256,15 @@ def render_lecture(
     _render_parts(missing, progress, workers)
     for job in jobs:
         partlib.touch(job.folder)
+    joined = partlib.joined_folder([job.key for job in jobs])
+    if not partlib.complete(joined, JOINED_FILES):
+        _join(script, [job.folder for job in jobs], joined)
+    partlib.touch(joined)
     with private_media_dir(output_dir) as media:
-        folders = [job.folder for job in jobs]
         video, captions = media / f"{name}.mp4", media / f"{name}.srt"
-        join_videos(folders, video)
-        beats, _ = timeline(folders)
-        write_captions(beats, captions)
         notes = media / f"{name}.script.json"
-        notes.write_text(timed_script(script, beats), encoding="utf-8")
+        for copy, original in zip((video, captions, notes), JOINED_FILES, strict=True):
+            shutil.copyfile(joined / original, copy)
         final = Rendered(
             output_dir / f"{name}.mp4",
             output_dir / f"{name}.srt",
@@ -283,8 +276,32 @@ def render_lecture(
             os.replace(captions, final.captions)
             os.replace(notes, final.notes)
             os.replace(video, final.video)
-    partlib.prune(root, keep=[job.folder for job in jobs])
+    partlib.prune(root, keep=[job.folder for job in jobs] + [joined])
     return final
+
+
+JOINED_FILES = ("video.mp4", "captions.srt", "script.json")
+
+
+def _join(script, folders: list[Path], joined: Path) -> None:
+    """Join the parts into the cache's folder for this exact list of parts (published by
+    one rename, like a part), so that an unchanged re-render only copies it out."""
+    from .joining import join_videos, timeline, write_captions
+
+    work = Path(tempfile.mkdtemp(prefix=f".{joined.name}.{os.getpid()}.", dir=joined.parent))
+    try:
+        video, captions, notes = (work / name for name in JOINED_FILES)
+        join_videos(folders, video)
+        beats, _ = timeline(folders)
+        write_captions(beats, captions)
+        notes.write_text(timed_script(script, beats), encoding="utf-8")
+        try:
+            os.rename(work, joined)
+        except OSError:
+            if not joined.is_dir():  # another render joined the same parts first: keep it
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _contiguous_parts(board: list[str], every: Sequence[str], continues) -> list:

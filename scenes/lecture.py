@@ -71,7 +71,7 @@ def storyboard(lesson: Lesson) -> list[str]:
 # Sections that continue the picture the previous section left (the image, the filter over
 # it, the products, the result); every other section starts from an empty stage, so the
 # lecture can be cut there into parts that are rendered apart and joined.
-CONTINUES = frozenset({"filter", "matches", "operation", "multiply", "add", "result"})
+CONTINUES = frozenset({"filter", "matches", "operation", "add", "result"})
 
 
 class Lecture(LectureScene):

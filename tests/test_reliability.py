@@ -51,13 +51,56 @@ def _frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
+def _encode_in_a_thread(frames: list[np.ndarray], options: dict[str, str]) -> bytes:
+    """Encode as manim does: from a writer thread, not the main one."""
+    import io
+    import threading
+    from fractions import Fraction
+
+    encoded: list[bytes] = []
+
+    def encode() -> None:
+        buffer = io.BytesIO()
+        with av.open(buffer, mode="w", format="mp4") as container:
+            stream = container.add_stream("libx264", rate=15, options={"crf": "23", **options})
+            stream.pix_fmt, stream.width, stream.height = "yuv420p", 854, 480
+            for index, pixels in enumerate(frames):
+                frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+                frame.pts, frame.time_base = index, Fraction(1, 15)
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+        encoded.append(buffer.getvalue())
+
+    thread = threading.Thread(target=encode)
+    thread.start()
+    thread.join()
+    return encoded[0]
+
+
+def test_the_encoder_gives_the_same_bytes_every_time():
+    """x264's AVX-512 code, run outside the main thread, gave other bytes for the same
+    frames about one time in five (60 encodes of these frames: two different videos).
+    The render's options keep x264 to what gives one video."""
+    from explainer.encoding import ENCODER_OPTIONS
+
+    rng = np.random.default_rng(0)
+    page = np.full((480, 854, 4), 255, np.uint8)
+    for _ in range(400):  # short dark strokes, like text
+        y, x = rng.integers(0, 470), rng.integers(0, 840)
+        page[y : y + rng.integers(2, 10), x : x + rng.integers(1, 14), :3] = rng.integers(0, 120)
+    frames = [np.roll(page, 2 * shift, axis=1) for shift in range(3)]
+    videos = {_encode_in_a_thread(frames, ENCODER_OPTIONS) for _ in range(60)}
+    assert len(videos) == 1
+
+
 def test_video_frames_are_identical_across_renders(tmp_path, capsys, monkeypatch):
     """Same lecture, same bytes, also when fewer CPUs are available to the second render.
 
     The cause of "two renders once gave different bytes under load": x264 starts one
     thread per CPU the process may use and cuts each frame into one slice per thread, so
     a render confined to fewer CPUs (a cgroup on a busy machine, taskset) encoded other
-    slices: other bytes and other decoded pixels. The command now fixes the count.
+    slices: other bytes and other decoded pixels. The command now fixes the count. A
+    second cause showed under load: x264's AVX-512 code (see the test above).
     """
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     videos = []

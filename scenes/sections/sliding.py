@@ -115,3 +115,4 @@ def operation(s: LectureScene) -> None:
                 run_time=clock.share(0.9 / max(len(path), 1)),
             )
     s.play(FadeOut(marker), run_time=0.3)
+    s.clear_stage()  # the multiplication lays the picture out anew: a seam between parts
