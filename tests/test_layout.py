@@ -70,13 +70,15 @@ def _box(m) -> np.ndarray | None:
     return np.array([*allp.min(axis=0)[:2], *allp.max(axis=0)[:2]])
 
 
-def _texts(scene) -> list:
-    """Every visible text on stage: labels and formulas (not the parts of a formula)."""
+def _texts(scene, overlays: bool = False) -> list:
+    """Every visible text on stage: labels and formulas (not the parts of a formula).
+    Texts laid over cells on purpose (badges, weights) count only with ``overlays``:
+    they must be readable, but they may cover a cell's number."""
     found = []
     for top in scene.mobjects:
         for m in top.get_family():
             if isinstance(m, (Label, MathTex)) and _box(m) is not None:
-                if not getattr(m, "overlay", False):  # badges over cells, by design
+                if overlays or not getattr(m, "overlay", False):
                     found.append(m)
     return found
 
@@ -137,7 +139,7 @@ class Inspector:
                 self.fail(scene, f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame")
 
     def _numbers(self, scene) -> None:
-        for m in _texts(scene):
+        for m in _texts(scene, overlays=True):
             if isinstance(m, Label):
                 if m.carries_number and m.height * PIXELS_PER_UNIT_480P < MIN_NUMBER_PX:
                     px = m.height * PIXELS_PER_UNIT_480P

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from manim import (
     Circle,
     Create,
@@ -22,6 +21,7 @@ from scenes.components import (
     HIGHLIGHT,
     MIN_TEXT_SIZE,
     ValueGrid,
+    fit_label_size,
     label,
     show_number,
 )
@@ -75,27 +75,33 @@ def badge(text: str, color, cell: float) -> VGroup:
 
 
 def laid_filter(s: LectureScene, grid: ValueGrid, step: Step) -> VGroup:
-    """The filter laid over a patch: its taps tinted, each weight on a dark badge in the
-    corner of the pixel it multiplies (readable on any cell colour), and the window."""
+    """The filter laid over a patch like a transparent sheet: each pixel under it tinted,
+    and its weight written over the pixel's own number, as large as the grid's numbers,
+    on a dark plate that reads on any colour. Weights too wide to read in a cell are left
+    to the filter drawn beside the image."""
     tints = VGroup()
     weights = VGroup()
-    size = max(MIN_TEXT_SIZE, grid.cell_size * 0.3)
-    write = grid.cell_size >= 0.4
-    for (r, c), w in zip(s.lesson.grid_cells(step), step.weights, strict=True):
+    texts = [show_number(w, exact=True) for w in step.weights]
+    size = min(grid.label_size, fit_label_size(texts, grid.cell_size))
+    write = grid.show_labels and size >= MIN_TEXT_SIZE
+    for (r, c), text in zip(s.lesson.grid_cells(step), texts, strict=True):
         cell = grid.cell(r, c)
         tint = Square(side_length=grid.cell_size, stroke_width=0)
         tint.set_fill(ACCENT, opacity=0.3).move_to(cell)
         tints.add(tint)
         if write:
-            t = label(show_number(w, exact=True), size=size, color=ACCENT)
+            t = label(text, size=size, color=ACCENT).move_to(cell)
             t.overlay = True  # over the pixel's own number, on purpose
-            badge = Rectangle(
-                width=t.width + 0.06, height=t.height + 0.05, stroke_width=0
-            ).set_fill(BACKGROUND, opacity=0.85)
-            corner = cell.get_corner(np.array([1, 1, 0]))
-            badge.move_to(corner + np.array([-badge.width / 2, -badge.height / 2, 0]))
-            weights.add(VGroup(badge, t.move_to(badge)))
-    return VGroup(tints, weights, s.window_marker(grid, step))
+            plate = Rectangle(  # the cell's width, so the number beneath is hidden
+                width=grid.cell_size * 0.88,
+                height=min(t.height + 0.1, grid.cell_size * 0.88),
+                stroke_width=0,
+            ).set_fill(BACKGROUND, opacity=0.9)
+            weights.add(VGroup(plate.move_to(cell), t))
+    # No empty group: a transform into one shrinks the extra pieces to a dot at its
+    # centre, the middle of the frame, and leaves the dot there.
+    parts = [tints, weights] if len(weights) else [tints]
+    return VGroup(*parts, s.window_marker(grid, step))
 
 
 def operation(s: LectureScene) -> None:
