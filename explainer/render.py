@@ -358,7 +358,21 @@ def _render_parts(jobs: list, progress: Progress | None, workers: int | None) ->
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    finally:
+        pool.shutdown(wait=True)
+        _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Reap multiprocessing's resource tracker now rather than leave it to end after us:
+    nothing of a render should outlive the command (under a container's init that does
+    not reap, it stayed as a zombie)."""
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)  # Python ≥ 3.11.7
+    if stop is not None:
+        with contextlib.suppress(Exception):
+            stop()
 
 
 def timed_script(script, beats) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -209,3 +210,35 @@ def test_sigterm_cleans_up(tmp_path):
     assert proc.returncode == 130 and "interrupted" in err
     assert not out.exists() or list(out.iterdir()) == []
     assert not _work_folders(cache)
+
+
+def _processes_in_group(group: int) -> list[str]:
+    """Processes (zombies included) whose process group is ``group``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
+        if int(fields[2]) == group:  # state, ppid, pgrp
+            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
+    return found
+
+
+def test_nothing_of_a_render_outlives_it(tmp_path):
+    """Two parts, so two worker processes and multiprocessing's resource tracker: all are
+    gone, reaped, when the command exits (a tracker left to end after the command stayed
+    a zombie here)."""
+    exe = Path(sys.executable).parent / "explainer"
+    cmd = [str(exe), "render", "--quality", "low", "--voice", "none"]
+    cmd += ["--section", "title", "--section", "image", "--output-dir", str(tmp_path / "out")]
+    env = dict(os.environ, EXPLAINER_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    parts = [p for p in (tmp_path / "cache" / "parts").iterdir() if p.name[0] not in ".j"]
+    assert len(parts) == 2  # rendered by two workers
+    assert _processes_in_group(proc.pid) == []
