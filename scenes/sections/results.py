@@ -50,15 +50,32 @@ def output_size(s: LectureScene) -> None:
     grid = s.image_grid(cell, np.array([0.0, 0.45, 0]))  # the count goes underneath
     count = lesson.script.beat("output-size.count")
     with s.beat("output-size.count") as clock:
+        # One window at a time (overlapping ones, dilated ones above all, would mesh into
+        # a lattice), and its number under the column where it starts: the numbers that
+        # stay are the count, spaced by the stride.
         marks = VGroup()
+        box = None
+        size = 0.3
         for n, index in enumerate(count.steps, start=1):
-            box = s.window_marker(grid, lesson.step(index), HIGHLIGHT, width=4)
-            tally = label(str(n), size=0.3, color=HIGHLIGHT)
-            under = np.array([box.get_center()[0], grid.cells.get_bottom()[1], 0])
-            tally.next_to(under, DOWN, buff=0.1 + 0.32 * ((n - 1) % 2))  # alternate: overlaps
-            s.play(Create(box), FadeIn(tally), run_time=clock.share(0.8 / len(count.steps)))
-            s.play(thinner(box, 2), run_time=clock.frame)
-            marks.add(box, tally)
+            step = lesson.step(index)
+            new_box = s.window_marker(grid, step, HIGHLIGHT, width=4)
+            first_row, first_col = lesson.grid_cells(step)[0]
+            tally = label(str(n), size=size, color=HIGHLIGHT)
+            column = grid.cell(first_row, first_col).get_center()[0]
+            tight = tally.width > grid.cell_size * lesson.problem.stride[1] * 0.9
+            under = np.array([column, grid.cells.get_bottom()[1], 0])
+            tally.next_to(under, DOWN, buff=0.1 + (0.32 if tight and n % 2 == 0 else 0))
+            swap = [FadeOut(box)] if box is not None else []
+            s.play(
+                *swap,
+                Create(new_box),
+                FadeIn(tally),
+                run_time=clock.share(0.8 / len(count.steps)),
+            )
+            box = new_box
+            marks.add(tally)
+        if box is not None:
+            marks.add(box)
     if s.has("output-size.unused"):
         facts = lesson.facts
         top, _, left, _ = lesson.problem.padding
