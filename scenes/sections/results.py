@@ -265,6 +265,15 @@ def result(s: LectureScene) -> None:
     s.clear_stage()
 
 
+def _apart(boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether no two windows (top, left, bottom, right; inclusive) share a pixel."""
+    for i, (t1, l1, b1, r1) in enumerate(boxes):
+        for t2, l2, b2, r2 in boxes[i + 1 :]:
+            if t1 <= b2 and t2 <= b1 and l1 <= r2 and l2 <= r1:
+                return False
+    return True
+
+
 def _meaning(s: LectureScene) -> None:
     """The result's best, most negative and partial values, each window linked to its cell."""
     lesson = s.lesson
@@ -274,6 +283,9 @@ def _meaning(s: LectureScene) -> None:
         if not s.has(key):
             continue
         beat = lesson.script.beat(key)
+        # Windows stay outlined only if they stay apart: overlapping ones (dilated ones
+        # above all) would mesh into a lattice, so each then goes with its link.
+        keep_windows = _apart([lesson.window_box(lesson.step(i)) for i in beat.steps])
         with s.beat(key) as clock:
             kept = VGroup()
             for index in beat.steps:  # one at a time: neighbouring windows overlap
@@ -284,11 +296,13 @@ def _meaning(s: LectureScene) -> None:
                 s.play(Create(box), Create(window), Create(link), run_time=t * 0.6)
                 s.play(
                     thinner(box, 3),
-                    thinner(window, 3),
+                    thinner(window, 3) if keep_windows else FadeOut(window),
                     FadeOut(link),
                     run_time=t * 0.4,
                 )
-                kept.add(box, window)
+                kept.add(box)
+                if keep_windows:
+                    kept.add(window)
         s.play(FadeOut(kept), run_time=0.3)
     if s.has("result.others"):
         cells = s.stage["result_cells"]
