@@ -335,6 +335,12 @@ def _render_parts(jobs: list, progress: Progress | None, workers: int | None) ->
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    # An interrupted render leaves the pool's semaphores registered, and the tracker
+    # then warns of "leaked semaphore objects" under our one-line message; it takes the
+    # parent's warning options when it starts.
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
     pool = ProcessPoolExecutor(
         max_workers=count,
         mp_context=multiprocessing.get_context("spawn"),
@@ -356,10 +362,9 @@ def _render_parts(jobs: list, progress: Progress | None, workers: int | None) ->
         for process in list(getattr(pool, "_processes", {}).values()):
             with contextlib.suppress(Exception):
                 process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         _stop_resource_tracker()
 
 

@@ -156,14 +156,17 @@ def test_a_general_problem_renders(tmp_path, capsys):
     assert video_facts(video)[3] > 2
 
 
-def _start_render_and_wait_until_busy(tmp_path: Path, cache: Path) -> subprocess.Popen:
+def _start_render_and_wait_until_busy(
+    tmp_path: Path, cache: Path, sections: tuple[str, ...] = ("multiply",)
+) -> subprocess.Popen:
     """Start a render with an empty cache in another process; return once it is well into
     rendering (the multiply section takes several seconds, so it is still busy after)."""
-    import os
     import time
 
     exe = Path(sys.executable).parent / "explainer"
-    argv = ["render", "--quality", "low", "--output-dir", str(tmp_path), "--section", "multiply"]
+    argv = ["render", "--quality", "low", "--output-dir", str(tmp_path)]
+    for section in sections:
+        argv += ["--section", section]
     proc = subprocess.Popen(
         [str(exe), *argv],
         stdout=subprocess.PIPE,
@@ -200,6 +203,18 @@ def test_killed_render_leaves_the_previous_video_and_is_cleaned_up_later(
     monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(cache))
     assert render(out, "--quality", "low", "--section", "multiply") == 0
     assert not _work_folders(cache) and not list(out.glob(".render-*"))
+
+
+def test_an_interrupted_render_in_parts_says_one_line(tmp_path):
+    """Two parts, so worker processes: stopped, they leave no warnings of their own."""
+    proc = _start_render_and_wait_until_busy(
+        tmp_path / "out", tmp_path / "cache", ("multiply", "title")
+    )
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    said = [line for line in err.splitlines() if not line.startswith(("[", "Rendering"))]
+    assert proc.returncode == 130
+    assert said == ["explainer: interrupted; nothing was left half-written"]
 
 
 def test_sigterm_cleans_up(tmp_path):
