@@ -245,7 +245,10 @@ def parse_npy(data: bytes, name: str) -> np.ndarray:
     if any(isinstance(n, bool) or n < 0 for n in shape):
         raise InputFileError(f"{shown} is not a valid .npy file (its shape {shape} is not valid)")
     count = math.prod(shape)
-    if count > MAX_ARRAY_ELEMENTS or any(n > MAX_ARRAY_ELEMENTS for n in shape):
+    # The span leaves out zero sides: (0, 10**5, 10**6, 10**7) holds no element, but numpy
+    # cannot even make a shape whose other sides multiply past its index range.
+    span = math.prod(max(n, 1) for n in shape)
+    if count > MAX_ARRAY_ELEMENTS or span > MAX_ARRAY_ELEMENTS:
         raise TooLargeError(
             f"{shown} holds an array of shape {shape}, {count:,} elements; at most "
             f"{MAX_ARRAY_ELEMENTS:,} are read"

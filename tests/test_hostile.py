@@ -117,6 +117,17 @@ def test_npy_header_with_a_huge_shape_allocates_nothing(tmp_path, monkeypatch):
         load(str(path), "image")
 
 
+@pytest.mark.parametrize("fortran", ["False", "True"])
+def test_npy_of_no_elements_with_vast_other_sides_is_refused(tmp_path, fortran):
+    """Found by the fuzzer: zero elements, but sides numpy cannot even shape."""
+    path = tmp_path / "vast.npy"
+    shape = "(0, 100000, 2078568, 5546711)"
+    header = f"{{'descr': '<f8', 'fortran_order': {fortran}, 'shape': {shape}, }}"
+    path.write_bytes(npy_bytes(header))
+    with pytest.raises(TooLargeError, match=r"shape \(0, 100000, 2078568, 5546711\)"):
+        load(str(path), "image")
+
+
 def test_npy_whose_data_is_shorter_than_its_header_says(tmp_path):
     path = tmp_path / "short.npy"
     header = "{'descr': '<i8', 'fortran_order': False, 'shape': (3, 3), }"
