@@ -82,10 +82,17 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         label(words["products"], size=0.26, color=MUTED).next_to(products, UP, buff=0.2),
     )
     marker = s.window_marker(grid, step, HIGHLIGHT)
-    # The link from the window on the image to the patch taken out of it.
+    # The link from the window on the image to the patch taken out of it: faint where it
+    # crosses the image (the numbers under it stay readable), strong past its edge.
     start = marker.get_right() + np.array([0.05, 0, 0])
     end = patch.get_left() + np.array([-0.1, 0, 0])
-    link = halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5))
+    edge_x = grid.cells.get_right()[0] + 0.05
+    if start[0] < edge_x < end[0]:
+        edge = start + (end - start) * (edge_x - start[0]) / (end[0] - start[0])
+        inside = Line(start, edge, color=HIGHLIGHT, stroke_width=1.5, stroke_opacity=0.5)
+        link = VGroup(inside, halo(Line(edge, end, color=HIGHLIGHT, stroke_width=2.5)))
+    else:
+        link = VGroup(halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5)))
     size = grid_label_size([show_number(p) for p in step.products], cell)
     return dict(
         grid=grid,
