@@ -104,6 +104,18 @@ class AxisSize:
         return self.size + self.before + self.after - (self.positions[-1] + self.span)
 
 
+def axis_sizes(problem: Problem) -> tuple[AxisSize, AxisSize]:
+    """Rows, then columns: every number of the output-size formula for this problem."""
+    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
+    top, bottom, left, right = problem.padding
+    oh, ow = problem.output_shape
+    stride, dilation = problem.stride, problem.dilation
+    return (
+        AxisSize("rows", h, top, bottom, kh, stride[0], dilation[0], oh),
+        AxisSize("columns", w, left, right, kw, stride[1], dilation[1], ow),
+    )
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything the script may claim about one problem, computed from its exact trace."""
@@ -279,14 +291,7 @@ class Facts:
 
     @cached_property
     def axes(self) -> tuple[AxisSize, AxisSize]:
-        p = self.problem
-        (h, w), (kh, kw) = p.image.shape, p.kernel.shape
-        top, bottom, left, right = p.padding
-        oh, ow = p.output_shape
-        return (
-            AxisSize("rows", h, top, bottom, kh, p.stride[0], p.dilation[0], oh),
-            AxisSize("columns", w, left, right, kw, p.stride[1], p.dilation[1], ow),
-        )
+        return axis_sizes(self.problem)
 
     @property
     def size_changes(self) -> bool:

@@ -149,8 +149,6 @@ def _result(trace: Trace, blanks: set[tuple[int, int]]) -> str:
 def _size_section(problem: Problem) -> list[str]:
     from . import printing, symbolic
 
-    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
-    top, bottom, left, right = problem.padding
     out = [
         r"\subsection*{The size of the result}",
         "Along each axis, the window fits this many times:",
@@ -158,16 +156,11 @@ def _size_section(problem: Problem) -> list[str]:
         _glossary(SIZE_SYMBOLS),
         r"\begin{align*}",
     ]
-    lines = []
-    for name, n, before, after, k, s, d in (
-        ("rows", h, top, bottom, kh, problem.stride[0], problem.dilation[0]),
-        ("columns", w, left, right, kw, problem.stride[1], problem.dilation[1]),
-    ):
-        value = symbolic.output_size(n, before, after, k, s, d)
-        lines.append(
-            rf"\text{{{name}:}}\quad n_{{\mathrm{{out}}}} &= \left\lfloor \frac{{{n} + {before}"
-            rf" + {after} - {d}\cdot({k} - 1) - 1}}{{{s}}} \right\rfloor + 1 = {value}"
-        )
+    lines = [
+        rf"\text{{{axis.name}:}}\quad n_{{\mathrm{{out}}}} &= "
+        + printing.latex_size_line(axis, value)
+        for axis, value in printing.sized_axes(problem)
+    ]
     out.append(r" \\ ".join(lines))
     out.append(r"\end{align*}")
     return out
@@ -178,36 +171,37 @@ def _glossary(items: Sequence[tuple[str, str]]) -> str:
     return "\\begin{tabular}{@{}r@{\\quad}l@{}}\n" + "\n".join(rows) + "\n\\end{tabular}\n"
 
 
-def _derivation_lines(step: Step, pix, divisor: Number | None, blank: bool) -> list[str]:
-    """``lhs & = rhs`` lines: the formula with indices, then (unless blank) the numbers, the
-    sum over the divisor and the value."""
-    from .printing import latex, latex_rows
+def _aligned_sum(expr, per_line: int, head: str) -> list[str]:
+    """A sum as ``align*`` lines of ``per_line`` terms (one kernel row each), the first
+    after ``head``; a common factor opens before the first term and closes after the last."""
+    from .printing import latex_rows
 
-    i, j = step.index
-    per_line = step.kernel_shape[1]
-    scale, rows = latex_rows(pix.expansion, per_line)
+    scale, rows = latex_rows(expr, per_line)
     lines = []
     for k, row in enumerate(rows):
-        head = rf"y_{{{i},{j}}} &= " if k == 0 else r"&\quad + "
         if scale is not None and k == 0:
             row = rf"{scale} \cdot \Bigl( {row}"
         if scale is not None and k == len(rows) - 1:
             row += r" \Bigr)"
-        lines.append(head + row)
+        lines.append((head if k == 0 else r"&\quad + ") + row)
+    return lines
+
+
+def _derivation_lines(step: Step, pix, divisor: Number | None, blank: bool) -> list[str]:
+    """``lhs & = rhs`` lines: the formula with indices, then (unless blank) the numbers, the
+    sum over the divisor and the value."""
+    from .printing import latex
+
+    i, j = step.index
+    per_line = step.kernel_shape[1]
+    lines = _aligned_sum(pix.expansion, per_line, rf"y_{{{i},{j}}} &= ")
     if blank:
         if divisor is not None:
             lines.append(rf"&= \frac{{{BLANK}}}{{{_slash_or_frac(divisor)}}} = {BLANK}")
         else:
             lines.append(rf"&= {BLANK}")
         return lines
-    scale, rows = latex_rows(pix.substituted, per_line)
-    for k, row in enumerate(rows):
-        head = r"&= " if k == 0 else r"&\quad + "
-        if scale is not None and k == 0:
-            row = rf"{scale} \cdot \Bigl( {row}"
-        if scale is not None and k == len(rows) - 1:
-            row += r" \Bigr)"
-        lines.append(head + row)
+    lines += _aligned_sum(pix.substituted, per_line, r"&= ")
     value = latex(pix.value)
     if divisor is not None:
         quotient = rf"\frac{{{_slash_or_frac(step.total)}}}{{{_slash_or_frac(divisor)}}}"

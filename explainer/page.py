@@ -244,18 +244,17 @@ def _beats(script: Script) -> list[dict[str, Any]]:
 
 def _size_lines(problem: Problem) -> list[dict[str, str]]:
     """The output-size formula with this problem's numbers, per axis; the value by sympy."""
-    from . import mathml, symbolic
+    from . import mathml, printing
 
-    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
-    top, bottom, left, right = problem.padding
-    lines = []
-    for name, n, before, after, k, s, d in (
-        ("rows", h, top, bottom, kh, problem.stride[0], problem.dilation[0]),
-        ("columns", w, left, right, kw, problem.stride[1], problem.dilation[1]),
-    ):
-        value = symbolic.output_size(n, before, after, k, s, d)
-        lines.append({"axis": name, "math": mathml.size_line(n, before, after, k, s, d, value)})
-    return lines
+    return [
+        {
+            "axis": a.name,
+            "math": mathml.size_line(
+                a.size, a.before, a.after, a.kernel, a.stride, a.dilation, value
+            ),
+        }
+        for a, value in printing.sized_axes(problem)
+    ]
 
 
 def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from . import symbolic
+from .facts import AxisSize, axis_sizes
 from .problem import Problem
 from .symbolic import PixelDerivation
 from .trace import Number, Step, Trace
@@ -218,21 +219,30 @@ def _indent(block: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else line for line in block.splitlines())
 
 
+def sized_axes(problem: Problem) -> list[tuple[AxisSize, int]]:
+    """Rows and columns, each with the output size sympy evaluates from the formula (the
+    outputs print this value, not the engine's: two derivations that must agree)."""
+    return [
+        (a, symbolic.output_size(a.size, a.before, a.after, a.kernel, a.stride, a.dilation))
+        for a in axis_sizes(problem)
+    ]
+
+
+def latex_size_line(axis: AxisSize, value: int) -> str:
+    """The output-size formula with one axis's numbers substituted, ``= value``."""
+    return (
+        rf"\left\lfloor \frac{{{axis.size} + {axis.before} + {axis.after} - "
+        rf"{axis.dilation}\cdot({axis.kernel}-1) - 1}}{{{axis.stride}}} \right\rfloor + 1 = {value}"
+    )
+
+
 def _size_lines(problem: Problem) -> list[str]:
     """The size formula with this problem's numbers, per axis, evaluated by sympy."""
-    (h, w), (kh, kw) = problem.image.shape, problem.kernel.shape
-    top, bottom, left, right = problem.padding
-    lines = []
-    for name, n, before, after, k, st, d in (
-        ("rows", h, top, bottom, kh, problem.stride[0], problem.dilation[0]),
-        ("columns", w, left, right, kw, problem.stride[1], problem.dilation[1]),
-    ):
-        value = symbolic.output_size(n, before, after, k, st, d)
-        lines.append(
-            f"{name + ':':<9} floor(({n} + {before} + {after} - {d}·({k}-1) - 1) / {st})"
-            f" + 1 = {value}"
-        )
-    return lines
+    return [
+        f"{a.name + ':':<9} floor(({a.size} + {a.before} + {a.after} - "
+        f"{a.dilation}·({a.kernel}-1) - 1) / {a.stride}) + 1 = {value}"
+        for a, value in sized_axes(problem)
+    ]
 
 
 PRODUCT = "·"

@@ -11,16 +11,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from cli_support import run
 
 from explainer.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_derive_default_prints_formula_all_patches_and_result(capsys, lecture_result):

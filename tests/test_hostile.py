@@ -17,28 +17,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from cli_support import IS_ROOT, one_line_error, run
 from hostile_files import npy_bytes, png_bomb, png_header_only
 from PIL import Image
 
 import explainer
-from explainer.cli import main
 from explainer.errors import ExplainerError, InputFileError, ProblemError, TooLargeError
 from explainer.inputs import load, parse_number, parse_text
-
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, needle: str) -> None:
-    assert code == 2, err
-    assert err.startswith("explainer: error: ") and err.count("\n") == 1, err
-    assert needle in err, err
-
 
 # ----- files that are not regular files ---------------------------------------------------
 

@@ -14,25 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import IS_ROOT, one_line_error, run
 
 from explainer.cli import main
 from explainer.errors import OutputError
 from explainer.output import write_atomic
 
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="mknod and chown to another user need root")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, needle: str) -> None:
-    assert code == 2, err
-    assert err.startswith("explainer: error: ") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 def render_failed(code: int, err: str, needle: str) -> None:

@@ -106,18 +106,9 @@ def output_size(s: LectureScene) -> None:
         s.play(Write(formula), run_time=clock.share(0.4))
         s.play(FadeIn(legend), run_time=clock.share(0.3))
     lines = VGroup()
-    for axis in lesson.facts.axes:
-        out = symbolic.output_size(
-            axis.size, axis.before, axis.after, axis.kernel, axis.stride, axis.dilation
-        )
-        lines.add(
-            MathTex(
-                rf"\text{{{axis.name}: }} \left\lfloor \frac{{{axis.size} + {axis.before} + "
-                rf"{axis.after} - {axis.dilation}\cdot({axis.kernel}-1) - 1}}{{{axis.stride}}}"
-                rf" \right\rfloor + 1 = {out}",
-                color=INK,
-            )
-        )
+    for axis, value in printing.sized_axes(lesson.problem):
+        line = rf"\text{{{axis.name}: }} " + printing.latex_size_line(axis, value)
+        lines.add(MathTex(line, color=INK))
     lines.arrange(DOWN, buff=0.3)
     room = legend.get_bottom()[1] - 0.35 - BOTTOM
     if lines.height > room:

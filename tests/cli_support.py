@@ -1,0 +1,23 @@
+"""Running the command in-process and judging what it says, for the CLI's tests."""
+
+from __future__ import annotations
+
+import os
+
+from explainer.cli import main
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Exit status, standard output and standard error of ``explainer ARGV``."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code: int, err: str, needle: str) -> None:
+    """Exit status 2 and exactly one line, ours, that says ``needle``."""
+    assert code == 2, err
+    assert err.startswith("explainer: error: ") and err.count("\n") == 1, err
+    assert needle in err, err
