@@ -42,19 +42,20 @@ def reason(err: OSError) -> str:
 
 def kind_of(mode: int) -> str:
     """What a file is, in words, from its ``st_mode``."""
-    if stat.S_ISREG(mode):
-        return "regular file"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
+    for is_kind, name in _KINDS:
+        if is_kind(mode):
+            return name
     return "special file"
+
+
+_KINDS = (
+    (stat.S_ISREG, "regular file"),
+    (stat.S_ISDIR, "folder"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "named pipe (FIFO)"),
+    (stat.S_ISSOCK, "socket"),
+)
 
 
 def file_status(path: Path) -> os.stat_result | None:

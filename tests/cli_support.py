@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 from explainer.cli import main
 
@@ -21,3 +23,16 @@ def one_line_error(code: int, err: str, needle: str) -> None:
     assert code == 2, err
     assert err.startswith("explainer: error: ") and err.count("\n") == 1, err
     assert needle in err, err
+
+
+def assert_compiles(tex: Path) -> None:
+    """pdflatex makes a real PDF of ``tex`` (beside it), or the test fails with its log."""
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert tex.with_suffix(".pdf").stat().st_size > 1000

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from cli_support import run
+from cli_support import assert_compiles, run
 
 from explainer.cli import main
 
@@ -64,15 +64,7 @@ def test_derive_latex_compiles(capsys, tmp_path, argv):
     assert code == 0
     tex = tmp_path / "d.tex"
     tex.write_text(out)
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    assert (tmp_path / "d.pdf").stat().st_size > 1000
+    assert_compiles(tex)
 
 
 def test_check_reports_49_of_49(capsys):
