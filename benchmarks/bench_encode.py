@@ -23,7 +23,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from explainer.encoding import ENCODER_OPTIONS
+from scenes.encoding import ENCODER_OPTIONS
 
 PRESETS = ("medium", "fast", "faster", "veryfast", "superfast", "ultrafast")
 ROUNDS = 3
@@ -86,7 +86,7 @@ def main(argv: list[str]) -> None:
             video = Path(argv[0])
         else:
             from explainer import lecture_problem
-            from explainer.render import render_lecture
+            from scenes.render import render_lecture
 
             video = render_lecture(lecture_problem(), None, "high", Path(tmp), "bench").video
         frames, shape = source_frames(video, seconds)

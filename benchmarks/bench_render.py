@@ -29,8 +29,8 @@ from pathlib import Path
 import av
 
 from explainer import lecture_problem
-from explainer.encoding import ENCODER_OPTIONS
-from explainer.render import QUALITIES, render_lecture, video_duration
+from scenes.encoding import ENCODER_OPTIONS
+from scenes.render import QUALITIES, render_lecture, video_duration
 
 
 def encode_floor(video: Path, scratch: Path) -> float:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from explainer.numeric import exact_values
-from explainer.problem import Problem
+from explainer.core.engine import exact_values
+from explainer.core.problem import Problem
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 

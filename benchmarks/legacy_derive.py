@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from explainer.numeric import exact_values
-from explainer.problem import Problem
-from explainer.symbolic import (
+from explainer.core.engine import exact_values
+from explainer.core.problem import Problem
+from explainer.proof.symbolic import (
     PixelDerivation,
     Times,
     _scale,

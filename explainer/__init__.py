@@ -7,18 +7,20 @@ The public face of the library (importable without manim):
 array([[5]])
 """
 
-from .errors import (
+import importlib
+
+from explainer.core import display
+from explainer.core.engine import compute, conv2d
+from explainer.core.presets import PRESETS, diagonal_filter, lecture_image, lecture_problem, preset
+from explainer.core.problem import Problem
+from explainer.core.trace import Step, Trace, build_trace
+from explainer.errors import (
     ExplainerError,
     ExplainerWarning,
     InputFileError,
     ProblemError,
     TooLargeError,
 )
-from .notebook import show
-from .numeric import compute, conv2d
-from .presets import PRESETS, diagonal_filter, lecture_image, preset
-from .problem import Problem
-from .trace import Step, Trace, build_trace
 
 __all__ = [
     "ExplainerError",
@@ -46,24 +48,31 @@ __all__ = [
 
 
 # The symbolic functions need sympy, which takes several times as long to import as the
-# rest together: it is imported when one of them is first used, not with the package.
-_SYMBOLIC = ("derive_all", "derive_pixel", "general_formula", "verify")
+# rest together, and show() the page and the lessons: each is imported when first used.
+_LAZY = {
+    "derive_all": "explainer.proof.symbolic",
+    "derive_pixel": "explainer.proof.symbolic",
+    "general_formula": "explainer.proof.symbolic",
+    "verify": "explainer.proof.symbolic",
+    "show": "explainer.outputs.notebook",
+}
+
+# Jupyter shows traces, derivations and scripts with the notebook printers (by name: the
+# core never imports the outputs, and nothing is loaded until something is displayed).
+display.register("explainer.core.trace.Trace", "explainer.outputs.notebook:trace_bundle")
+display.register(
+    "explainer.proof.symbolic.PixelDerivation", "explainer.outputs.notebook:derivation_bundle"
+)
+display.register("explainer.lessons.script.Script", "explainer.outputs.notebook:script_bundle")
 
 
 def __getattr__(name: str) -> object:
-    if name in _SYMBOLIC:
-        from . import symbolic
-
-        value = getattr(symbolic, name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value  # found directly from now on
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SYMBOLIC))
-
-
-def lecture_problem() -> Problem:
-    """The lecture's example: the 9×9 X, the diagonal filter, divided by the patch area."""
-    return Problem(lecture_image(), diagonal_filter(), normalize="area")
+    return sorted(set(globals()) | set(_LAZY))

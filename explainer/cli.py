@@ -16,14 +16,27 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import printing
-from .errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
-from .notes import NOTE_FORMATS
-from .options import add_problem_options, attach_signed_values, ints
-from .options import problem_from_args as _problem_from_args
-from .presets import PRESETS
-from .safe_io import kind_of, printable, reason
-from .voice import DEFAULT_VOICE, VOICES
+from explainer.core.limits import check_derivable
+from explainer.core.presets import PRESETS
+from explainer.core.trace import build_trace
+from explainer.errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
+from explainer.files.output import check_target, write_atomic
+from explainer.files.safe_io import kind_of, printable, reason
+from explainer.lessons.convolution import build_script
+from explainer.outputs import printing
+from explainer.outputs.handout import check_handout, write_handout
+from explainer.outputs.notes import NOTE_FORMATS, read_timings, render_notes
+from explainer.outputs.page import check_showable, render_page
+from explainer.request import (
+    DEFAULT_VOICE,
+    QUALITIES,
+    VOICES,
+    add_problem_options,
+    attach_signed_values,
+    ints,
+    render_request,
+)
+from explainer.request import problem_from_args as _problem_from_args
 
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
@@ -148,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--quality",
         default="high",
-        choices=("low", "medium", "high", "4k"),
+        choices=tuple(QUALITIES),
         help="low 480p15, medium 720p30, high 1080p60 (default), 4k 2160p60",
     )
     render.add_argument(
@@ -303,12 +316,7 @@ def _discard_stdout() -> None:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
-    from .limits import check_derivable
-    from .trace import build_trace
-
     if args.output:
-        from .output import check_target
-
         check_target(Path(args.output))  # before minutes of work, not after
     patches = _patches(args.patch)
     problem = problem_from_args(args, lambda g: check_derivable(g, patches))
@@ -316,8 +324,6 @@ def cmd_derive(args: argparse.Namespace) -> int:
     der = printing.derivation(trace, patches, _progress_line("deriving"))
     text = printing.render(der, args.format)
     if args.output:
-        from .output import write_atomic
-
         write_atomic(Path(args.output), text.encode("utf-8"))
         _say(f"wrote {args.output}")
     else:
@@ -326,8 +332,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checking import check_problem
-    from .limits import check_derivable
+    from explainer.outputs.checking import check_problem
 
     problem = problem_from_args(args, lambda g: check_derivable(g, None))
     report = check_problem(problem, _progress_line("checking"))
@@ -375,9 +380,6 @@ def _os_error_in(err: BaseException) -> OSError | None:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    from .notes import read_timings, render_notes
-    from .script import build_script
-
     script = build_script(problem_from_args(args))
     timings = None
     if args.video:
@@ -387,12 +389,12 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import render_command
+    from scenes.render import render_command
 
     if not args.list_sections:
         _check_output_dir(Path(args.output_dir))
     try:
-        return render_command(args, problem_from_args(args))
+        return render_command(render_request(args), problem_from_args(args))
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
         if cause is None or isinstance(cause, BrokenPipeError):
@@ -402,9 +404,6 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_page(args: argparse.Namespace) -> int:
-    from .output import check_target, write_atomic
-    from .page import check_showable, render_page
-
     target = Path(args.output)
     check_target(target)  # before the work, not after
 
@@ -419,10 +418,6 @@ def cmd_page(args: argparse.Namespace) -> int:
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
-    from .handout import check_handout, write_handout
-    from .limits import check_derivable
-    from .output import check_target
-
     target = Path(args.output)
     check_target(target)
     check_target(target.with_suffix(".tex"))

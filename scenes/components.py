@@ -1,7 +1,7 @@
 """Reusable mobjects of the lecture: grids of numbers, window markers, a colour legend.
 
 Components draw numbers they are given (from the trace) in the colours of the lesson's one
-:class:`~explainer.palette.ColourScale`; they never compute a value. Every grid can number
+:class:`~explainer.present.palette.ColourScale`; they never compute a value. Every grid can number
 its rows and columns, so that a position said aloud can be found on screen.
 """
 
@@ -26,10 +26,10 @@ from manim import (
     VMobject,
 )
 
-from explainer import palette
-from explainer.palette import ColourScale
-from explainer.speech import is_shown_exactly, number
-from explainer.trace import Number
+from explainer.core.trace import Number
+from explainer.present import palette
+from explainer.present.palette import ColourScale
+from explainer.present.speech import is_shown_exactly, number
 
 FONT = "DejaVu Sans"
 BACKGROUND = ManimColor(palette.BACKGROUND)

@@ -5,7 +5,7 @@ manim, ``manim -ql scenes/lecture.py Lecture``. One section alone: ``explainer r
 --section sweep`` or the scene classes named in :data:`SECTION_SCENES` (``manim -ql
 scenes/lecture.py Sweep``).
 
-The script (:mod:`explainer.script`) says which sections a problem needs and every
+The script (:mod:`explainer.lessons.convolution`) says which sections a problem needs and every
 sentence in them; :data:`STAGING` says how each section is drawn. The problem defaults to
 the lecture's example; set ``EXPLAINER_ARGS`` (e.g. ``--kernel sobel-x --padding same``)
 to explain another when using the manim command, and ``EXPLAINER_VOICE=none`` for silence.
@@ -13,16 +13,11 @@ to explain another when using the manim command, and ``EXPLAINER_VOICE=none`` fo
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 
 from manim import FadeOut
 
-from explainer.errors import ExplainerError
-from explainer.options import problem_from_argument_string
-from explainer.problem import Problem
-from explainer.safe_io import printable
+from scenes.environment import problem_from_environment  # noqa: F401 (manim's entry point)
 from scenes.sections import closing, opening, patch, results, sliding
 from scenes.stage import LectureScene, Lesson
 
@@ -46,21 +41,6 @@ STAGING: dict[str, Staging] = {
     "conclusion": closing.conclusion,
 }
 SECTION_NAMES = tuple(STAGING)
-
-
-def problem_from_environment() -> Problem:
-    """The lecture's example, or the problem EXPLAINER_ARGS describes (parsed, never run)."""
-    text = os.environ.get("EXPLAINER_ARGS", "").strip()
-    if not text:
-        from explainer import lecture_problem
-
-        return lecture_problem()
-    try:
-        return problem_from_argument_string(text)
-    except (ExplainerError, OSError) as err:
-        # Under the manim command a traceback would bury the one line that matters.
-        print(f"explainer: error: EXPLAINER_ARGS: {printable(str(err))}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def storyboard(lesson: Lesson) -> list[str]:

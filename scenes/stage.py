@@ -17,12 +17,15 @@ from functools import cached_property
 import numpy as np
 from manim import LEFT, UP, FadeIn, FadeOut, ReplacementTransform, Scene, VGroup
 
-from explainer import symbolic
-from explainer.palette import ColourScale, lesson_scale
-from explainer.problem import Problem
-from explainer.script import Beat, Script, build_script
-from explainer.trace import Step, Trace
-from explainer.voice import DEFAULT_VOICE, load_voice
+from explainer.core.problem import Problem
+from explainer.core.trace import Step, Trace
+from explainer.lessons.convolution import build_script
+from explainer.lessons.script import Beat, Script
+from explainer.present.palette import ColourScale, lesson_scale
+from explainer.proof import symbolic
+from explainer.request import DEFAULT_VOICE
+from scenes.environment import problem_from_environment
+from scenes.voice import load_voice
 
 from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label, use_decimals
 
@@ -154,13 +157,11 @@ class LectureScene(Scene):
 
     problem: Problem | None = None
     sections: Sequence[str] = ()
-    progress = None  # explainer.render.Progress, when rendered by `explainer render`
+    progress = None  # scenes.render.Progress, when rendered by `explainer render`
     voice_name: str | None = None  # None: $EXPLAINER_VOICE, else the default voice
     frames: dict[str, np.ndarray] | None = None  # set to a dict to keep checkpoint frames
 
     def setup(self) -> None:
-        from .lecture import problem_from_environment
-
         self.camera.background_color = BACKGROUND
         self.lesson = Lesson(
             self.problem if self.problem is not None else problem_from_environment()

@@ -63,3 +63,31 @@ def lecture_arrays() -> tuple[list[list[int]], list[list[int]]]:
     ]
     kernel = [[1, -1, -1], [-1, 1, -1], [-1, -1, 1]]
     return image, kernel
+
+
+# ----- markers: what a test needs, so a contributor can run the fast part alone --------------
+# `./run test -m "not video and not browser and not tex and not voice"` skips them;
+# `./run test` (and CI) runs everything.
+_MARKED_FILES = {
+    "test_frames.py": ("video",),
+    "test_layout.py": ("video",),
+    "test_scenes.py": ("video",),
+    "test_render.py": ("video", "voice"),
+    "test_voice.py": ("video", "voice"),
+    "test_page.py": ("browser",),
+    "test_notebook.py": ("browser",),
+    "test_handout.py": ("tex",),
+}
+_MARKED_TESTS = {
+    "test_video_frames_are_identical_across_renders": ("video",),
+    "test_script_with_the_timings_of_a_render": ("video",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = _MARKED_FILES.get(item.path.name, ()) + _MARKED_TESTS.get(
+            getattr(item, "originalname", item.name), ()
+        )
+        for name in names:
+            item.add_marker(getattr(pytest.mark, name))

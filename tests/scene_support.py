@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from manim import tempconfig
 
-from explainer.problem import Problem
+from explainer.core.problem import Problem
 from scenes.lecture import Lecture
 
 FRAME_HALF_W, FRAME_HALF_H = 14.222 / 2, 8.0 / 2

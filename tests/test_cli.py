@@ -109,7 +109,7 @@ def test_check_general_problems(capsys, argv):
 
 
 def test_presets_lists_every_name(capsys):
-    from explainer.presets import PRESETS
+    from explainer.core.presets import PRESETS
 
     code, out, _ = run(capsys, "presets")
     assert code == 0

@@ -7,7 +7,7 @@ import numpy as np
 from scene_support import run_lecture
 
 from explainer import lecture_problem
-from explainer.palette import NEGATIVE, POSITIVE, ZERO, ColourScale
+from explainer.present.palette import NEGATIVE, POSITIVE, ZERO, ColourScale
 from scenes.components import ValueGrid
 
 # Machado, Oliveira & Fernandes (2009), deuteranopia at severity 1.0, on linear RGB.

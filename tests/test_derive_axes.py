@@ -15,9 +15,11 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from explainer import ExplainerError, Problem, TooLargeError, printing, symbolic
-from explainer.numeric import exact_values
-from explainer.symbolic import Times, border_value, i, j, m, n, to_sympy, x
+from explainer import ExplainerError, Problem, TooLargeError
+from explainer.core.engine import exact_values
+from explainer.outputs import printing
+from explainer.proof import symbolic
+from explainer.proof.symbolic import Times, border_value, i, j, m, n, to_sympy, x
 
 
 def reference_pixel(problem: Problem, row: int, col: int):

@@ -20,7 +20,7 @@ from reference import plain_loop
 
 import explainer
 from explainer import ExplainerError, ProblemError, conv2d
-from explainer.checking import check_problem
+from explainer.outputs.checking import check_problem
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 INT64_EDGES = [-(2**63), -(2**63) + 1, -(2**62), 2**62, 2**63 - 1]

@@ -7,7 +7,7 @@ import pytest
 from reference import plain_loop
 
 from explainer import Problem, lecture_problem, preset
-from explainer.equivalents import equivalents
+from explainer.outputs.equivalents import equivalents
 
 signal = pytest.importorskip("scipy.signal")
 

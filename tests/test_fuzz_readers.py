@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import explainer
 from explainer.errors import ExplainerError, TooLargeError
-from explainer.inputs import (
+from explainer.files.inputs import (
     MAX_ARRAY_ELEMENTS,
     MAX_PNG_PIXELS,
     parse_npy,

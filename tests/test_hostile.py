@@ -23,7 +23,7 @@ from PIL import Image
 
 import explainer
 from explainer.errors import ExplainerError, InputFileError, ProblemError, TooLargeError
-from explainer.inputs import load, parse_number, parse_text
+from explainer.files.inputs import load, parse_number, parse_text
 
 # ----- files that are not regular files ---------------------------------------------------
 
@@ -58,7 +58,7 @@ def test_a_unix_socket_is_refused(tmp_path):
 
 def test_a_file_that_grows_while_read_is_cut_at_the_limit(tmp_path, monkeypatch):
     """The limit holds while reading, whatever st_size said before."""
-    import explainer.inputs as inputs
+    import explainer.files.inputs as inputs
 
     path = tmp_path / "k.csv"
     path.write_text("1 2\n3 4\n")
@@ -175,7 +175,7 @@ def test_foreign_warnings_are_hidden_and_ours_shown(capsys, monkeypatch):
 
 
 def test_a_large_png_is_refused_before_it_is_converted(tmp_path, capsys, monkeypatch):
-    import explainer.options as options
+    import explainer.request as options
 
     path = tmp_path / "big.png"
     Image.new("L", (200, 200)).save(path)
@@ -215,7 +215,7 @@ def test_many_patches_are_counted_together(capsys):
 
 
 def test_text_cells_beyond_the_limit_are_refused_early(monkeypatch):
-    import explainer.inputs as inputs
+    import explainer.files.inputs as inputs
 
     monkeypatch.setattr(inputs, "MAX_TEXT_CELLS", 100)
     with pytest.raises(TooLargeError, match="holds more than 100 numbers"):
@@ -346,7 +346,8 @@ def test_a_1x1_kernel_derives_as_one_product(tmp_path, capsys):
 
 
 def test_a_1x1_kernel_in_the_video_rows():
-    from explainer import printing, symbolic
+    from explainer.outputs import printing
+    from explainer.proof import symbolic
 
     problem = explainer.Problem([[3, 4]], [[5]], normalize="area")
     der = symbolic.derive_pixel(problem, 0, 1)
@@ -452,7 +453,7 @@ def test_os_errors_anywhere_are_one_line(capsys, monkeypatch):
 
 def test_npy_in_memory_round_trip_agrees_with_numpy():
     """parse_npy on bytes numpy.save wrote, compared with numpy.load of the same bytes."""
-    from explainer.inputs import parse_npy
+    from explainer.files.inputs import parse_npy
 
     buffer = io.BytesIO()
     np.save(buffer, np.array([[1.5, -2.0], [0.0, 3.25]], dtype=">f8"))

@@ -13,7 +13,7 @@ from PIL import Image
 from explainer import ExplainerWarning
 from explainer.cli import main
 from explainer.errors import InputFileError
-from explainer.inputs import load, parse_number, parse_text
+from explainer.files.inputs import load, parse_number, parse_text
 
 
 @pytest.mark.parametrize(

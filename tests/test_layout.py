@@ -15,7 +15,7 @@ from PIL import Image
 from scene_support import FRAME_HALF_H, FRAME_HALF_W, run_lecture
 
 from explainer import Problem, lecture_problem, preset
-from explainer.inputs import read_png
+from explainer.files.inputs import read_png
 from scenes.components import Label, ValueGrid
 
 PIXELS_PER_UNIT_480P = 480 / 8.0

@@ -28,7 +28,7 @@ def test_symbolic_functions_load_sympy_on_first_use():
         "import sys, explainer\n"
         "before = 'sympy' in sys.modules\n"
         "from explainer import derive_pixel, verify\n"
-        "import explainer.symbolic as s\n"
+        "import explainer.proof.symbolic as s\n"
         "same = derive_pixel is s.derive_pixel and explainer.general_formula is s.general_formula\n"
         "ok = verify(explainer.build_trace(explainer.lecture_problem())).ok\n"
         "print(before, 'sympy' in sys.modules, same, ok, 'derive_all' in dir(explainer))"

@@ -18,7 +18,7 @@ from cli_support import IS_ROOT, one_line_error, run
 
 from explainer.cli import main
 from explainer.errors import OutputError
-from explainer.output import write_atomic
+from explainer.files.output import write_atomic
 
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="mknod and chown to another user need root")
 
@@ -57,12 +57,12 @@ def test_a_fifo_and_a_folder_are_never_replaced(tmp_path, capsys):
 
 
 def test_the_target_is_checked_before_the_work(tmp_path, capsys, monkeypatch):
-    import explainer.printing
+    import explainer.outputs.printing
 
     def no_work(*args, **kwargs):
         raise AssertionError("derivations started although the output cannot be written")
 
-    monkeypatch.setattr(explainer.printing, "derivation", no_work)
+    monkeypatch.setattr(explainer.outputs.printing, "derivation", no_work)
     code, _, err = run(capsys, "derive", "--output", str(tmp_path))
     one_line_error(code, err, "it is a folder")
 
@@ -226,12 +226,12 @@ def test_render_output_dir_that_is_a_file(tmp_path, capsys):
     ],
 )
 def test_render_output_dir_that_cannot_be_written(tmp_path, capsys, monkeypatch, failure, needle):
-    import explainer.render
+    import scenes.render
 
     def refuse(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(explainer.render, "render_lecture", refuse)
+    monkeypatch.setattr(scenes.render, "render_lecture", refuse)
     argv = ["render", "--quality", "low", "--section", "title", "--output-dir", str(tmp_path)]
     code, _, err = run(capsys, *argv)
     render_failed(code, err, f"cannot write the video into {tmp_path}: {needle}")
@@ -239,7 +239,7 @@ def test_render_output_dir_that_cannot_be_written(tmp_path, capsys, monkeypatch,
 
 def test_render_onto_a_full_disk(tmp_path, capsys, monkeypatch):
     """manim's encoder reports a full disk as a RuntimeError caused by the OSError."""
-    import explainer.render
+    import scenes.render
 
     def full(*args, **kwargs):
         try:
@@ -247,7 +247,7 @@ def test_render_onto_a_full_disk(tmp_path, capsys, monkeypatch):
         except OSError as err:
             raise RuntimeError("Failed to encode video segment") from err
 
-    monkeypatch.setattr(explainer.render, "render_lecture", full)
+    monkeypatch.setattr(scenes.render, "render_lecture", full)
     argv = ["render", "--quality", "low", "--section", "title", "--output-dir", str(tmp_path)]
     code, _, err = run(capsys, *argv)
     render_failed(code, err, "No space left on device")

@@ -20,8 +20,8 @@ from reference import plain_loop
 
 from explainer import Problem, lecture_problem, preset
 from explainer.cli import main
-from explainer.page import page_data, render_page
-from explainer.script import build_script
+from explainer.lessons.convolution import build_script
+from explainer.outputs.page import page_data, render_page
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(

@@ -14,7 +14,7 @@ import pytest
 
 import explainer
 from explainer.cli import main
-from explainer.output import write_atomic
+from explainer.files.output import write_atomic
 
 EXE = Path(sys.executable).parent / "explainer"
 
@@ -81,7 +81,7 @@ def test_the_encoder_gives_the_same_bytes_every_time():
     """x264's AVX-512 code, run outside the main thread, gave other bytes for the same
     frames about one time in five (60 encodes of these frames: two different videos).
     The render's options keep x264 to what gives one video."""
-    from explainer.encoding import ENCODER_OPTIONS
+    from scenes.encoding import ENCODER_OPTIONS
 
     rng = np.random.default_rng(0)
     page = np.full((480, 854, 4), 255, np.uint8)
@@ -165,8 +165,8 @@ def test_lossy_float_input_warns_in_the_exact_path():
 
 
 def test_every_preset_pair_checks_out():
-    from explainer.checking import check_problem
-    from explainer.presets import PRESETS
+    from explainer.core.presets import PRESETS
+    from explainer.outputs.checking import check_problem
 
     images = [p.name for p in PRESETS.values() if p.kind == "image"]
     kernels = [p.name for p in PRESETS.values() if p.kind == "kernel"]

@@ -17,8 +17,8 @@ from PIL import Image
 from reference import fold_index, plain_loop
 
 from explainer import Problem, lecture_problem, preset
-from explainer.inputs import read_png
-from explainer.script import build_script
+from explainer.files.inputs import read_png
+from explainer.lessons.convolution import build_script
 
 WORD_NUMBERS = {
     "no": 0,

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from explainer.speech import number, position, read_aloud, sentence, size
+from explainer.present.speech import number, position, read_aloud, sentence, size
 
 
 @pytest.mark.parametrize(

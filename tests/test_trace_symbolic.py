@@ -14,7 +14,7 @@ from reference import plain_loop
 
 import explainer
 from explainer import Problem, build_trace, derive_pixel, verify
-from explainer.symbolic import general_formula, output_size
+from explainer.proof.symbolic import general_formula, output_size
 
 
 def test_trace_of_the_first_perfect_match(lecture_arrays):

@@ -97,7 +97,7 @@ def test_each_caption_shows_its_sentence_while_it_is_spoken(narrated):
 
 
 def test_a_re_render_takes_every_sentence_from_the_cache(narrated, monkeypatch, tmp_path):
-    from explainer import voice
+    from scenes import voice
 
     def refuse(self, text, path):
         raise AssertionError(f"synthesized again: {text!r}")
@@ -150,7 +150,7 @@ def test_the_voice_says_a_sentence_the_same_way_every_time(tmp_path, monkeypatch
     """Synthesized twice from scratch (two empty caches), a sentence is the same bytes."""
     import os
 
-    from explainer.voice import load_voice
+    from scenes.voice import load_voice
 
     cpus = os.sched_getaffinity(0)
     sounds = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Indicate, MathTex, VGroup, Write
 
-from explainer import printing, symbolic
+from explainer.outputs import printing
+from explainer.proof import symbolic
 from scenes.components import ACCENT, INK, MUTED, ValueGrid, label
 from scenes.stage import LectureScene
 

@@ -21,8 +21,7 @@ from manim import (
     Write,
 )
 
-from explainer.facts import padding_source
-from explainer.script import prelude_origin
+from explainer.lessons.convolution.facts import padding_source
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
@@ -65,7 +64,7 @@ def one_dimension(s: LectureScene) -> None:
     n = len(signal_values)
     k = len(trace.applied_kernel[0])
     cell = min(0.8, 11.0 / n)
-    first = prelude_origin(s.lesson.problem)[1]  # numbered by the image's columns
+    first = s.lesson.script.prelude_origin[1]  # numbered by the image's columns
     signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=first)
     signal.move_to(np.array([0.0, 0.4, 0.0]))
     taps_as_given = trace.problem.kernel.tolist()

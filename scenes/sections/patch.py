@@ -20,9 +20,9 @@ from manim import (
     Write,
 )
 
-from explainer import printing
-from explainer.speech import is_shown_exactly
-from explainer.trace import Step
+from explainer.core.trace import Step
+from explainer.outputs import printing
+from explainer.present.speech import is_shown_exactly
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,

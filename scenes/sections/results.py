@@ -20,7 +20,8 @@ from manim import (
     Write,
 )
 
-from explainer import printing, symbolic
+from explainer.outputs import printing
+from explainer.proof import symbolic
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,

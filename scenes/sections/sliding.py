@@ -13,7 +13,7 @@ from manim import (
     VGroup,
 )
 
-from explainer.trace import Step
+from explainer.core.trace import Step
 from scenes.components import (
     ACCENT,
     BACKGROUND,

@@ -1,0 +1,594 @@
+"""The input model: an image, a kernel and the options of one 2D convolution.
+
+A :class:`Problem` is validated once, on construction; everything downstream (the engine,
+the trace, the derivations, the video) can rely on it. Options are normalized to explicit
+per-axis values, so that ``stride=2`` becomes ``(2, 2)`` and ``padding="same"`` becomes the
+four sides it means for this image and kernel.
+
+Number kinds
+------------
+The problem is *exact* when both arrays hold integers or :class:`fractions.Fraction`
+values: then every product, sum and normalized value is computed exactly (``7/9``, not
+``0.7778``). When either holds floats, the problem is *float*: the engine sums in float64
+and returns the image's precision (float32 stays float32, see :func:`explainer.conv2d`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+from explainer.errors import ProblemError, TooLargeError
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+Normalize = Literal["area", "sum"] | None
+
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
+PADDING_WORDS: tuple[str, ...] = ("valid", "same", "full")
+NORMALIZATIONS: dict[str | None, str] = {
+    None: "no division: the value is the plain sum of products",
+    "area": "divide by the kernel's area (number of elements)",
+    "sum": "divide by the sum of the kernel's elements",
+}
+
+# Beyond these the engine would need gigabytes; the message says so instead.
+MAX_PADDED_ELEMENTS = 80_000_000
+MAX_KERNEL_ELEMENTS = 1_000_000
+# Every value, sum and result must fit in float64: the float engine, `check` and the video
+# use it. The margin covers the rounding of a sum of up to a million products.
+FLOAT64_MAX = sys.float_info.max
+FLOAT_SAFE_MAX = FLOAT64_MAX * (1 - 1e-9)
+_BIGGEST = int(FLOAT64_MAX)  # exact numbers beyond this are refused (float64 must hold them)
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    """Read an int or a pair of ints, each at least 1 (stride, dilation)."""
+    items = _int_items(value, name)
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2:
+        raise ProblemError(f"{name} must be one integer or a pair (rows, columns); got {value!r}")
+    if min(items) < 1:
+        raise ProblemError(f"{name} must be at least 1 on each axis; got {value!r}")
+    return items[0], items[1]
+
+
+def _int_items(value: Any, name: str) -> tuple[int, ...]:
+    if type(value) is int:  # the common case, without the slower abstract-class checks
+        return (value,)
+    if isinstance(value, bool):
+        raise ProblemError(f"{name} must be an integer, not a boolean")
+    if isinstance(value, numbers.Integral):
+        return (int(value),)
+    if isinstance(value, (tuple, list)) and value:
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise ProblemError(f"{name} must hold whole numbers; got {value!r}")
+            out.append(int(v))
+        return tuple(out)
+    raise ProblemError(f"{name} must be an integer or a tuple of integers; got {value!r}")
+
+
+def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
+    """Turn nested sequences or an array into a read-only 2D array the engine can use.
+
+    Integers and booleans become int64 (or Python ints when too large), Fractions stay
+    Fractions in an object array, float32 stays float32 and other floats become float64.
+    Anything else is refused. With ``copy=False`` an array already of the right type is
+    not copied: the result is a read-only view of it (the caller's array stays writable).
+    """
+    try:
+        arr = np.asarray(values)
+    except ValueError:
+        raise ProblemError(
+            f"{name} has rows of different lengths; every row needs as many numbers as the first"
+        ) from None
+    except (TypeError, OverflowError, RecursionError):
+        raise ProblemError(f"{name} cannot be read as rows of numbers") from None
+    if arr.dtype == object:
+        arr = _exact_object_array(arr, name)
+    elif arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+            arr = arr.astype(object)
+        else:
+            arr = arr.astype(np.int64, copy=copy)
+    elif arr.dtype.kind == "f":
+        if arr.dtype.itemsize > 8 and arr.size and np.abs(arr).max() > FLOAT64_MAX:
+            raise ProblemError(f"{name} holds values beyond the range of float64 (about ±1.8e308)")
+        arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=copy)
+    else:
+        raise ProblemError(f"{name} must hold numbers; got values of type {arr.dtype}")
+    if arr.ndim != 2:
+        raise ProblemError(
+            f"{name} must be two-dimensional (rows × columns); "
+            f"got {arr.ndim} dimension{'s' if arr.ndim != 1 else ''}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ProblemError(f"{name} is empty; it needs at least one row and one column")
+    # A finite sum proves every value finite in one pass without a temporary array; only
+    # when it is not (NaN, infinity, or finite values that overflow) is each value checked.
+    if arr.dtype.kind == "f" and not (_finite_sum(arr) or np.isfinite(arr).all()):
+        r, c = np.argwhere(~np.isfinite(arr))[0]
+        raise ProblemError(
+            f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
+        )
+    if arr.base is not None or arr is values:
+        arr = arr.view()  # read-only for us, still writable for the caller
+    arr.setflags(write=False)
+    return arr
+
+
+def _finite_sum(arr: np.ndarray) -> bool:
+    if arr.size < 1 << 16:
+        return False  # small: checking each value is as quick
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(arr.sum()))
+
+
+def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
+    """An object array must hold exact numbers (int, Fraction) or floats only."""
+    flat = arr.ravel().tolist()
+    if any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
+        _refuse_ragged(name)
+    if arr.ndim != 2:
+        return arr  # the caller names the wrong number of dimensions
+    values: list[Any] = []
+    has_float = False
+    for k, v in enumerate(flat):
+        kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
+        if kind is int and -_BIGGEST < v < _BIGGEST:
+            values.append(v)
+        elif kind is Fraction and -_BIGGEST < v < _BIGGEST:
+            values.append(v.numerator if v.denominator == 1 else v)
+        else:
+            number = _other_number(v, k, flat, arr.shape[1], name)
+            has_float = has_float or isinstance(number, float)
+            values.append(number)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    if has_float:
+        return out.reshape(arr.shape).astype(np.float64)
+    return out.reshape(arr.shape)
+
+
+def _other_number(v: Any, k: int, flat: list[Any], columns: int, name: str) -> Any:
+    """A value that is not a plain int or Fraction within float range: an int, Fraction or
+    float, or a one-line error naming where it is."""
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    if isinstance(v, numbers.Rational) and abs(v) > FLOAT64_MAX:
+        r, c = divmod(k, columns)
+        raise ProblemError(
+            f"{name} holds a value of about {_about(v)} at row {r}, column {c}, beyond "
+            "the range of float64 (about ±1.8e308)"
+        )
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, Fraction):
+        return v.numerator if v.denominator == 1 else v
+    if isinstance(v, numbers.Rational):
+        return Fraction(int(v.numerator), int(v.denominator))
+    # Anything else is refused; ragged rows first, as they explain the rest.
+    if any(isinstance(u, (list, tuple, np.ndarray)) for u in flat):
+        _refuse_ragged(name)
+    r, c = divmod(k, columns)
+    if isinstance(v, numbers.Real):
+        if not math.isfinite(float(v)):
+            raise ProblemError(
+                f"{name} holds {v} at row {r}, column {c}; only finite numbers are allowed"
+            )
+        return float(v)
+    raise ProblemError(f"{name} holds {v!r} at row {r}, column {c}, which is not a number")
+
+
+def _refuse_ragged(name: str) -> None:
+    raise ProblemError(
+        f"{name} has rows of different lengths; every row needs as many numbers as the first"
+    )
+
+
+def _about(v: Any) -> str:
+    """A rough size for messages, also for numbers beyond float range ("1e+400")."""
+    try:
+        return f"{float(v):.2g}"
+    except OverflowError:
+        q = Fraction(v)
+        exponent = math.log10(abs(q.numerator)) - math.log10(q.denominator)
+        whole = math.floor(exponent)
+        return f"{'-' if q < 0 else ''}{10 ** (exponent - whole):.2g}e+{whole}"
+
+
+def _decimal(v: Any) -> int | Fraction:
+    """A number as exact: floats read as the decimal they print as (as the exact path does)."""
+    if isinstance(v, (float, np.floating)):
+        return Fraction(repr(float(v)))
+    return v if isinstance(v, Fraction) else int(v)
+
+
+def is_exact(arr: np.ndarray) -> bool:
+    """True when the array holds integers or Fractions (no floats)."""
+    return arr.dtype == object or arr.dtype.kind in "iu"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where a kernel slides over an image, from the shapes alone.
+
+    Checked before any number is read or converted, so that a request too large for the
+    work it asks for is refused at once (see :func:`plan_geometry`).
+    """
+
+    image_shape: tuple[int, int]
+    kernel_shape: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int, int, int]
+    padding_mode: str
+    dilation: tuple[int, int]
+
+    @property
+    def effective_kernel_shape(self) -> tuple[int, int]:
+        """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
+        (kh, kw), (dh, dw) = self.kernel_shape, self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
+
+    @property
+    def padded_shape(self) -> tuple[int, int]:
+        (h, w), (top, bottom, left, right) = self.image_shape, self.padding
+        return h + top + bottom, w + left + right
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1 on each axis."""
+        (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride
+        return (ph - eh) // sh + 1, (pw - ew) // sw + 1
+
+    @property
+    def products(self) -> int:
+        """How many products the whole convolution computes: output pixels × kernel taps."""
+        (oh, ow), (kh, kw) = self.output_shape, self.kernel_shape
+        return oh * ow * kh * kw
+
+
+def plan_geometry(
+    image_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    padding_mode: Any = "zeros",
+    dilation: Any = 1,
+) -> Geometry:
+    """Validate the options of a convolution against the two shapes alone.
+
+    Raises the same errors as :class:`Problem` for the options and sizes; the shapes must
+    be two-dimensional and non-empty (as :class:`Problem` checks for the arrays).
+
+    >>> plan_geometry((9, 9), (3, 3), padding="same").output_shape
+    (9, 9)
+    """
+    (h, w), (kh, kw) = image_shape, kernel_shape
+    if kh * kw > MAX_KERNEL_ELEMENTS:
+        raise TooLargeError(
+            f"the kernel has {kh * kw:,} elements; at most {MAX_KERNEL_ELEMENTS:,} are supported"
+        )
+    strides = _pair(stride, "stride")
+    dilations = _pair(dilation, "dilation")
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise ProblemError(
+            f"unknown padding mode {padding_mode!r}; choose one of " + ", ".join(PADDING_MODES)
+        )
+    sides = resolve_padding(padding, (h, w), (kh, kw), strides, dilations)
+    geometry = Geometry((h, w), (kh, kw), strides, sides, padding_mode, dilations)
+    _check_fits(geometry)
+    return geometry
+
+
+def _check_fits(g: Geometry) -> None:
+    (h, w), (top, bottom, left, right) = g.image_shape, g.padding
+    ph, pw = g.padded_shape
+    if ph * pw > MAX_PADDED_ELEMENTS:
+        raise TooLargeError(
+            f"the padded image would be {ph:,}×{pw:,} pixels; at most "
+            f"{MAX_PADDED_ELEMENTS:,} pixels are supported"
+        )
+    if g.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+        raise ProblemError(
+            f"reflect padding must be smaller than the image ({h}×{w}); got {g.padding}"
+        )
+    if g.padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
+        raise ProblemError(
+            f"circular padding can be at most the image size ({h}×{w}); got {g.padding}"
+        )
+    eh, ew = g.effective_kernel_shape
+    what = "padded image" if any(g.padding) else "image"
+    for axis, (need, have, word) in enumerate(((eh, ph, "taller"), (ew, pw, "wider"))):
+        if need > have:
+            kh, kw = g.kernel_shape
+            dil = (
+                f" with dilation {g.dilation[axis]}, spanning {need}"
+                if g.dilation[axis] > 1
+                else ""
+            )
+            raise ProblemError(
+                f"the kernel ({kh}×{kw}){dil} is {word} than the {what} ({ph}×{pw}); "
+                "use a smaller kernel, more padding, or padding 'full'"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One 2D convolution to compute and explain, validated on construction.
+
+    Parameters
+    ----------
+    image, kernel : array_like
+        Two-dimensional arrays of numbers. Integers and Fractions keep the whole
+        computation exact; floats make it a float computation.
+    stride : int or (int, int)
+        How far the window jumps between output pixels, per axis.
+    padding : "valid", "same", "full", int, (int, int) or (int, int, int, int)
+        Border added around the image: ``"valid"`` none, ``"same"`` enough that the
+        output has ``ceil(n / stride)`` pixels per axis (an odd total puts the extra row or
+        column at the bottom or right, as TensorFlow and PyTorch do), ``"full"`` every
+        partial overlap. A pair means (rows, columns); four numbers mean
+        (top, bottom, left, right).
+    padding_mode : "zeros", "reflect", "replicate" or "circular"
+        What the border holds.
+    dilation : int or (int, int)
+        Spacing between the kernel's taps; 1 is a dense kernel.
+    flip : bool
+        True convolution: rotate the kernel by 180° before sliding it. The default,
+        False, is cross-correlation, what deep-learning libraries call convolution.
+    normalize : None, "area" or "sum"
+        Divide each sum of products by the kernel's area, or by the kernel's sum.
+    copy : bool
+        True (default): the problem keeps its own read-only copies of the arrays, so that
+        changing the caller's arrays later cannot change it. False: read-only views
+        where the arrays already have the right type, for a problem used at once (as
+        :func:`explainer.conv2d` does), which then needs no memory for a copy.
+
+    Examples
+    --------
+    >>> p = Problem([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, -1]], stride=2, padding=1)
+    >>> p.padding, p.stride, p.output_shape
+    ((1, 1, 1, 1), (2, 2), (2, 2))
+    >>> Problem([[1, 2]], [[1, 2, 3]])
+    Traceback (most recent call last):
+    ...
+    explainer.errors.ProblemError: the kernel (1×3) is wider than the image (1×2); ...
+    """
+
+    image: np.ndarray
+    kernel: np.ndarray
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)
+    padding_mode: PaddingMode = "zeros"
+    dilation: tuple[int, int] = (1, 1)
+    flip: bool = False
+    normalize: Normalize = None
+    padding_spec: str | None = field(default=None, compare=False)
+    geometry: Geometry | None = field(default=None, compare=False, repr=False)
+
+    def __init__(
+        self,
+        image: Any,
+        kernel: Any,
+        *,
+        stride: int | tuple[int, int] = 1,
+        padding: str | int | tuple[int, ...] = 0,
+        padding_mode: str = "zeros",
+        dilation: int | tuple[int, int] = 1,
+        flip: bool = False,
+        normalize: str | None = None,
+        copy: bool = True,
+    ) -> None:
+        img = as_number_array(image, "the image", copy)
+        ker = as_number_array(kernel, "the kernel", copy)
+        if not isinstance(flip, (bool, np.bool_)):
+            raise ProblemError(f"flip must be True or False; got {flip!r}")
+        if isinstance(normalize, str) and normalize.lower() == "none":
+            normalize = None
+        if not (normalize is None or isinstance(normalize, str)) or normalize not in NORMALIZATIONS:
+            raise ProblemError(f"unknown normalization {normalize!r}; choose none, area or sum")
+        geometry = plan_geometry(
+            img.shape,
+            ker.shape,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+        )
+        object.__setattr__(self, "image", img)
+        object.__setattr__(self, "kernel", ker)
+        object.__setattr__(self, "stride", geometry.stride)
+        object.__setattr__(self, "padding", geometry.padding)
+        object.__setattr__(self, "padding_mode", geometry.padding_mode)
+        object.__setattr__(self, "dilation", geometry.dilation)
+        object.__setattr__(self, "flip", bool(flip))
+        object.__setattr__(self, "normalize", normalize)
+        object.__setattr__(self, "padding_spec", padding if isinstance(padding, str) else None)
+        object.__setattr__(self, "geometry", geometry)
+        if normalize == "sum" and self.kernel_sum == 0:
+            raise ProblemError(
+                "the kernel's elements sum to 0, so it cannot be normalized by "
+                "its sum; use normalize none or area"
+            )
+        self._check_float_range()
+
+    def _check_float_range(self) -> None:
+        """Refuse values whose sums of products would overflow float64.
+
+        Every partial sum is at most max|x| · Σ|w|, and the value that sum divided by
+        |divisor|: the bound is the larger of the two, computed exactly so that it cannot
+        overflow itself.
+        """
+        weights = sum((abs(_decimal(v)) for v in self.kernel.ravel().tolist()), Fraction(0))
+        largest = max(abs(_decimal(v)) for v in _extremes(self.image))
+        bound = largest * weights * max(1, 1 / abs(Fraction(self.divisor)))
+        if weights > FLOAT_SAFE_MAX:
+            raise ProblemError(
+                f"the kernel's values add up to about {_about(weights)}, beyond the range of "
+                "float64 (about 1.8e308) that the float engine, the check and the video use; "
+                "scale the kernel down"
+            )
+        if bound > FLOAT_SAFE_MAX:
+            raise ProblemError(
+                f"the values are too large: a sum of products could reach about {_about(bound)}, "
+                "beyond the range of float64 (about 1.8e308) that the float engine, the check "
+                "and the video use; scale the image or the kernel down"
+            )
+
+    # ----- derived quantities -------------------------------------------------------------
+
+    @property
+    def exact(self) -> bool:
+        """True when every number is an integer or a Fraction, so results are exact."""
+        return is_exact(self.image) and is_exact(self.kernel)
+
+    # Shapes are derived once: the problem never changes, and the engine asks often.
+    @cached_property
+    def effective_kernel_shape(self) -> tuple[int, int]:
+        """The span the kernel covers on the image once dilated: d·(k−1)+1 per axis."""
+        (kh, kw), (dh, dw) = self.kernel.shape, self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
+
+    @cached_property
+    def padded_shape(self) -> tuple[int, int]:
+        (h, w), (top, bottom, left, right) = self.image.shape, self.padding
+        return h + top + bottom, w + left + right
+
+    @cached_property
+    def output_shape(self) -> tuple[int, int]:
+        """⌊(n + p_before + p_after − d·(k−1) − 1) / s⌋ + 1 on each axis."""
+        (ph, pw), (eh, ew), (sh, sw) = self.padded_shape, self.effective_kernel_shape, self.stride
+        return (ph - eh) // sh + 1, (pw - ew) // sw + 1
+
+    @property
+    def kernel_area(self) -> int:
+        return int(self.kernel.size)
+
+    @property
+    def kernel_sum(self) -> Any:
+        """The exact sum of the kernel's elements, floats read as the decimal they print as.
+
+        One divisor for every path: the exact engine, the trace and sympy divide by this
+        number, and the float engine by its nearest float.
+        """
+        return _exact_sum(self.kernel)
+
+    @property
+    def divisor(self) -> Any:
+        """What each sum of products is divided by: 1, the kernel area, or its sum."""
+        if self.normalize == "area":
+            return self.kernel_area
+        if self.normalize == "sum":
+            return self.kernel_sum
+        return 1
+
+    @property
+    def applied_kernel(self) -> np.ndarray:
+        """The kernel as it is laid on the image: rotated by 180° for true convolution."""
+        return self.kernel[::-1, ::-1] if self.flip else self.kernel
+
+    def describe(self) -> str:
+        """One line that says what is computed, for headings and captions."""
+        h, w = self.image.shape
+        kh, kw = self.kernel.shape
+        oh, ow = self.output_shape
+        parts = [f"{h}×{w} image", f"{kh}×{kw} kernel"]
+        if self.stride != (1, 1):
+            parts.append(f"stride {_axis_text(self.stride)}")
+        if any(self.padding):
+            sides = self.padding
+            if len(set(sides)) == 1:
+                text = str(sides[0])
+            else:
+                text = "top {} bottom {} left {} right {}".format(*sides)
+            label = f" ({self.padding_spec})" if self.padding_spec else ""
+            mode = "" if self.padding_mode == "zeros" else f", {self.padding_mode}"
+            parts.append(f"padding {text}{label}{mode}")
+        if self.dilation != (1, 1):
+            parts.append(f"dilation {_axis_text(self.dilation)}")
+        parts.append("true convolution (kernel flipped)" if self.flip else "no kernel flip")
+        if self.normalize:
+            parts.append(f"divided by the kernel's {self.normalize} ({self.divisor})")
+        return ", ".join(parts) + f" → {oh}×{ow} result"
+
+
+def _axis_text(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
+
+
+def _extremes(arr: np.ndarray) -> list[Any]:
+    """The smallest and largest element (all elements for object arrays), as Python numbers."""
+    if arr.dtype == object:
+        return arr.ravel().tolist()
+    return [arr.min().item(), arr.max().item()]
+
+
+def _exact_sum(arr: np.ndarray) -> Any:
+    total = sum((_decimal(v) for v in arr.ravel().tolist()), 0)
+    if isinstance(total, Fraction) and total.denominator == 1:
+        return total.numerator
+    return total
+
+
+def resolve_padding(
+    padding: Any,
+    image_shape: tuple[int, int],
+    kernel_shape: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> tuple[int, int, int, int]:
+    """Turn a padding spec into explicit (top, bottom, left, right) sizes.
+
+    >>> resolve_padding("same", (5, 5), (3, 3), (1, 1), (1, 1))
+    (1, 1, 1, 1)
+    >>> resolve_padding("same", (6, 6), (4, 4), (1, 1), (1, 1))  # odd total: extra at the end
+    (1, 2, 1, 2)
+    >>> resolve_padding("full", (5, 5), (3, 3), (1, 1), (2, 2))
+    (4, 4, 4, 4)
+    >>> resolve_padding((1, 2), (5, 5), (3, 3), (1, 1), (1, 1))
+    (1, 1, 2, 2)
+    """
+    if isinstance(padding, str):
+        word = padding.lower()
+        if word == "valid":
+            return (0, 0, 0, 0)
+        if word == "full":
+            ph = dilation[0] * (kernel_shape[0] - 1)
+            pw = dilation[1] * (kernel_shape[1] - 1)
+            return (ph, ph, pw, pw)
+        if word == "same":
+            sides: list[int] = []
+            for n, k, s, d in zip(image_shape, kernel_shape, stride, dilation, strict=True):
+                total = max((math.ceil(n / s) - 1) * s + d * (k - 1) + 1 - n, 0)
+                sides += [total // 2, total - total // 2]
+            return (sides[0], sides[1], sides[2], sides[3])
+        raise ProblemError(
+            f"unknown padding {padding!r}; use valid, same, full, a number, "
+            "a pair (rows, columns) or four sides (top, bottom, left, right)"
+        )
+    items = _int_items(padding, "padding")
+    if any(v < 0 for v in items):
+        raise ProblemError(f"padding cannot be negative; got {padding!r}")
+    if len(items) == 1:
+        return (items[0],) * 4
+    if len(items) == 2:
+        return (items[0], items[0], items[1], items[1])
+    if len(items) == 4:
+        return (items[0], items[1], items[2], items[3])
+    raise ProblemError(
+        f"padding takes one number, a pair (rows, columns) or four sides "
+        f"(top, bottom, left, right); got {len(items)} numbers"
+    )

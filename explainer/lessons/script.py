@@ -1,0 +1,114 @@
+"""A lesson as data: sections of beats, each beat one sentence worded from the facts.
+
+A :class:`Beat` is one sentence in two forms (the caption on screen and the text the
+voice speaks) plus what it shows: the output pixels it points at and the numbers it
+states. Scenes, the page, the slides and the handout stage beats; they never word a
+sentence of their own.
+
+Every lesson declares the beat keys it can write (its registry, :attr:`Script.keys`).
+Looking up a key that is not in the registry is a programming error
+(:class:`UnknownBeat`), never a silent fallback: a renamed key fails at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from explainer.core import display
+from explainer.core.problem import Problem
+from explainer.core.trace import Number, Trace
+
+
+class UnknownBeat(LookupError):
+    """A beat key that the lesson never writes: a typo or a key renamed on one side."""
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One sentence of the lesson and what it shows while it is spoken."""
+
+    key: str
+    """What the scene stages, ``section.action`` (e.g. ``"multiply.take"``)."""
+    caption: str
+    """The sentence as written on screen and in the captions."""
+    speech: str
+    """The same sentence as the voice says it: numbers in words."""
+    steps: tuple[tuple[int, int], ...] = ()
+    """Output pixels the sentence points at (row, column)."""
+    values: tuple[Number, ...] = ()
+    """The numbers the sentence states, exactly, for checking against the trace."""
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    """Stable identifier (``--section NAME``)."""
+    title: str
+    """The heading shown while the section plays."""
+    beats: tuple[Beat, ...]
+
+
+@dataclass(frozen=True)
+class Script:
+    """The whole lesson for one problem, in order."""
+
+    problem: Problem
+    lesson: str
+    """The lesson's name (its folder under :mod:`explainer.lessons`)."""
+    sections: tuple[Section, ...]
+    keys: frozenset[str] = field(repr=False)
+    """Every beat key the lesson can write: the registry that lookups are checked against."""
+    labels: dict[str, str] = field(repr=False)
+    """Short words the outputs put on screen next to grids (``"filter"``, ``"result"``)."""
+    trace: Trace = field(repr=False)
+    """The exact trace the sentences were worded from."""
+    facts: Any = field(default=None, repr=False)
+    """What the lesson found true of the problem (the lesson's own facts type)."""
+    decimal: bool = False
+    """Values are shown as short decimals (some would be unreadable as fractions)."""
+    pixelwise: bool = True
+    """Small enough to write every value into its cell."""
+    prelude: Trace | None = field(default=None, repr=False)
+    """The one-dimensional problem of the prelude section, traced by the same engine."""
+    prelude_origin: tuple[int, int] | None = None
+    """(row, first column) of the image stretch the prelude takes its signal from."""
+
+    def section(self, name: str) -> Section:
+        for sec in self.sections:
+            if sec.name == name:
+                return sec
+        raise KeyError(name)
+
+    def beats(self) -> Iterator[Beat]:
+        for sec in self.sections:
+            yield from sec.beats
+
+    def _known(self, key: str) -> None:
+        if key not in self.keys:
+            raise UnknownBeat(f"the {self.lesson} lesson has no beat {key!r}")
+
+    def beat(self, key: str) -> Beat:
+        """The first beat with this key; KeyError when this problem's script has none."""
+        self._known(key)
+        for b in self.beats():
+            if b.key == key:
+                return b
+        raise KeyError(key)
+
+    def has(self, key: str) -> bool:
+        """Whether this problem's script says the beat (the key must be registered)."""
+        self._known(key)
+        return any(b.key == key for b in self.beats())
+
+    @property
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(sec.name for sec in self.sections)
+
+    # HTML, LaTeX, Markdown and text, for Jupyter (explainer.outputs.notebook).
+    _repr_mimebundle_ = display.mimebundle

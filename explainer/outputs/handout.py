@@ -1,0 +1,399 @@
+"""A printable handout: the problem, the formula, the output size, each patch and the result.
+
+:func:`handout_latex` writes a LaTeX document from the trace and sympy's derivations (every
+number is read from them; nothing is computed here) and :func:`write_handout` compiles it
+with pdflatex, writing the PDF and its ``.tex`` source beside it, each complete or absent.
+A worksheet (``worksheet=True``) leaves the products, sums and values blank and appends an
+answer key with the full derivations.
+
+Matrices are LaTeX ``array`` environments (``pmatrix`` stops at 10 columns) and are scaled
+down to the line when wider, so any width the command accepts compiles.
+
+>>> from explainer import lecture_problem
+>>> tex = handout_latex(lecture_problem(), patches=[(1, 1)])
+>>> tex.startswith(r"\\documentclass") and r"\\begin{pmatrix}" not in tex
+True
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from explainer.core.problem import Geometry, Problem
+from explainer.core.trace import Number, Step, Trace, build_trace
+from explainer.errors import OutputError, TooLargeError
+from explainer.files.output import write_atomic
+from explainer.lessons.convolution import build_script
+
+MAX_HANDOUT_SIDE = 32
+"""Rows or columns of a matrix the handout typesets (padded image, result)."""
+MAX_HANDOUT_PATCHES = 256
+"""Patches derived in one handout: about three a page, so at most some 90 pages."""
+ALIGNED_KERNEL_COLUMNS = 6
+"""Up to this many kernel columns a derivation's lines are aligned on '='; wider ones are
+set line by line, each scaled to the page."""
+PDFLATEX_TIMEOUT = 300
+
+# The symbols of the general formula, named (the handout's glossary).
+SYMBOLS = (
+    ("y_{i,j}", "the output pixel in row $i$, column $j$ of the result"),
+    ("x", "the image, with its padding; $x_{r,c}$ is the pixel in row $r$, column $c$"),
+    ("w_{m,n}", "the filter's weight in row $m$, column $n$ (counted from 0)"),
+    ("k \\times l", "the filter's size: $k$ rows, $l$ columns"),
+    ("s", "the stride: how far the window jumps between output pixels"),
+    ("d", "the dilation: the spacing between the filter's taps on the image"),
+    ("p", "the padding before the first row or column"),
+    ("N", "the divisor of the normalization (1 when nothing is divided)"),
+)
+SIZE_SYMBOLS = (
+    ("n_{\\mathrm{in}}", "the image's size along the axis (rows or columns)"),
+    ("p_{\\mathrm{before}}, p_{\\mathrm{after}}", "the padding on each side of that axis"),
+    ("k", "the filter's size along the axis"),
+    ("d, s", "the dilation and the stride along the axis"),
+)
+
+
+def check_handout(geometry: Geometry) -> None:
+    """Refuse what the handout cannot typeset legibly, from the shapes alone."""
+    (rows, cols), (oh, ow) = geometry.padded_shape, geometry.output_shape
+    if max(rows, cols, oh, ow) > MAX_HANDOUT_SIDE:
+        raise TooLargeError(
+            f"a {rows}×{cols} (padded) image with a {oh}×{ow} result is too large for the "
+            f"handout, which typesets matrices of at most {MAX_HANDOUT_SIDE}×"
+            f"{MAX_HANDOUT_SIDE}; use 'explainer derive' for this one"
+        )
+
+
+def _text(text: str) -> str:
+    from explainer.outputs.printing import _latex_text
+
+    return _latex_text(text)
+
+
+def _slash(v: Number) -> str:
+    """A value in math mode as a fraction with a slash (7/9): compact in a matrix, and read
+    back as written by text extraction."""
+    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+    if q.denominator == 1:
+        return str(q.numerator)
+    return f"{q.numerator}/{q.denominator}"
+
+
+def _fits(body: str) -> str:
+    """Math content scaled down to the line when wider, never up."""
+    return rf"\fitline{{${body}$}}"
+
+
+BLANK = r"\blank"
+
+
+def _array(
+    rows: Sequence[Sequence[str]],
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+) -> str:
+    """A matrix as an ``array`` in parentheses, optionally with row and column numbers."""
+    cols = len(rows[0])
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    matrix = rf"\left(\begin{{array}}{{{'r' * cols}}} {body} \end{{array}}\right)"
+    if row_labels is None or col_labels is None:
+        return matrix
+    heads = " & ".join(rf"\scriptstyle {c}" for c in col_labels)
+    labels = r" \\ ".join(rf"\scriptstyle {r}" for r in row_labels)
+    return (
+        rf"\begin{{array}}{{@{{}}r@{{\;}}c@{{}}}} & \begin{{array}}{{{'r' * cols}}} {heads} "
+        rf"\end{{array}} \\ \begin{{array}}{{r}} {labels} \end{{array}} & {matrix} \end{{array}}"
+    )
+
+
+def _values(values: Sequence[Number], cols: int, blank: bool = False) -> list[list[str]]:
+    cells = [BLANK if blank else _slash_or_frac(v) for v in values]
+    return [cells[k : k + cols] for k in range(0, len(cells), cols)]
+
+
+def _slash_or_frac(v: Number) -> str:
+    from explainer.outputs.printing import _latex_number
+
+    return _latex_number(v if not isinstance(v, float) else Fraction(repr(v)))
+
+
+def _image(trace: Trace) -> str:
+    top, left = trace.padding_offset
+    h, w = trace.problem.image.shape
+    rows = []
+    for r, row in enumerate(trace.padded_image):
+        cells = []
+        for c, v in enumerate(row):
+            text = _slash_or_frac(v)
+            inside = top <= r < top + h and left <= c < left + w
+            cells.append(text if inside else rf"\pad{{{text}}}")
+        rows.append(cells)
+    row_labels = [str(r - top) for r in range(len(rows))]
+    col_labels = [str(c - left) for c in range(len(rows[0]))]
+    return _array(rows, row_labels, col_labels)
+
+
+def _result(trace: Trace, blanks: set[tuple[int, int]]) -> str:
+    oh, ow = trace.output_shape
+    rows = [
+        [BLANK if (i, j) in blanks else _slash(trace.step(i, j).value) for j in range(ow)]
+        for i in range(oh)
+    ]
+    return _array(rows, [str(i) for i in range(oh)], [str(j) for j in range(ow)])
+
+
+def _size_section(problem: Problem) -> list[str]:
+    from explainer.outputs import printing
+    from explainer.proof import symbolic
+
+    out = [
+        r"\subsection*{The size of the result}",
+        "Along each axis, the window fits this many times:",
+        r"\[ " + printing.latex(symbolic.output_size_formula()) + r" \]",
+        _glossary(SIZE_SYMBOLS),
+        r"\begin{align*}",
+    ]
+    lines = [
+        rf"\text{{{axis.name}:}}\quad n_{{\mathrm{{out}}}} &= "
+        + printing.latex_size_line(axis, value)
+        for axis, value in printing.sized_axes(problem)
+    ]
+    out.append(r" \\ ".join(lines))
+    out.append(r"\end{align*}")
+    return out
+
+
+def _glossary(items: Sequence[tuple[str, str]]) -> str:
+    rows = [rf"${symbol}$ & {meaning} \\" for symbol, meaning in items]
+    return "\\begin{tabular}{@{}r@{\\quad}l@{}}\n" + "\n".join(rows) + "\n\\end{tabular}\n"
+
+
+def _aligned_sum(expr, per_line: int, head: str) -> list[str]:
+    """A sum as ``align*`` lines of ``per_line`` terms (one kernel row each), the first
+    after ``head``; a common factor opens before the first term and closes after the last."""
+    from explainer.outputs.printing import latex_rows
+
+    scale, rows = latex_rows(expr, per_line)
+    lines = []
+    for k, row in enumerate(rows):
+        if scale is not None and k == 0:
+            row = rf"{scale} \cdot \Bigl( {row}"
+        if scale is not None and k == len(rows) - 1:
+            row += r" \Bigr)"
+        lines.append((head if k == 0 else r"&\quad + ") + row)
+    return lines
+
+
+def _derivation_lines(step: Step, pix, divisor: Number | None, blank: bool) -> list[str]:
+    """``lhs & = rhs`` lines: the formula with indices, then (unless blank) the numbers, the
+    sum over the divisor and the value."""
+    from explainer.outputs.printing import latex
+
+    i, j = step.index
+    per_line = step.kernel_shape[1]
+    lines = _aligned_sum(pix.expansion, per_line, rf"y_{{{i},{j}}} &= ")
+    if blank:
+        if divisor is not None:
+            lines.append(rf"&= \frac{{{BLANK}}}{{{_slash_or_frac(divisor)}}} = {BLANK}")
+        else:
+            lines.append(rf"&= {BLANK}")
+        return lines
+    lines += _aligned_sum(pix.substituted, per_line, r"&= ")
+    value = latex(pix.value)
+    if divisor is not None:
+        quotient = rf"\frac{{{_slash_or_frac(step.total)}}}{{{_slash_or_frac(divisor)}}}"
+        if quotient != value:  # 7/9 is already in lowest terms: say it once
+            lines.append(rf"&= {quotient}")
+    lines.append(rf"&= {value}")
+    return lines
+
+
+def _patch_block(step: Step, pix, trace: Trace, blank: bool) -> list[str]:
+    from explainer.outputs.printing import _window_text
+
+    i, j = step.index
+    kh, kw = step.kernel_shape
+    divisor = trace.divisor if trace.problem.normalize else None
+    patch = _array(_values(step.patch, kw))
+    weights = _array(_values(step.weights, kw))
+    products = _array(_values(step.products, kw, blank))
+    out = [
+        rf"\subsubsection*{{Output pixel $({i}, {j})$}}",
+        rf"\emph{{Window: {_text(_window_text(step))}.}}",
+        r"\[ " + _fits(rf"{patch} \cdot {weights} = {products}") + r" \]",
+    ]
+    lines = _derivation_lines(step, pix, divisor, blank)
+    if kw <= ALIGNED_KERNEL_COLUMNS:
+        out += [r"\begin{align*}", " \\\\\n".join(lines), r"\end{align*}"]
+    else:
+        for line in lines:
+            out.append(r"\[ " + _fits(line.replace("&", "")) + r" \]")
+    out.append(r"\medskip")
+    return out
+
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{xcolor}
+\usepackage{array}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5ex}
+\setlength{\arraycolsep}{4pt}
+\newcommand{\pad}[1]{{\color{gray}#1}}
+\newcommand{\blank}{\rule{0pt}{1.5em}\underline{\hspace{2.2em}}}
+\newcommand{\fitline}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+"""
+
+
+def handout_latex(
+    problem: Problem,
+    patches: Sequence[tuple[int, int]] | None = None,
+    *,
+    worksheet: bool = False,
+    trace: Trace | None = None,
+) -> str:
+    """The handout (or, with ``worksheet``, the worksheet and its answer key) as LaTeX."""
+    from explainer.outputs import printing
+    from explainer.proof import symbolic
+
+    trace = trace if trace is not None else build_trace(problem, exact=True)
+    script = build_script(problem, trace)
+    der = printing.derivation(trace, patches)
+    chosen = {pix.index for pix in der.pixels}
+    labels = script.labels
+    title = labels["title"] + (": worksheet" if worksheet else "")
+    (h, w), kw = problem.image.shape, problem.kernel.shape[1]
+    parts = [
+        PREAMBLE,
+        r"\begin{document}",
+        rf"\section*{{{_text(title)}}}",
+        _text(problem.describe()) + ".",
+        r"\subsection*{The problem}",
+        rf"The image $x$ ({h}$\times${w}"
+        + (", with its padding in grey" if any(problem.padding) else "")
+        + r"; rows and columns numbered as in code) and the filter $w$ as it is laid on the "
+        "image:",
+        r"\[ "
+        + _fits(rf"x = {_image(trace)} \qquad w = {_array(_values(_flat(trace), kw))}")
+        + r" \]",
+        _text(printing._flip_note(problem) + " " + printing._divisor_note(problem, trace)),
+        r"\subsection*{The formula}",
+        "One output pixel, in general:",
+        r"\[ " + printing.latex(symbolic.general_formula()) + r" \]",
+        _glossary(SYMBOLS),
+        "For this problem:",
+        r"\[ " + printing.latex(symbolic.general_formula(problem)) + r" \]",
+    ]
+    parts += _size_section(problem)
+    heading = "Every patch" if patches is None else "The chosen patches"
+    parts.append(rf"\subsection*{{{heading}}}")
+    if worksheet:
+        parts.append("Fill in each product, the sum, and the output pixel; the answer key follows.")
+    for step, pix in der.steps():
+        parts += _patch_block(step, pix, trace, worksheet)
+    parts += [
+        rf"\subsection*{{The {labels['result']}}}",
+        rf"The {trace.output_shape[0]}$\times${trace.output_shape[1]} result $y$:",
+        r"\[ " + _fits("y = " + _result(trace, chosen if worksheet else set())) + r" \]",
+    ]
+    if worksheet:
+        parts += [r"\newpage", r"\section*{Answer key}"]
+        for step, pix in der.steps():
+            parts += _patch_block(step, pix, trace, False)
+        parts += [
+            rf"\subsection*{{The {labels['result']}}}",
+            r"\[ " + _fits("y = " + _result(trace, set())) + r" \]",
+        ]
+    parts.append(r"\end{document}")
+    return "\n".join(parts) + "\n"
+
+
+def _flat(trace: Trace) -> list[Number]:
+    return [v for row in trace.applied_kernel for v in row]
+
+
+def compile_pdf(tex: str) -> bytes:
+    """Run pdflatex on ``tex`` in a private temporary folder and return the PDF's bytes.
+
+    Raises
+    ------
+    OutputError
+        When pdflatex is missing, fails or takes too long (its first error line is given).
+    """
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise OutputError(
+            "pdflatex is not installed; run scripts/bootstrap.sh (or './run test') to set up "
+            "TeX Live"
+        )
+    with tempfile.TemporaryDirectory(prefix="explainer-handout-") as folder:
+        source = Path(folder) / "handout.tex"
+        source.write_text(tex, encoding="utf-8")
+        command = [
+            pdflatex,
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            "handout.tex",
+        ]
+        env = dict(os.environ, TEXMFOUTPUT=folder)
+        try:
+            run = subprocess.run(
+                command,
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=PDFLATEX_TIMEOUT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            raise OutputError(
+                f"pdflatex took longer than {PDFLATEX_TIMEOUT} s; choose fewer patches"
+            ) from None
+        pdf = Path(folder) / "handout.pdf"
+        if run.returncode != 0 or not pdf.exists():
+            errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+            why = errors[0] if errors else f"exit status {run.returncode}"
+            raise OutputError(f"pdflatex could not typeset the handout: {why}")
+        return pdf.read_bytes()
+
+
+def write_handout(
+    problem: Problem,
+    target: Path,
+    *,
+    patches: Sequence[tuple[int, int]] | None = None,
+    worksheet: bool = False,
+) -> Path:
+    """Write the handout's PDF to ``target`` and its LaTeX source beside it (``.tex``).
+
+    Each file is complete or absent (see :mod:`explainer.files.output`). Returns the source's path.
+    """
+    trace = build_trace(problem, exact=True)
+    if patches is None and len(trace.steps) > MAX_HANDOUT_PATCHES:
+        raise TooLargeError(
+            f"a handout of all {len(trace.steps):,} patches would run to hundreds of pages; "
+            f"at most {MAX_HANDOUT_PATCHES} are typeset: choose patches with --patch I,J"
+        )
+    if patches is not None and len(patches) > MAX_HANDOUT_PATCHES:
+        raise TooLargeError(
+            f"{len(patches):,} patches is too many for one handout; at most "
+            f"{MAX_HANDOUT_PATCHES} are typeset"
+        )
+    tex = handout_latex(problem, patches, worksheet=worksheet, trace=trace)
+    pdf = compile_pdf(tex)
+    source = Path(target).with_suffix(".tex")
+    write_atomic(source, tex.encode("utf-8"))
+    write_atomic(Path(target), pdf)
+    return source

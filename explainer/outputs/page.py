@@ -1,0 +1,361 @@
+"""The lesson as one self-contained web page: step through the script's beats, explore any pixel.
+
+:func:`render_page` writes a single HTML file with every style, script and formula inside
+it: no server, no network. The page draws the image, the filter and the result as SVG
+grids and steps through the script's beats (buttons, a slider, arrow keys, a presentation
+clicker); a presentation mode shows one slide per beat with the beat's sentence as speaker
+notes in a separate window. Hovering or tapping an output cell shows its window, patch,
+products and sympy's derivation as presentation MathML, which browsers render natively.
+
+The page computes nothing: every number it shows is a string taken here from the trace,
+the facts, sympy's derivations or the script, embedded as JSON (:func:`page_data`), and
+every colour comes from :func:`explainer.present.palette.lesson_scale`.
+
+>>> from explainer import lecture_problem
+>>> html = render_page(lecture_problem())
+>>> html.startswith("<!DOCTYPE html>") and "http" not in html.split("<body")[0]
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from explainer.core.problem import Problem
+from explainer.core.trace import Number, Step, Trace
+from explainer.errors import TooLargeError
+from explainer.lessons.convolution import build_script
+from explainer.lessons.convolution.sections import MAX_MARKED
+from explainer.lessons.script import Script
+from explainer.outputs.equivalents import equivalents
+from explainer.present import palette
+from explainer.present.speech import number
+
+MAX_PAGE_SIDE = 32
+"""Rows or columns of a grid the page draws (padded image, result): past this, cells are
+too small to read or to point at."""
+MAX_PAGE_PRODUCTS = 4_000
+"""Products derived by sympy and embedded as MathML, over all output pixels: each takes
+about a kilobyte of the page, and past this the page grows past a few megabytes."""
+
+LEGEND_STEPS = 48
+"""Bands of the colour legend's bar (as in the video)."""
+
+# How much of a pixel's arithmetic a beat shows beside the grids: 1 the patch and the filter,
+# 2 also the products, 3 also the sum, the value and sympy's derivation. Beats not listed
+# that point at one pixel show everything, as does a hovered cell.
+_DETAIL = {
+    "operation.lay": 1,
+    "multiply.take": 1,
+    "multiply.products": 2,
+    "contrast.take": 2,
+}
+# Sections whose beats compute the values they point at: from these on, a result cell
+# pointed at shows its value. Beats listed in _REVEAL_ALL fill the whole result.
+_COMPUTING = ("add", "contrast", "sweep", "result")
+_REVEAL_ALL = ("sweep.fill", "sweep.colours", "sweep.summary")
+
+
+def check_showable(rows: int, cols: int, out_rows: int, out_cols: int, products: int) -> None:
+    """Refuse a problem the page could not show legibly or build in reasonable time.
+
+    Raises
+    ------
+    TooLargeError
+        With one sentence that says the limit.
+    """
+    side = max(rows, cols, out_rows, out_cols)
+    if side > MAX_PAGE_SIDE:
+        raise TooLargeError(
+            f"a {rows}×{cols} (padded) image with a {out_rows}×{out_cols} result is too large "
+            f"for the page, which draws at most {MAX_PAGE_SIDE}×{MAX_PAGE_SIDE} cells a grid; "
+            "use 'explainer derive' for this one"
+        )
+    if products > MAX_PAGE_PRODUCTS:
+        raise TooLargeError(
+            f"the page embeds sympy's derivation of every pixel, {products:,} products here; "
+            f"at most {MAX_PAGE_PRODUCTS:,} fit a page: use a smaller image or kernel, or "
+            "'explainer derive --patch I,J'"
+        )
+
+
+def _shown(v: Number) -> str:
+    """A value as written in a cell: exact while readable, else a short decimal."""
+    return number(v).written.removeprefix("≈ ")
+
+
+def _exact(v: Number) -> str:
+    """The exact value, as a fraction, with a real minus sign."""
+    from fractions import Fraction
+
+    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+    text = str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    return text.replace("-", "−")
+
+
+def _cell(v: Number, scale: palette.ColourScale) -> list[str]:
+    """[shown, exact, fill colour, ink colour] of one value."""
+    return [_shown(v), _exact(v), scale.hex(v), scale.ink(v)]
+
+
+def _grid(
+    rows: Sequence[Sequence[Number]],
+    scale: palette.ColourScale,
+    first_row: int = 0,
+    first_col: int = 0,
+    padding: Sequence[Sequence[bool]] | None = None,
+) -> dict[str, Any]:
+    cells = []
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            entry = _cell(v, scale)
+            if padding is not None and padding[r][c]:
+                entry.append("pad")
+            cells.append(entry)
+    return {
+        "rows": len(rows),
+        "cols": len(rows[0]),
+        "rowLabels": [str(first_row + r).replace("-", "−") for r in range(len(rows))],
+        "colLabels": [str(first_col + c).replace("-", "−") for c in range(len(rows[0]))],
+        "cells": cells,
+    }
+
+
+def _padding_mask(trace: Trace) -> list[list[bool]]:
+    top, left = trace.padding_offset
+    h, w = trace.problem.image.shape
+    return [
+        [not (top <= r < top + h and left <= c < left + w) for c in range(len(row))]
+        for r, row in enumerate(trace.padded_image)
+    ]
+
+
+def _window(step: Step, trace: Trace) -> dict[str, Any]:
+    """Where a step's window lies on the padded grid: its box and, when dilated, its taps."""
+    top, left = trace.padding_offset
+    r0, c0, r1, c1 = step.window
+    out: dict[str, Any] = {"box": [r0 + top, c0 + left, r1 + top, c1 + left]}
+    if trace.problem.dilation != (1, 1):
+        out["taps"] = [[r + top, c + left] for r, c in step.positions]
+    return out
+
+
+def _window_words(step: Step) -> str:
+    top, left, bottom, right = step.window
+    text = f"image rows {top}..{bottom}, columns {left}..{right}".replace("-", "−")
+    if any(step.in_padding):
+        text += f"; {sum(step.in_padding)} of {len(step.in_padding)} taps in the padding"
+    return text
+
+
+def _steps(
+    trace: Trace, scale: palette.ColourScale, derivations: Sequence[Any] | None
+) -> list[dict[str, Any]]:
+    from explainer.present import mathml
+
+    divisor = trace.divisor if trace.problem.normalize else None
+    out = []
+    for k, step in enumerate(trace.steps):
+        entry = {
+            "index": list(step.index),
+            **_window(step, trace),
+            "where": _window_words(step),
+            "patch": [_cell(v, scale) for v in step.patch],
+            "pad": [int(p) for p in step.in_padding],
+            "products": [_cell(v, scale) for v in step.products],
+            "sum": [_shown(step.total), _exact(step.total)],
+            "value": _cell(step.value, scale),
+        }
+        if derivations is not None:
+            lines = mathml.derivation_lines(derivations[k], step.kernel_shape, step.total, divisor)
+            entry["math"] = [list(line) for line in lines]
+        out.append(entry)
+    return out
+
+
+def _prelude(script: Script) -> dict[str, Any] | None:
+    t = script.prelude
+    if t is None:
+        return None
+    scale = palette.lesson_scale(t)
+    return {
+        "signal": _grid(t.padded_image, scale),
+        "filter": _grid(t.applied_kernel, scale),
+        "sums": _grid(t.output, scale),
+        "windows": [_window(s, t)["box"] for s in t.steps],
+    }
+
+
+def _legend(trace: Trace, scale: palette.ColourScale, facts) -> dict[str, Any]:
+    m = scale.magnitude
+    bands = [scale.hex((1 - 2 * (k + 0.5) / LEGEND_STEPS) * m) for k in range(LEGEND_STEPS)]
+    ticks = sorted({facts.best.value, facts.worst.value, 0}, reverse=True)
+    return {
+        "bands": bands,
+        # From the top of the bar (0) to its bottom (1), where each value's colour sits.
+        "ticks": [[_shown(v), (1 - scale.position(v)) / 2] for v in ticks],
+        "words": {
+            "positive": palette.POSITIVE_NAME,
+            "negative": palette.NEGATIVE_NAME,
+            "zero": palette.ZERO_NAME,
+        },
+    }
+
+
+def _beats(script: Script) -> list[dict[str, Any]]:
+    revealed: set[tuple[int, int]] = set()
+    sums: set[tuple[int, int]] = set()  # the prelude's, once its slide has computed them
+    everything = False
+    out = []
+    # A beat's key names what it stages ("result.best"); the section it is heard in may be
+    # another (large results sum up in "sweep"), so sections are read from the script.
+    placed = [(k, beat) for k, sec in enumerate(script.sections) for beat in sec.beats]
+    for place, beat in placed:
+        section = beat.section
+        prelude = section == "one-dimension"
+        if prelude:
+            sums |= set(beat.steps)
+        if section in _COMPUTING:
+            revealed |= set(beat.steps)
+        if beat.key in _REVEAL_ALL:
+            everything = True
+        single = len(beat.steps) == 1 and not prelude
+        shown = sums if prelude else revealed
+        out.append(
+            {
+                "key": beat.key,
+                "section": place,
+                "caption": beat.caption,
+                "speech": beat.speech,
+                "steps": [list(s) for s in beat.steps],
+                "view": "title" if section == "title" else "prelude" if prelude else "grids",
+                "animate": len(beat.steps) > MAX_MARKED,
+                "focus": list(beat.steps[0]) if single else None,
+                "detail": _DETAIL.get(beat.key, 3) if single else 3,
+                "revealed": "all"
+                if everything and not prelude
+                else sorted([list(s) for s in shown]),
+            }
+        )
+    return out
+
+
+def _size_lines(problem: Problem) -> list[dict[str, str]]:
+    """The output-size formula with this problem's numbers, per axis; the value by sympy."""
+    from explainer.outputs import printing
+    from explainer.present import mathml
+
+    return [
+        {
+            "axis": a.name,
+            "math": mathml.size_line(
+                a.size, a.before, a.after, a.kernel, a.stride, a.dilation, value
+            ),
+        }
+        for a, value in printing.sized_axes(problem)
+    ]
+
+
+def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
+    """Everything the page shows, as strings and colours: nothing is left to compute.
+
+    ``derive=False`` leaves out sympy's per-pixel derivations (quicker, for previews).
+    """
+    from explainer.present import mathml
+    from explainer.proof import symbolic
+
+    trace = script.trace
+    problem = trace.problem
+    facts = script.facts
+    scale = palette.lesson_scale(trace)
+    top, left = trace.padding_offset
+    derivations = symbolic.derive_all(problem) if derive else None
+    kernel_given = None
+    if problem.flip:
+        kh, kw = problem.kernel.shape
+        given = facts.kernel_weights
+        rows = [given[r * kw : (r + 1) * kw] for r in range(kh)]
+        kernel_given = _grid(rows, scale)
+    return {
+        "labels": dict(script.labels),
+        "problem": problem.describe(),
+        "pixelwise": script.pixelwise,
+        "image": _grid(trace.padded_image, scale, -top, -left, _padding_mask(trace)),
+        "kernel": _grid(trace.applied_kernel, scale),
+        "kernelGiven": kernel_given,
+        "flip": problem.flip,
+        "result": _grid(trace.output, scale),
+        "divides": problem.normalize is not None,
+        "divisor": _shown(trace.divisor),
+        "steps": _steps(trace, scale, derivations),
+        "prelude": _prelude(script),
+        "legend": _legend(trace, scale, facts),
+        "sections": [{"name": s.name, "title": s.title} for s in script.sections],
+        "beats": _beats(script),
+        "formula": mathml.to_mathml(symbolic.general_formula(problem), block=True),
+        "generalFormula": mathml.to_mathml(symbolic.general_formula(), block=True),
+        "sizeFormula": mathml.to_mathml(symbolic.output_size_formula(), block=True),
+        "sizeLines": _size_lines(problem),
+        "equivalents": [
+            {"library": e.library, "code": e.code, "notes": list(e.notes)}
+            for e in equivalents(problem)
+        ],
+        "colours": {
+            "background": palette.BACKGROUND,
+            "ink": palette.INK,
+            "muted": palette.MUTED,
+            "accent": palette.ACCENT,
+            "highlight": palette.HIGHLIGHT,
+            "padding": palette.PADDING_EDGE,
+        },
+    }
+
+
+def _asset(name: str) -> str:
+    return resources.files("explainer.outputs").joinpath("templates", name).read_text("utf-8")
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON safe inside a <script> element: no '</script>' or '<!--' can appear."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_page(subject: Problem | Script, *, present: bool = False) -> str:
+    """The whole page for a problem (or its script), as one HTML string.
+
+    ``present=True`` opens it in presentation mode: one slide per beat.
+    """
+    script = subject if isinstance(subject, Script) else build_script(subject)
+    trace = script.trace
+    rows, cols = len(trace.padded_image), len(trace.padded_image[0])
+    oh, ow = trace.output_shape
+    kh, kw = trace.problem.kernel.shape
+    check_showable(rows, cols, oh, ow, oh * ow * kh * kw)
+    data = page_data(script)
+    html = _asset("page.html")
+    palette_css = (
+        f":root{{--bg:{palette.BACKGROUND};--ink:{palette.INK};--muted:{palette.MUTED};"
+        f"--accent:{palette.ACCENT};--highlight:{palette.HIGHLIGHT};"
+        f"--padding:{palette.PADDING_EDGE};}}"
+    )
+    parts = {
+        "title": _escape(f"{script.labels['title']}: {trace.problem.describe()}"),
+        "mode": "present" if present else "explore",
+        "palette": palette_css,
+        "css": _asset("page.css"),
+        "data": _script_json(data),
+        "js": _asset("page.js"),
+    }
+    # One pass, so that nothing inserted is read again as a placeholder.
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], html)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

@@ -1,0 +1,255 @@
+"""A lecture rendered in parts: cut where the stage is empty, cached, rendered in parallel.
+
+Sections that continue the previous section's picture (the filter over the image, the
+products left by the multiplication, …) stay in one part with it; everywhere else the
+stage is empty between sections, so the lecture can be cut there and the parts rendered
+apart, by separate processes, and joined without a seam.
+
+Each finished part is kept in the cache folder under a key made of everything that
+changes its frames or its sound: the code, the problem, the part's sections and the
+script's sentences in them, the quality and the voice. An unchanged re-render joins
+cached parts only; a change to one section re-renders only the part that holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from explainer import errors
+from explainer.core.problem import Problem
+from scenes.voice import cache_dir
+
+MAX_CACHE_BYTES = 3 * 1024**3  # beyond this, the least recently used parts are deleted
+PART_FILES = ("video.mp4", "part.json")
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive sections rendered as one video."""
+
+    index: int
+    sections: tuple[str, ...]
+    last: bool
+    """The lecture's last part ends with a short pause; the others end on an empty stage."""
+
+
+def split_parts(sections: Sequence[str], continues: Iterable[str]) -> list[Part]:
+    """Cut ``sections`` before every section that starts from an empty stage.
+
+    >>> [p.sections for p in split_parts(["title", "image", "filter", "add"], {"filter"})]
+    [('title',), ('image', 'filter'), ('add',)]
+    """
+    keep = set(continues)
+    groups: list[list[str]] = []
+    for name in sections:
+        if groups and name in keep:
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+    return [Part(k, tuple(group), last=k == len(groups) - 1) for k, group in enumerate(groups)]
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of every source file that draws or words the lecture, and of manim's version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for root in (Path(errors.__file__).parent, Path(__file__).parent):  # explainer/, scenes/
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    digest.update(version("manim").encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """Everything a worker needs to render one part into the cache."""
+
+    problem: Problem
+    part: Part
+    quality: str
+    voice: str
+    key: str
+    folder: Path
+    """Where the finished part lives in the cache."""
+    settings: dict = field(default_factory=dict)
+    """manim settings (quality, encoder options) for the part's render."""
+
+    @property
+    def cached(self) -> bool:
+        return all((self.folder / name).exists() for name in PART_FILES)
+
+
+def part_key(problem: Problem, part: Part, quality: str, voice: str, script, digest: str) -> str:
+    """The cache key of one part (see the module's docstring)."""
+    sentences = [
+        (beat.key, beat.caption, beat.speech)
+        for section in script.sections
+        if section.name in part.sections
+        for beat in section.beats
+    ]
+    ident = json.dumps(
+        [code_version(), digest, list(part.sections), part.last, quality, voice, sentences],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(ident.encode()).hexdigest()[:32]
+
+
+def parts_folder() -> Path:
+    return cache_dir() / "parts"
+
+
+def joined_folder(keys: Sequence[str]) -> Path:
+    """Where the video joined from exactly these parts, in this order, is kept."""
+    digest = hashlib.sha256("|".join(keys).encode()).hexdigest()[:32]
+    return parts_folder() / f"joined-{digest}"
+
+
+def complete(folder: Path, names: Iterable[str]) -> bool:
+    return all((folder / name).exists() for name in names)
+
+
+def render_part(job: PartJob, progress=None) -> Path:
+    """Render one part with manim and publish it in the cache; return its folder.
+
+    The render happens in a private temporary folder; the finished files are moved into
+    place with one rename, so a part in the cache is always complete.
+    """
+    from manim import tempconfig
+
+    from scenes.encoding import install
+    from scenes.lecture import Lecture
+
+    install()  # held frames converted once
+    root = job.folder.parent
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{job.key}.{os.getpid()}.", dir=root))
+    try:
+        settings = {**job.settings, "media_dir": str(work / "media"), "output_file": "part"}
+        with tempconfig(settings):
+            scene_cls = type(
+                "Lecture",
+                (Lecture,),
+                {
+                    "problem": job.problem,
+                    "sections": job.part.sections,
+                    "progress": progress,
+                    "voice_name": job.voice,
+                    "closing": job.part.last,
+                },
+            )
+            scene = scene_cls()
+            try:
+                scene.render()
+            except BaseException:
+                # An interrupt can land between manim's own clean-ups; stop its encoder
+                # threads here, or they would keep the process alive after the error.
+                with contextlib.suppress(Exception):
+                    scene.renderer.file_writer.abort_encode_jobs()
+                raise
+        videos = [p for p in (work / "media").rglob("part.mp4") if "partial" not in str(p)]
+        if not videos:
+            raise RuntimeError("manim finished without writing a video")
+        out = work / "out"
+        out.mkdir()
+        shutil.move(str(videos[0]), out / "video.mp4")
+        sound = videos[0].with_suffix(".wav")
+        if sound.exists():
+            shutil.move(str(sound), out / "audio.wav")
+        (out / "part.json").write_text(_part_record(scene, out / "video.mp4"), encoding="utf-8")
+        try:
+            os.rename(out, job.folder)
+        except OSError:
+            if not job.cached:  # another render published the same part first: keep it
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return job.folder
+
+
+def _part_record(scene, video: Path) -> str:
+    """What the join needs of a part: its exact duration and, for every beat, when its
+    sentence is spoken and when its caption is shown (seconds from the part's start)."""
+    from scenes.joining import frames_duration
+
+    beats = [
+        {
+            "key": beat.key,
+            "caption": beat.caption,
+            "start": start,
+            "end": end,
+            "shown": [shown_from, shown_to],
+        }
+        for (start, end, beat), (shown_from, shown_to, _) in zip(
+            scene.spoken, scene.caption_log, strict=True
+        )
+    ]
+    return json.dumps({"duration": frames_duration(video), "beats": beats}, ensure_ascii=False)
+
+
+def worker_init() -> None:
+    """In a worker process: die with the parent (a killed render leaves no orphans), and
+    leave interrupts to the parent, which stops the workers itself."""
+    import logging
+
+    logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def remove_abandoned_work(root: Path) -> None:
+    """Delete temporary part folders whose rendering process no longer runs."""
+    if not root.is_dir():
+        return
+    for folder in root.glob(".*.*.*"):
+        try:
+            pid = int(folder.name.split(".")[2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
+def prune(root: Path, keep: Iterable[Path], limit: int = MAX_CACHE_BYTES) -> None:
+    """Delete the least recently used parts until the cache is under ``limit`` bytes."""
+    if not root.is_dir():
+        return
+    keep_names = {Path(p).name for p in keep}
+    entries = []
+    total = 0
+    for folder in root.iterdir():
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+        entries.append((folder.stat().st_mtime, size, folder))
+        total += size
+    for _, size, folder in sorted(entries):
+        if total <= limit:
+            break
+        if folder.name in keep_names:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        total -= size
+
+
+def touch(folder: Path) -> None:
+    """Mark a part as just used (the cache forgets the least recently used first)."""
+    with contextlib.suppress(OSError):
+        os.utime(folder)

@@ -1,0 +1,110 @@
+"""Lessons are units: found by folder, looked up by registered beat keys, added without edits."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+import explainer.lessons as lessons
+from explainer.core.presets import lecture_problem
+from explainer.errors import ProblemError
+from explainer.lessons.script import UnknownBeat
+from explainer.outputs.notes import render_notes
+
+DUMMY = '''
+"""A lesson of two sections, one beat each: the smallest lesson there is."""
+
+from explainer.core.trace import build_trace
+from explainer.lessons.script import Beat, Script, Section
+
+LESSON = "dummy"
+SECTION_NAMES = ("hello", "bye")
+BEAT_KEYS = frozenset({"hello.say", "bye.say"})
+
+
+def build_script(problem):
+    trace = build_trace(problem, exact=True)
+    shape = "×".join(map(str, trace.output_shape))
+    return Script(
+        problem=problem,
+        lesson=LESSON,
+        sections=(
+            Section("hello", "Hello", (Beat("hello.say", f"A {shape} result.", "Hello."),)),
+            Section("bye", "Bye", (Beat("bye.say", "That is all.", "That is all."),)),
+        ),
+        keys=BEAT_KEYS,
+        labels={},
+        trace=trace,
+    )
+'''
+
+
+@pytest.fixture
+def dummy_lesson(tmp_path, monkeypatch):
+    """A lesson folder outside the package, found through the lessons' search path."""
+    folder = tmp_path / "dummy"
+    folder.mkdir()
+    (folder / "__init__.py").write_text(textwrap.dedent(DUMMY))
+    monkeypatch.setattr(lessons, "__path__", [*lessons.__path__, str(tmp_path)])
+    yield "dummy"
+    for name in [m for m in sys.modules if m.startswith("explainer.lessons.dummy")]:
+        del sys.modules[name]
+
+
+def test_the_convolution_lesson_is_found_by_its_folder():
+    assert "convolution" in lessons.lesson_names()
+    assert lessons.lesson("convolution").LESSON == "convolution"
+
+
+def test_an_unknown_lesson_is_one_clear_error():
+    with pytest.raises(ProblemError, match="unknown lesson 'layers'; the lessons are"):
+        lessons.lesson("layers")
+
+
+def test_a_new_lesson_is_a_folder_and_its_script_renders(dummy_lesson):
+    module = lessons.lesson(dummy_lesson)
+    script = module.build_script(lecture_problem())
+    assert script.section_names == ("hello", "bye")
+    assert script.beat("hello.say").caption == "A 7×7 result."  # 9 − 3 + 1, by hand
+    text = render_notes(script, "text")
+    assert "A 7×7 result." in text and "That is all." in text
+    doc = json.loads(render_notes(script, "json"))
+    assert [s["name"] for s in doc["sections"]] == ["hello", "bye"]
+
+
+def test_an_unregistered_beat_key_is_an_error_not_a_fallback(dummy_lesson):
+    script = lessons.lesson(dummy_lesson).build_script(lecture_problem())
+    with pytest.raises(UnknownBeat, match="'hello.wave'"):
+        script.beat("hello.wave")
+    with pytest.raises(UnknownBeat):
+        script.has("result.best")  # the convolution lesson's key, not this one's
+
+
+def test_every_beat_the_convolution_lesson_writes_is_registered():
+    from explainer.lessons.convolution import BEAT_KEYS, SECTION_NAMES, build_script
+    from explainer.request import problem_from_argument_string as problem
+
+    for options in (
+        "",
+        "--image square --kernel sobel-x --padding same --stride 2",
+        "--image gradient --kernel laplacian --flip",
+        "--image x --kernel diagonal --padding 2 --padding-mode reflect --dilation 2",
+        "--image square --kernel box-blur --normalize sum --padding 1,2",
+    ):
+        script = build_script(problem(options) if options else lecture_problem())
+        for beat in script.beats():
+            assert beat.key in BEAT_KEYS, beat.key
+        assert set(script.section_names) <= set(SECTION_NAMES)
+        order = [SECTION_NAMES.index(n) for n in script.section_names]
+        assert order == sorted(order)
+
+
+def test_the_scenes_stage_exactly_the_lessons_sections():
+    pytest.importorskip("manim")
+    from explainer.lessons.convolution import SECTION_NAMES
+    from scenes.lecture import STAGING
+
+    assert set(STAGING) == set(SECTION_NAMES)
