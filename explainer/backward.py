@@ -55,9 +55,10 @@ __all__ = [
     "transposed_overlap",
 ]
 
-# Elements of one block's patch matrix (C·kH·kW rows × block pixels): 2 MiB of float64,
-# a few times the L2 cache, large enough that each block is one efficient BLAS call.
-BLOCK_ELEMENTS = 1 << 18
+# Elements of one block's patch matrix (C·kH·kW rows × block pixels): 1 MiB of float64,
+# large enough that each block's products are efficient BLAS calls, small next to the
+# gradients of a real layer (benchmarks/bench_backward.py).
+BLOCK_ELEMENTS = 1 << 17
 # The dense matrix of a convolution (conv_matrix) is for small examples only.
 MAX_MATRIX_ELEMENTS = 4_000_000
 # Integer sums stay int64 when this bounds every partial sum (a float estimate with room).
@@ -183,19 +184,19 @@ def _padded_rows(x: np.ndarray, g: Geometry, start: int, stop: int) -> np.ndarra
         if np.all(np.diff(rows) == 1):
             return x[:, rows[0] : rows[-1] + 1]
     cols = fold(np.arange(-left, w + right), w, g.padding_mode)
-    block = x[:, np.maximum(rows, 0)][:, :, np.maximum(cols, 0)]
+    block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)]
     if (rows < 0).any() or (cols < 0).any():
         block[:, rows < 0] = 0
         block[:, :, cols < 0] = 0
     return block
 
 
-def _patches(x: np.ndarray, g: Geometry, i0: int, i1: int) -> np.ndarray:
-    """The patch matrix of output rows [i0, i1): (C, kH, kW, rows, W_out), a copy."""
+def _patches(x: np.ndarray, g: Geometry, i0: int, i1: int, buffer: np.ndarray) -> np.ndarray:
+    """The patch matrix of output rows [i0, i1), (C, kH, kW, rows, W_out), in ``buffer``."""
     (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel_shape
     ow = g.output_shape[1]
     src = _padded_rows(x, g, i0 * sh, (i1 - 1) * sh + g.effective_kernel_shape[0])
-    out = np.empty((x.shape[0], kh, kw, i1 - i0, ow), dtype=x.dtype)
+    out = buffer[: x.shape[0] * kh * kw * (i1 - i0) * ow].reshape(x.shape[0], kh, kw, i1 - i0, ow)
     height, width = sh * (i1 - i0 - 1) + 1, sw * (ow - 1) + 1
     for m in range(kh):
         for n in range(kw):
@@ -243,8 +244,9 @@ def _stamp(
             view += stamps[:, m, n, a0:a1, b0:b1]
 
 
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.matmul(a, b)
+def _buffer(rows: int, columns: int, per_pixel: int, dtype: Any) -> np.ndarray:
+    """One block's scratch: a flat array for a (per_pixel × rows·columns) matrix."""
+    return np.empty(per_pixel * _block_rows(rows, columns, per_pixel) * columns, dtype=dtype)
 
 
 def _forward(x: np.ndarray, w: np.ndarray, g: Geometry, groups: int) -> np.ndarray:
@@ -254,10 +256,11 @@ def _forward(x: np.ndarray, w: np.ndarray, g: Geometry, groups: int) -> np.ndarr
     out = np.empty((c_out, oh, ow), dtype=np.result_type(x, w))
     weights = w.reshape(groups, c_out // groups, cg * kh * kw)
     step = _block_rows(oh, ow, x.shape[0] * kh * kw)
+    buffer = _buffer(oh, ow, x.shape[0] * kh * kw, x.dtype)
     for i0 in range(0, oh, step):
         i1 = min(i0 + step, oh)
-        cols = _patches(x, g, i0, i1).reshape(groups, cg * kh * kw, (i1 - i0) * ow)
-        out[:, i0:i1] = _matmul(weights, cols).reshape(c_out, i1 - i0, ow)
+        cols = _patches(x, g, i0, i1, buffer).reshape(groups, cg * kh * kw, (i1 - i0) * ow)
+        out[:, i0:i1] = np.matmul(weights, cols).reshape(c_out, i1 - i0, ow)
     return out
 
 
@@ -278,14 +281,17 @@ def _weight_and_input_grads(
     canvas = np.zeros((c_in, h, wd) if zeros else (c_in, *g.padded_shape), dtype=kind)
     offset = (top, left) if zeros else (0, 0)
     step = _block_rows(oh, ow, c_in * kh * kw)
+    # One scratch block holds the patches, then (no longer needed) the stamps.
+    buffer = _buffer(oh, ow, c_in * kh * kw, kind)
+    products = np.empty_like(grad_w)
     for i0 in range(0, oh, step):
         i1 = min(i0 + step, oh)
         pixels = (i1 - i0) * ow
         errors = grad[:, i0:i1].reshape(groups, c_out // groups, pixels)
-        cols = _patches(x, g, i0, i1).reshape(groups, cg * kh * kw, pixels)
-        grad_w += _matmul(errors, cols.transpose(0, 2, 1))
-        stamps = _matmul(weights_t, errors).reshape(c_in, kh, kw, i1 - i0, ow)
-        _stamp(canvas, stamps, i0, offset, g.stride, g.dilation)
+        cols = _patches(x, g, i0, i1, buffer).reshape(groups, cg * kh * kw, pixels)
+        grad_w += np.matmul(errors, cols.transpose(0, 2, 1), out=products)
+        stamps = np.matmul(weights_t, errors, out=cols)
+        _stamp(canvas, stamps.reshape(c_in, kh, kw, i1 - i0, ow), i0, offset, g.stride, g.dilation)
     grad_x = canvas if zeros else _fold_border(canvas, g)
     return grad_w.reshape(w.shape), grad_x
 
@@ -606,7 +612,7 @@ def _scatter_all(x: np.ndarray, w: np.ndarray, opt: dict[str, Any]) -> np.ndarra
     for i0 in range(0, h, step):
         i1 = min(i0 + step, h)
         block = x[:, i0:i1].reshape(groups, c_in // groups, (i1 - i0) * wd)
-        stamps = _matmul(weights_t, block).reshape(og * groups, kh, kw, i1 - i0, wd)
+        stamps = np.matmul(weights_t, block).reshape(og * groups, kh, kw, i1 - i0, wd)
         _stamp(out, stamps, i0, (top, left), opt["stride"], opt["dilation"])
     return out
 
