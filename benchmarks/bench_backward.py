@@ -96,7 +96,6 @@ def main() -> None:
         "explainer": lambda: explainer.conv2d_backward(x, w, g, padding=padding),
         "im2col": lambda: reference(x, w, g, padding),
     }
-    medians = interleaved(runs, rounds=args.rounds, min_seconds=1.0)
     larger = max(x.nbytes, w.nbytes)
     block = backward.BLOCK_ELEMENTS * 8
     print(f"BLAS: {blas_settings()}")
@@ -104,6 +103,19 @@ def main() -> None:
         f"layer: {c}→{c} channels, {n}×{n}, {k}×{k}, padding {padding}, float64; "
         f"larger gradient {larger / 2**20:.2f} MiB, one block {block / 2**20:.2f} MiB"
     )
+    table("BLAS threads as configured", runs, args.rounds, larger)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("(threadpoolctl not installed: no single-thread table)")
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        table("BLAS limited to 1 thread (threadpoolctl)", runs, args.rounds, larger)
+
+
+def table(title: str, runs: dict, rounds: int, larger: int) -> None:
+    medians = interleaved(runs, rounds=rounds, min_seconds=1.0)
+    print(f"\n{title}")
     print(f"{'':>10} {'median':>9} {'÷ im2col':>9} {'peak memory':>12} {'÷ larger grad':>14}")
     for name, fn in runs.items():
         peak = peak_bytes(fn)
