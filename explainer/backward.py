@@ -55,10 +55,12 @@ __all__ = [
     "transposed_overlap",
 ]
 
-# Elements of one block's patch matrix (C·kH·kW rows × block pixels): 1 MiB of float64,
-# large enough that each block's products are efficient BLAS calls, small next to the
-# gradients of a real layer (benchmarks/bench_backward.py).
-BLOCK_ELEMENTS = 1 << 17
+# Elements of one block's patch matrix (C·kH·kW rows × block pixels): 2 MiB of float64.
+# Each block costs two BLAS calls, and on a busy 2-core machine every threaded call waits
+# for a core: for a 64-channel 56×56 3×3 layer, 1 MiB blocks (14 of them) took about
+# twice as long as 2 MiB ones (7); 4 MiB ones gained nothing more. With BLAS on one
+# thread the block size hardly matters (benchmarks/bench_backward.py).
+BLOCK_ELEMENTS = 1 << 18
 # The dense matrix of a convolution (conv_matrix) is for small examples only.
 MAX_MATRIX_ELEMENTS = 4_000_000
 # Integer sums stay int64 when this bounds every partial sum (a float estimate with room).
