@@ -10,6 +10,15 @@ array([[5]])
 import importlib
 
 from explainer.core import display
+from explainer.core.backward import (
+    conv2d_backward,
+    conv_matrix,
+    conv_transpose2d,
+    transposed_by_matrix,
+    transposed_by_scatter,
+    transposed_by_zero_insertion,
+    transposed_overlap,
+)
 from explainer.core.engine import compute, conv2d
 from explainer.core.presets import PRESETS, diagonal_filter, lecture_image, lecture_problem, preset
 from explainer.core.problem import Problem
@@ -31,6 +40,17 @@ __all__ = [
     "Problem",
     "conv2d",
     "compute",
+    "conv2d_backward",
+    "conv_transpose2d",
+    "conv_matrix",
+    "transposed_by_scatter",
+    "transposed_by_zero_insertion",
+    "transposed_by_matrix",
+    "transposed_overlap",
+    "verify_backward",
+    "verify_transposed",
+    "derive_weight_gradient",
+    "derive_input_gradient",
     "build_trace",
     "Trace",
     "Step",
@@ -55,6 +75,10 @@ _LAZY = {
     "general_formula": "explainer.proof.symbolic",
     "verify": "explainer.proof.symbolic",
     "show": "explainer.outputs.notebook",
+    "verify_backward": "explainer.proof.backward",
+    "verify_transposed": "explainer.proof.backward",
+    "derive_weight_gradient": "explainer.proof.backward",
+    "derive_input_gradient": "explainer.proof.backward",
 }
 
 # Jupyter shows traces, derivations and scripts with the notebook printers (by name: the

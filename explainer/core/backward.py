@@ -1,0 +1,177 @@
+"""The backward pass of a convolution layer, and the transposed convolution it turns out to be.
+
+A layer computes ``y = conv2d(x, w) + b`` in PyTorch's one-sample layout: ``x`` is
+(C_in, H, W), ``w`` is (C_out, C_in/groups, kH, kW), ``y`` is (C_out, H_out, W_out), and
+
+    y[o, i, j] = b[o] + Σ_c Σ_m Σ_n  xp[c, s·i + d·m, s·j + d·n] · w[o, c, m, n]
+
+where ``xp`` is the padded input and ``c`` runs over the input channels of ``o``'s group.
+For the loss ``L = Σ g·y`` (``g`` = grad_out, the error map that flows back):
+
+* ∂L/∂b[o] = Σ_ij g[o, i, j];
+* ∂L/∂w[o, c, m, n] = Σ_ij g[o, i, j] · xp[c, s·i + d·m, s·j + d·n]: the input correlated
+  with the error map, the error map's pixels spread ``s`` apart;
+* ∂L/∂xp[c, r, q] = Σ over (o, i, j, m, n) with s·i + d·m = r and s·j + d·n = q of
+  g[o, i, j] · w[o, c, m, n]: every error pixel stamps a scaled copy of the kernel, which is
+  the *transposed convolution* of ``g`` with ``w`` (:func:`conv_transpose2d`). The border's
+  share folds back onto the pixels the border copied (reflect, replicate, circular); for
+  zeros it is dropped.
+
+Number kinds are those of :func:`explainer.conv2d`: integers and Fractions give exact
+results (int64 or Python ints, or :class:`fractions.Fraction` where anything is divided,
+comparable with sympy by ``==``); any float gives float64, every sum accumulated by BLAS.
+
+Both directions walk the rows of the error map in blocks whose patch matrix stays small
+(``BLOCK_ELEMENTS``): the full im2col matrix of the layer is never built.
+
+Besides the engine, three independent views of the transposed convolution, for teaching and
+for the proof: :func:`transposed_by_scatter` (stamps), :func:`transposed_by_zero_insertion`
+(insert zeros, pad, correlate with the rotated kernel) and :func:`transposed_by_matrix`
+(multiply by the transpose of the convolution's matrix, :func:`conv_matrix`); and
+:func:`transposed_overlap`, how many stamps cover each output pixel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from explainer.core.backward_common import (
+    _bound,
+    _exact,
+    _finish,
+    _floats,
+    _integers,
+    _layer,
+    _tensor,
+    _weight_and_input_grads,
+)
+from explainer.core.engine import over_common_denominator
+from explainer.core.problem import (
+    Geometry,
+)
+from explainer.errors import ProblemError
+
+
+def conv2d_backward(
+    x: Any,
+    w: Any,
+    grad_out: Any,
+    stride: int | tuple[int, int] = 1,
+    padding: str | int | tuple[int, ...] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``L = Σ grad_out · conv2d(x, w)`` with respect to input, weight and bias.
+
+    The same numbers as PyTorch's autograd of ``F.conv2d(x, w, b, stride, padding,
+    dilation, groups)`` for one sample (and, for reflect, replicate and circular padding,
+    of ``F.conv2d(F.pad(x, ..., mode), w, ...)``: the border's gradient is added to the
+    pixels the border copied). See the module's docstring for the formulas.
+
+    Parameters
+    ----------
+    x : array_like, (C_in, H, W) or (H, W)
+        The layer's input.
+    w : array_like, (C_out, C_in/groups, kH, kW) or (kH, kW)
+        Its weight (cross-correlation: the kernel is not flipped).
+    grad_out : array_like, (C_out, H_out, W_out) or (H_out, W_out)
+        ∂L/∂y, the error map that flows back; its shape must be the layer's output shape.
+    stride, padding, dilation, padding_mode
+        As for :class:`explainer.Problem` (padding: a number, a pair (rows, columns), four
+        sides (top, bottom, left, right), ``"valid"``, ``"same"`` or ``"full"``).
+    groups : int
+        Input and output channels split into this many independent groups.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : numpy.ndarray
+        Shaped as ``x``, ``w`` and (C_out,). With 2D ``x``, ``w`` and ``grad_out`` the
+        first two are 2D and ``grad_bias`` has one element. Exact (int64, Python ints or
+        Fractions) when every input is; float64 otherwise.
+
+    Examples
+    --------
+    One channel, a 3×3 input, a 2×2 kernel: four output pixels, each error 1.
+
+    >>> x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    >>> gx, gw, gb = conv2d_backward(x, [[1, 0], [0, -1]], [[1, 1], [1, 1]])
+    >>> gw  # each weight met four pixels: the sums of the 2×2 corners' blocks
+    array([[12, 16],
+           [24, 28]])
+    >>> gx  # how many windows hold each pixel, weighted by the tap each sees it through
+    array([[ 1,  1,  0],
+           [ 1,  0, -1],
+           [ 0, -1, -1]])
+    >>> gb
+    array([4])
+    """
+    xs, flat = _tensor(x, "the input", 3)
+    ws, w_flat = _tensor(w, "the weight", 4)
+    gs, g_flat = _tensor(grad_out, "grad_out", 3)
+    if not (flat == w_flat == g_flat):
+        raise ProblemError(
+            "give the input, weight and grad_out all with channels (3, 4 and 3 dimensions) "
+            "or all as single-channel 2D arrays"
+        )
+    geometry, groups = _layer(xs, ws, stride, padding, dilation, groups, padding_mode)
+    expected = (ws.shape[0], *geometry.output_shape)
+    if gs.shape != expected:
+        raise ProblemError(
+            f"grad_out must have the layer's output shape {_shape(expected, flat)}; "
+            f"got {_shape(gs.shape, flat)}"
+        )
+    if _exact(xs, ws, gs):
+        grad_x, grad_w, grad_b = _exact_backward(xs, ws, gs, geometry, groups)
+    else:
+        xf, wf, gf = _floats(xs), _floats(ws), _floats(gs)
+        grad_w, grad_x = _weight_and_input_grads(xf, wf, gf, geometry, groups)
+        grad_b = gf.sum(axis=(1, 2))
+    if flat:
+        return grad_x[0], grad_w[0, 0], grad_b
+    return grad_x, grad_w, grad_b
+
+
+def _shape(shape: tuple[int, ...], flat: bool) -> str:
+    return "×".join(str(v) for v in (shape[1:] if flat else shape))
+
+
+def _exact_backward(
+    x: np.ndarray, w: np.ndarray, grad: np.ndarray, g: Geometry, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integers over common denominators, summed exactly, divided once."""
+    xi, dx = over_common_denominator(x)
+    wi, dw = over_common_denominator(w)
+    gi, dg = over_common_denominator(grad)
+    total_g = _bound(gi, "sum")
+    bound = total_g * max(_bound(xi, "max"), _bound(wi, "sum"), 1.0)
+    xi, wi, gi = _integers(xi, wi, gi, bound=bound)
+    grad_w, grad_x = _weight_and_input_grads(xi, wi, gi, g, groups)
+    grad_b = gi.sum(axis=(1, 2))
+    return _finish(grad_x, dg * dw), _finish(grad_w, dg * dx), _finish(grad_b, dg)
+
+
+# ----- the transposed convolution ---------------------------------------------------------
+
+
+# The whole public API of the backward side, importable from here.
+from explainer.core.transposed import conv_transpose2d  # noqa: E402
+from explainer.core.transposed_views import (  # noqa: E402
+    conv_matrix,
+    transposed_by_matrix,
+    transposed_by_scatter,
+    transposed_by_zero_insertion,
+    transposed_overlap,
+)
+
+__all__ = [
+    "conv2d_backward",
+    "conv_transpose2d",
+    "conv_matrix",
+    "transposed_by_scatter",
+    "transposed_by_zero_insertion",
+    "transposed_by_matrix",
+    "transposed_overlap",
+]
