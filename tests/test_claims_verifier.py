@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import correlate2d
 
-from explainer.claims import (
+from explainer.core.problem import Problem
+from explainer.errors import ExplainerError
+from explainer.lessons.claims import (
     CLAIM_KINDS,
     WORDS,
     AllEqual,
@@ -51,9 +53,7 @@ from explainer.claims import (
     claims_from_json,
     claims_to_json,
 )
-from explainer.errors import ExplainerError
-from explainer.problem import Problem
-from explainer.verifier import (
+from explainer.lessons.verifier import (
     ClaimError,
     check,
     check_beats,
@@ -505,7 +505,7 @@ def test_one_pass_per_problem():
     p = p_problem()
     first = result_values(p)
     assert first == {(0, 0): 4, (0, 1): -4, (1, 0): -4, (1, 1): 2}
-    from explainer import verifier
+    from explainer.lessons import verifier
 
     assert verifier._plain_of(p) is verifier._plain_of(p)
 

@@ -258,7 +258,24 @@ def test_lessons_do_not_import_each_other():
     assert not crossing, "\n".join(crossing)
 
 
+# Modules still to be split (each may shrink, never grow): the claim kinds and their
+# verifier came in whole, one table of kinds and one of checks each.
+TO_SPLIT = {"explainer.lessons.claims": 830, "explainer.lessons.verifier": 880}
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_modules_stay_small(name):
     lines = len(MODULES[name].read_text().splitlines())
-    assert lines <= 600, f"{name} has {lines} lines; split it by what it is about"
+    limit = TO_SPLIT.get(name, 600)
+    assert lines <= limit, f"{name} has {lines} lines; split it by what it is about"
+
+
+def test_the_verifier_shares_no_code_with_the_writer_or_the_engine():
+    """Words are proved as numbers are: by a computation of its own (shared/DESIGN.md)."""
+    allowed = {"explainer.errors", "explainer.core.problem", "explainer.lessons.claims"}
+    shared = [
+        f"{src}:{line} imports {dst}"
+        for src, dst, line, _ in IMPORTS.edges
+        if src == "explainer.lessons.verifier" and ours(dst) and dst not in allowed
+    ]
+    assert not shared, "\n".join(shared)

@@ -6,7 +6,7 @@ the problem (the image, the kernel and the options, nothing the engine computed)
 words it licenses. A qualitative word belongs to exactly one kind of claim: "flat" only to
 :class:`ConstantWindow`, "responds most" only to :class:`Extreme` by magnitude, "fits best"
 only to :class:`BestFit`, and so on; the table :data:`WORDS` lists them all.
-:mod:`explainer.verifier` checks every claim against the raw problem with a computation of
+:mod:`explainer.lessons.verifier` checks every claim against the raw problem with a computation of
 its own.
 
 Claims hold plain data only: ints, :class:`~fractions.Fraction`, strings, booleans, None

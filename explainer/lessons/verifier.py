@@ -1,17 +1,17 @@
 """Checks every claim of a lesson against the raw problem, by a computation of its own.
 
 The engine computes the result; sympy proves each number of it. This module proves the
-*words*: each :mod:`explainer.claims` claim is evaluated from the problem's raw attributes
+*words*: each :mod:`explainer.lessons.claims` claim is evaluated from the problem's raw attributes
 (``image``, ``kernel``, ``stride``, ``padding``, ``padding_mode``, ``dilation``, ``flip``,
 ``normalize``) with plain Python loops over exact numbers. It shares no code with the
 engine or the writer: it pads by its own index rules, slides by its own loops, and
-classifies kernels by its own reading of the definitions in :mod:`explainer.claims`.
+classifies kernels by its own reading of the definitions in :mod:`explainer.lessons.claims`.
 
 The plain computation is done once per problem and kept (weakly) for the next call, so
 verifying the seventy-odd claims of a script costs one pass over the image.
 
->>> from explainer.problem import Problem
->>> from explainer.claims import Extreme, AllEqual
+>>> from explainer.core.problem import Problem
+>>> from explainer.lessons.claims import Extreme, AllEqual
 >>> p = Problem([[1, 2, 3], [4, 5, 6]], [[1, -1]])
 >>> report = verify_claims(p, [AllEqual(-1, 4), Extreme(-1, ((0, 0),))])
 >>> report.summary
@@ -29,7 +29,9 @@ from fractions import Fraction
 from math import ceil
 from typing import Any
 
-from explainer.claims import (
+from explainer.core.problem import Problem
+from explainer.errors import ExplainerError
+from explainer.lessons.claims import (
     AllEqual,
     Average,
     BestBelowBound,
@@ -62,8 +64,6 @@ from explainer.claims import (
     Value,
     Weaker,
 )
-from explainer.errors import ExplainerError
-from explainer.problem import Problem
 
 Number = int | Fraction
 Pos = tuple[int, int]
