@@ -31,7 +31,8 @@ def test_derive_default_prints_formula_all_patches_and_result(capsys, lecture_re
     assert "⋅" not in steps and "×" not in steps  # one product sign: ·
     result = out.split("Result y (7×7):")[1].strip().splitlines()[:7]
     assert [[Fraction(v) for v in line.split()] for line in result] == lecture_result
-    assert "Largest value 1 at (1, 1), (2, 2), (4, 4), (5, 5)" in out
+    # The closing words are the script's: the four 1s where the X matches the filter.
+    assert "The four pixels equal to 1 are exactly where the image matches the filter." in out
 
 
 def test_derive_json_has_exact_strings(capsys, lecture_result):

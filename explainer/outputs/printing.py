@@ -20,6 +20,7 @@ from sympy.printing.str import StrPrinter
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace
 from explainer.errors import ProblemError
+from explainer.lessons.convolution import build_script
 from explainer.lessons.convolution.facts import AxisSize, axis_sizes
 from explainer.proof import symbolic
 from explainer.proof.symbolic import PixelDerivation, split_sum
@@ -313,7 +314,7 @@ def render_text(der: Derivation) -> str:
         out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
     else:
         out += [f"Result y ({oh}×{ow}): too large to print legibly; --format json has it all."]
-    out += ["", _best_text(trace)]
+    out += ["", *_result_notes(problem)]
     return "\n".join(out) + "\n"
 
 
@@ -324,14 +325,11 @@ def _operand(v: Number, second: bool) -> str:
     return f"({text})" if "/" in text or (second and text.startswith("-")) else text
 
 
-def _best_text(trace: Trace, most: int = 8) -> str:
-    best = trace.best_matches()
-    where = ", ".join(f"({s.index[0]}, {s.index[1]})" for s in best[:most])
-    if len(best) > most:
-        where += f" and {len(best) - most:,} more"
-    return (
-        f"Largest value {fmt(best[0].value)} at {where}: where the image matches the kernel best."
-    )
+def _result_notes(problem: Problem) -> list[str]:
+    """What the result shows, in the lesson script's own sentences (its ``result.*`` beats):
+    the derivation says nothing the script has not worded from the facts."""
+    script = build_script(problem)
+    return [beat.caption for beat in script.beats() if beat.key.startswith("result.")]
 
 
 def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
