@@ -51,14 +51,29 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 
-# Reinstall the project only when its metadata changed since the last install.
+# What each task needs: the lecture only the video side and the voice; the tests also the
+# test tools (pytest, hypothesis, playwright, nbclient, ...). Reinstall only when the
+# project's metadata or the extras asked for changed since the last install.
+case "${1:-test}" in
+  lecture) extras="video,voice" ;;
+  *)       extras="dev,voice" ;;
+esac
 stamp=.venv/.explainer-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  say "installing explainer and its dependencies into .venv"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
+have="$(cat "$stamp" 2>/dev/null || true)"
+# A set-up for the tests also serves the lecture: dev includes everything video needs.
+if [[ "$have" != "$want" && !( "$extras" == "video,voice" && "$have" == "${want% *} dev,voice" ) ]]; then
+  say "installing explainer[$extras] and its dependencies into .venv (pip; a few minutes the first time)"
   log=.venv/pip-install.log
+  # pip's own lines go to the log; the packages it fetches are named as it goes.
   if ! { .venv/bin/python -m pip install --upgrade pip &&
-         .venv/bin/python -m pip install -e ".[dev,voice]"; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install -e ".[$extras]"; } 2>&1 | tee "$log" |
+       { grep --line-buffered -E '^(Collecting|Installing collected)' || true; } |
+       sed -u 's/^/[setup]   /' >&2; then
+    tail -n 30 "$log" >&2
+    say "installing the project failed; the whole log is in $log"; exit 1
+  fi
+  if ! grep -q "^Successfully installed\|Requirement already satisfied" "$log"; then
     tail -n 30 "$log" >&2
     say "installing the project failed; the whole log is in $log"; exit 1
   fi
