@@ -63,6 +63,17 @@ class _Parser(argparse.ArgumentParser):
             args = attach_signed_values(list(args))
         return super().parse_known_args(args, namespace)
 
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[override]
+        # argparse ignores a failed write: --help onto a full disk said nothing, exit 0.
+        if not message:
+            return
+        try:
+            (file or sys.stderr).write(message)
+            (file or sys.stderr).flush()
+        except OSError as err:
+            _discard_stdout()
+            raise OutputError(f"cannot write to standard output: {reason(err)}") from None
+
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -243,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="output/handout.pdf",
         help="where the PDF goes; the .tex goes beside it (default: output/handout.pdf)",
     )
+    cache = sub.add_parser(
+        "cache",
+        parents=[common],
+        help="show or empty the cache of spoken sentences, parts and joined videos",
+        description="The cache ($EXPLAINER_CACHE_DIR, else ~/.cache/explainer) keeps "
+        "synthesized sentences, rendered parts and joined videos; every entry is checked "
+        "before use. 'info' shows what it holds, 'clear' removes it all.",
+    )
+    cache.add_argument("action", choices=("info", "clear"), help="info or clear")
     return parser
 
 
@@ -380,8 +400,12 @@ def cmd_script(args: argparse.Namespace) -> int:
 
     script = build_script(problem_from_args(args))
     timings = None
-    if args.video:
-        timings = read_timings(Path(args.video).with_suffix(".script.json"), script)
+    if args.video is not None:
+        video = Path(args.video)
+        if not video.name or video.name in (".", ".."):
+            shown = printable(args.video)
+            raise ProblemError(f"--video {shown!r} names no file; give the rendered FILE.mp4")
+        timings = read_timings(video.with_suffix(".script.json"), script)
     _write_stdout(render_notes(script, args.format, timings))
     return 0
 
@@ -438,6 +462,18 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import cache_root, clear, human_size, info_text
+
+    if args.action == "info":
+        _write_stdout(info_text())
+        return 0
+    count, size = clear()
+    plural = "entry" if count == 1 else "entries"
+    _say(f"removed {count} {plural} ({human_size(size)}) from {cache_root()}")
+    return 0
+
+
 COMMANDS = {
     "derive": cmd_derive,
     "check": cmd_check,
@@ -446,6 +482,7 @@ COMMANDS = {
     "script": cmd_script,
     "page": cmd_page,
     "handout": cmd_handout,
+    "cache": cmd_cache,
 }
 
 
@@ -517,9 +554,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             _printer = None
 
 
+def _require_option_values(args: argparse.Namespace) -> None:
+    """argparse turns ``-o=--`` into an empty list instead of a value: refuse any such
+    option (every option of every command) with one line naming it."""
+    for name, value in vars(args).items():
+        if isinstance(value, list) and (not value or not all(isinstance(v, str) for v in value)):
+            flag = "--output" if name == "output" else f"--{name.replace('_', '-')}"
+            raise ProblemError(f"{flag} needs a value")
+
+
 def _run(argv: list[str], debug: bool) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help or --version printed their text
+            if done.code in (0, None):
+                return 0
+            raise
+        _require_option_values(args)
         if args.command is None:
             build_parser().print_help()
             return 0
