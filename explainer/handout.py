@@ -390,6 +390,9 @@ def write_handout(
             f"{len(patches):,} patches is too many for one handout; at most "
             f"{MAX_HANDOUT_PATCHES} are typeset"
         )
+    from .tex_limits import check_typesettable
+
+    check_typesettable(trace, patches)  # "Dimension too large" refused before pdflatex
     tex = handout_latex(problem, patches, worksheet=worksheet, trace=trace)
     pdf = compile_pdf(tex)
     source = Path(target).with_suffix(".tex")

@@ -194,6 +194,10 @@ def problem_from_args(
             work(geometry)
         if getattr(args, "command", None) == "render":
             limits.check_renderable(geometry)
+    if image.ndim == 2 and kernel.ndim == 2 and image.size and kernel.size:
+        from .exact_digits import allow_exact_digits
+
+        allow_exact_digits(image, kernel)  # values over 4,300 digits are printed, or refused
     problem = Problem(
         image,
         kernel,
