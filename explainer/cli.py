@@ -328,7 +328,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
     if args.output:
         from .output import check_target
+        from .preflight import check_distinct_outputs
 
+        check_distinct_outputs(Path(args.output), None, args)
         check_target(Path(args.output))  # before minutes of work, not after
     patches = _patches(args.patch)
     problem = problem_from_args(args, lambda g: check_derivable(g, patches))
@@ -414,22 +416,30 @@ def cmd_render(args: argparse.Namespace) -> int:
     from .render import render_command
 
     if not args.list_sections:
+        from .cache import check_cache_folder
+        from .preflight import check_creatable_folder, check_stdout
+
         _check_output_dir(Path(args.output_dir))
+        check_creatable_folder(Path(args.output_dir), "--output-dir")
+        check_cache_folder()  # the cache's own failures are not the output folder's
+        check_stdout()  # the video's path is printed there at the end
     try:
         return render_command(args, problem_from_args(args))
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
         if cause is None or isinstance(cause, BrokenPipeError):
             raise
-        where = printable(str(args.output_dir))
-        raise OutputError(f"cannot write the video into {where}: {reason(cause)}") from err
+        where = printable(str(cause.filename or args.output_dir))
+        raise OutputError(f"cannot write {where}: {reason(cause)}") from err
 
 
 def cmd_page(args: argparse.Namespace) -> int:
     from .output import check_target, write_atomic
     from .page import check_showable, render_page
+    from .preflight import check_distinct_outputs
 
     target = Path(args.output)
+    check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
     def showable(g) -> None:
@@ -446,8 +456,10 @@ def cmd_handout(args: argparse.Namespace) -> int:
     from .handout import check_handout, write_handout
     from .limits import check_derivable
     from .output import check_target
+    from .preflight import check_distinct_outputs
 
     target = Path(args.output)
+    check_distinct_outputs(target, target.with_suffix(".tex"), args)
     check_target(target)
     check_target(target.with_suffix(".tex"))
     patches = _patches(args.patch)

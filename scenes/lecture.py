@@ -56,10 +56,29 @@ def problem_from_environment() -> Problem:
 
         return lecture_problem()
     try:
-        return problem_from_argument_string(text)
+        problem = problem_from_argument_string(text)
+        from explainer.limits import check_renderable
+
+        check_renderable(problem)  # the same limit as `explainer render`
+        return problem
     except (ExplainerError, OSError) as err:
         # Under the manim command a traceback would bury the one line that matters.
         print(f"explainer: error: EXPLAINER_ARGS: {printable(str(err))}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def voice_from_environment(name: str):
+    """The voice EXPLAINER_VOICE names, loaded now; a bad name or a broken voice is one
+    line and exit status 2 under the manim command, as under ``explainer render``."""
+    from explainer.voice import load_voice
+
+    try:
+        voice = load_voice(name)
+        if voice is not None:
+            voice.check()
+        return voice
+    except ExplainerError as err:
+        print(f"explainer: error: EXPLAINER_VOICE: {printable(str(err))}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -167,7 +167,12 @@ class LectureScene(Scene):
         )
         use_decimals(self.lesson.script.decimal)
         name = self.voice_name or os.environ.get("EXPLAINER_VOICE") or DEFAULT_VOICE
-        self.voice = load_voice(name)
+        if self.voice_name is None:  # under the manim command: one line, not a traceback
+            from .lecture import voice_from_environment
+
+            self.voice = voice_from_environment(name)
+        else:
+            self.voice = load_voice(name)
         self._caption = None
         self._heading = None
         self.stage: dict[str, object] = {}
