@@ -429,8 +429,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         cause = _os_error_in(err)
         if cause is None or isinstance(cause, BrokenPipeError):
             raise
-        where = printable(str(cause.filename or args.output_dir))
-        raise OutputError(f"cannot write {where}: {reason(cause)}") from err
+        if cause.filename:  # the file the system refused, not the folder by default
+            where = printable(str(cause.filename))
+            raise OutputError(f"cannot write {where}: {reason(cause)}") from err
+        where = printable(str(args.output_dir))
+        raise OutputError(f"cannot write the video into {where}: {reason(cause)}") from err
 
 
 def cmd_page(args: argparse.Namespace) -> int:
@@ -577,12 +580,7 @@ def _require_option_values(args: argparse.Namespace) -> None:
 
 def _run(argv: list[str], debug: bool) -> int:
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as done:  # --help or --version printed their text
-            if done.code in (0, None):
-                return 0
-            raise
+        args = build_parser().parse_args(argv)
         _require_option_values(args)
         if args.command is None:
             build_parser().print_help()
