@@ -418,6 +418,13 @@ class Problem:
         object.__setattr__(self, "normalize", normalize)
         object.__setattr__(self, "padding_spec", padding if isinstance(padding, str) else None)
         object.__setattr__(self, "geometry", geometry)
+        # The shapes the engine asks for, known from the geometry: filled in here, where
+        # the cached properties below would take a lock each to compute the same values.
+        self.__dict__.update(
+            effective_kernel_shape=geometry.effective_kernel_shape,
+            padded_shape=geometry.padded_shape,
+            output_shape=geometry.output_shape,
+        )
         if normalize == "sum" and self.kernel_sum == 0:
             raise ProblemError(
                 "the kernel's elements sum to 0, so it cannot be normalized by "
@@ -430,8 +437,11 @@ class Problem:
 
         Every partial sum is at most max|x| · Σ|w|, and the value that sum divided by
         |divisor|: the bound is the larger of the two, computed exactly so that it cannot
-        overflow itself.
+        overflow itself. A quick upper bound in floats settles almost every problem first
+        (see :func:`fits_float_range`); only one near the limit is bounded exactly.
         """
+        if self.normalize != "sum" and fits_float_range(self.image, self.kernel):
+            return  # dividing by 1 or the kernel's area (≥ 1) only makes values smaller
         weights = sum((abs(_decimal(v)) for v in self.kernel.ravel().tolist()), Fraction(0))
         largest = max(abs(_decimal(v)) for v in _extremes(self.image))
         bound = largest * weights * max(1, 1 / abs(Fraction(self.divisor)))
@@ -534,6 +544,49 @@ def _extremes(arr: np.ndarray) -> list[Any]:
     if arr.dtype == object:
         return arr.ravel().tolist()
     return [arr.min().item(), arr.max().item()]
+
+
+# Relative slack of the quick bound, for its own rounding and for the decimal a float is
+# read as (which differs from the float by less than one part in 10¹⁶).
+_QUICK_MARGIN = 1 + 1e-6
+
+
+def magnitude_bound(arr: np.ndarray) -> float:
+    """An upper bound of max |v| over the array, as a float (inf when not sure).
+
+    For an object array of ints and Fractions the numerators bound it: |p/q| ≤ |p|.
+
+    >>> magnitude_bound(np.array([[-3.5, 2.0]])), magnitude_bound(np.array([-7, 5]))
+    (3.5, 7.0)
+    """
+    if arr.size == 0:
+        return 0.0
+    try:
+        if arr.dtype == object:
+            return float(max(abs(v.numerator) for v in arr.ravel().tolist()))
+        return max(abs(float(arr.min())), abs(float(arr.max())))
+    except (OverflowError, AttributeError, TypeError):
+        return math.inf
+
+
+def fits_float_range(image: np.ndarray, kernel: np.ndarray) -> bool:
+    """True when no sum of products of ``image`` and ``kernel`` can leave float64's range.
+
+    A quick, sufficient test in floats, for sums that are not divided by anything smaller
+    than 1: max|x| · n · max|w| (n taps) stays below the range with room for the bound's
+    own rounding.
+    False means "not sure": the caller then bounds exactly.
+
+    >>> fits_float_range(np.ones((3, 3)), np.full((3, 3), 1e300))
+    True
+    >>> fits_float_range(np.full((3, 3), 1e10), np.full((3, 3), 1e300))
+    False
+    """
+    # Σ|w| ≤ (number of taps) · max|w|: looser than the sum, but no float sum can overflow.
+    # Python floats overflow to inf, which fails the test, without a warning.
+    weights = kernel.size * magnitude_bound(kernel) * _QUICK_MARGIN
+    bound = magnitude_bound(image) * _QUICK_MARGIN * weights
+    return weights < FLOAT_SAFE_MAX and bound < FLOAT_SAFE_MAX
 
 
 def _exact_sum(arr: np.ndarray) -> Any:
