@@ -14,6 +14,19 @@ from .errors import (
     ProblemError,
     TooLargeError,
 )
+from .layer import (
+    Layer,
+    LayerOutputs,
+    LayerStep,
+    LayerTrace,
+    Pool,
+    PoolStep,
+    PoolTrace,
+    build_layer_trace,
+    pool2d,
+    relu,
+    trace_pool,
+)
 from .notebook import show
 from .numeric import compute, conv2d
 from .presets import PRESETS, diagonal_filter, lecture_image, preset
@@ -42,19 +55,43 @@ __all__ = [
     "diagonal_filter",
     "lecture_problem",
     "show",
+    "Layer",
+    "LayerOutputs",
+    "LayerStep",
+    "LayerTrace",
+    "Pool",
+    "PoolStep",
+    "PoolTrace",
+    "build_layer_trace",
+    "trace_pool",
+    "pool2d",
+    "relu",
+    "layer_formula",
+    "derive_layer_element",
+    "derive_pooled_element",
+    "verify_layer",
 ]
 
 
 # The symbolic functions need sympy, which takes several times as long to import as the
 # rest together: it is imported when one of them is first used, not with the package.
-_SYMBOLIC = ("derive_all", "derive_pixel", "general_formula", "verify")
+_SYMBOLIC = {
+    "derive_all": "symbolic",
+    "derive_pixel": "symbolic",
+    "general_formula": "symbolic",
+    "verify": "symbolic",
+    "layer_formula": "layer_proof",
+    "derive_layer_element": "layer_proof",
+    "derive_pooled_element": "layer_proof",
+    "verify_layer": "layer_proof",
+}
 
 
 def __getattr__(name: str) -> object:
     if name in _SYMBOLIC:
-        from . import symbolic
+        import importlib
 
-        value = getattr(symbolic, name)
+        value = getattr(importlib.import_module(f".{_SYMBOLIC[name]}", __name__), name)
         globals()[name] = value  # found directly from now on
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

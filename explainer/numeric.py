@@ -46,6 +46,8 @@ def conv2d(
     flip: bool = False,
     normalize: str | None = None,
     exact: bool | None = None,
+    bias: Any = None,
+    groups: int = 1,
 ) -> np.ndarray:
     """Slide ``kernel`` over ``image`` and return the map of (normalized) sums of products.
 
@@ -55,10 +57,17 @@ def conv2d(
     (``w[k−1−m, l−1−n]``), which is convolution in the mathematical sense; the default is
     cross-correlation, the operation deep-learning libraries call convolution.
 
+    Channels are taken the way ``torch.nn.functional.conv2d`` takes them for one sample:
+    an ``image`` of shape (C_in, H, W) with a ``kernel`` (weight) of shape
+    (C_out, C_in / groups, kH, kW), an optional ``bias`` of shape (C_out,) and ``groups``,
+    give a (C_out, rows, columns) result (see :class:`explainer.Layer`); every other
+    option applies to each channel as to one.
+
     Parameters
     ----------
     image, kernel : array_like
-        2D arrays of numbers.
+        2D arrays of numbers; or a (C_in, H, W) input and a (C_out, C_in / groups, kH, kW)
+        weight.
     stride, padding, padding_mode, dilation, flip, normalize
         As for :class:`explainer.Problem`.
     exact : bool or None
@@ -77,6 +86,10 @@ def conv2d(
         holding Python ints) when nothing is divided, an object array of
         :class:`fractions.Fraction` when anything is (a normalization, or Fractions in
         the input).
+    bias : array_like of shape (C_out,), optional
+        Added to each output channel (after any normalization).
+    groups : int
+        Channels split into groups; each filter reads the input channels of its group.
 
     Examples
     --------
@@ -89,7 +102,26 @@ def conv2d(
     array([[1.]])
     >>> conv2d(np.ones((3, 3), np.float32), [[0.1, 0.2]]).dtype  # float32 in, float32 out
     dtype('float32')
+    >>> conv2d(np.ones((2, 3, 3), int), np.ones((1, 2, 2, 2), int), bias=[-1])  # channels
+    array([[[7, 7],
+            [7, 7]]])
     """
+    if bias is not None or groups != 1 or _ndim(image) == 3 or _ndim(kernel) == 4:
+        from .layer import conv2d_layer
+
+        return conv2d_layer(
+            image,
+            kernel,
+            bias,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+            groups=groups,
+            flip=flip,
+            normalize=normalize,
+            exact=exact,
+        )
     problem = Problem(
         image,
         kernel,
@@ -102,6 +134,21 @@ def conv2d(
         copy=False,  # the problem ends with this call: no need to guard against changes
     )
     return compute(problem, exact=exact)
+
+
+def _ndim(values: Any) -> int:
+    """The number of dimensions of an array or nested lists (as far as the first elements
+    tell; the paths check the whole)."""
+    if isinstance(values, np.ndarray):
+        return values.ndim
+    depth = 0
+    while isinstance(values, (list, tuple)) and depth < 5:
+        if not values:
+            return 2 if depth < 2 else depth + 1
+        values, depth = values[0], depth + 1
+    if isinstance(values, np.ndarray):
+        return depth + values.ndim
+    return depth
 
 
 def compute(
