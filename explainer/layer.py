@@ -51,7 +51,7 @@ from .problem import (
     magnitude_bound,
     plan_geometry,
 )
-from .sliding import Plan
+from .sliding import SINGLE_THREAD_PRODUCT, Plan
 from .trace import MAX_TRACE_PRODUCTS, Number, Step
 
 PoolMode = Literal["max", "avg"]
@@ -847,11 +847,25 @@ def _sums(
     rows = -(-oh // -(-oh // rows))  # blocks of equal height
     buffer = np.empty(per_pixel * rows * cols, dtype=work)
     direct = out.dtype == work and cols == ow
+    accumulator = None if direct else np.empty(c_out * rows * cols, dtype=work)
+    # Each matrix product stays within SINGLE_THREAD_PRODUCT multiply-adds, so that
+    # OpenBLAS runs it on one thread, as the one-channel engine does: threaded, every
+    # block's product waited for the other thread, and on a busy 2-core machine a
+    # 64-channel layer took 5× as long. Cutting the columns alone to fit (7 for 64 filters
+    # of 576 taps) made BLAS repack the filters for every few columns (3× slower than one
+    # product); cutting the taps instead and adding the partial products up costs 2×.
+    span, depth = rows * cols, taps
+    if work.kind == "f":
+        span = min(span, max(32, SINGLE_THREAD_PRODUCT // (per_group * taps)))
+        depth = max(1, min(taps, SINGLE_THREAD_PRODUCT // (per_group * span)))
+    partial = None if depth == taps else np.empty(groups * per_group * span, dtype=work)
     scale = None if divisors is None else divisors[:, None]
     shift = None if bias is None else bias[:, None]
     for i0 in range(0, oh, rows):
         i1 = min(i0 + rows, oh)
         src = padded_rows(plan, x, i0, i1)
+        if src.dtype != work:  # float32 read as float64 here, once per input value
+            src = src.astype(work)
         cs, rs, es = src.strides
         for j0 in range(0, ow, cols):
             j1 = min(j0 + cols, ow)
@@ -868,9 +882,17 @@ def _sums(
             block = out[:, i0:i1, j0:j1]
             if direct:
                 target = block.reshape(groups, per_group, nr * nc)  # a view: whole rows
-                np.matmul(filters, lhs, out=target)
             else:
-                target = np.matmul(filters, lhs)
+                target = accumulator[: c_out * nr * nc].reshape(groups, per_group, nr * nc)
+            for n0 in range(0, nr * nc, span):
+                n1 = min(n0 + span, nr * nc)
+                part = target[:, :, n0:n1]
+                np.matmul(filters[:, :, :depth], lhs[:, :depth, n0:n1], out=part)
+                for t0 in range(depth, taps, depth):
+                    t1 = min(t0 + depth, taps)
+                    extra = partial[: part.size].reshape(part.shape)
+                    np.matmul(filters[:, :, t0:t1], lhs[:, t0:t1, n0:n1], out=extra)
+                    np.add(part, extra, out=part)
             flat = target.reshape(c_out, nr * nc)
             if scale is not None:
                 np.divide(flat, scale, out=flat)

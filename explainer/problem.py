@@ -138,17 +138,19 @@ def _finite_sum(arr: np.ndarray) -> bool:
 def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     """An object array must hold exact numbers (int, Fraction) or floats only."""
     flat = arr.ravel().tolist()
-    if any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
-        _refuse_ragged(name)
     if arr.ndim != 2:
+        if any(isinstance(v, (list, tuple, np.ndarray)) for v in flat):
+            _refuse_ragged(name)
         return arr  # the caller names the wrong number of dimensions
+    # In a matrix, the first value that is neither int nor Fraction looks for ragged rows
+    # (see _other_number), so a matrix of ints and Fractions is read in one pass.
     values: list[Any] = []
     has_float = False
     for k, v in enumerate(flat):
         kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
         if kind is int and -_BIGGEST < v < _BIGGEST:
             values.append(v)
-        elif kind is Fraction and -_BIGGEST < v < _BIGGEST:
+        elif kind is Fraction and -_BIGGEST < v.numerator < _BIGGEST:  # |p/q| ≤ |p|
             values.append(v.numerator if v.denominator == 1 else v)
         else:
             number = _other_number(v, k, flat, arr.shape[1], name)
