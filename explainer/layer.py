@@ -123,9 +123,10 @@ def _tensor_place(message: str, shape: tuple[int, ...]) -> str:
     return message.replace(found[0], f"at {where}")
 
 
-def exact_tensor(arr: np.ndarray, name: str = "the input") -> np.ndarray:
+def exact_tensor(arr: np.ndarray, name: str = "the input", warn: bool = True) -> np.ndarray:
     """The tensor as exact numbers: ints and Fractions stay, floats become the decimal they
-    print as, with one warning when that is not the float's exact value.
+    print as, with one warning (unless ``warn`` is False) when that is not the float's
+    exact value.
 
     >>> with warnings.catch_warnings(record=True):
     ...     exact_tensor(np.array([0.5, 0.1]))
@@ -136,7 +137,7 @@ def exact_tensor(arr: np.ndarray, name: str = "the input") -> np.ndarray:
     values = arr.astype(np.float64).ravel().tolist()
     shown = [Fraction(repr(v)) for v in values]
     lossy = [k for k, (q, v) in enumerate(zip(shown, values, strict=True)) if q != v]
-    if lossy:
+    if lossy and warn:
         where = [int(v) for v in np.unravel_index(lossy[0], arr.shape)]
         many = len(lossy) > 1
         warnings.warn(
@@ -535,6 +536,7 @@ class Layer:
             ("geometry", geometry),
         ):
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "_divisors", self._filter_divisors())
         if normalize == "sum" and any(v == 0 for v in self.divisors):
             o = next(k for k, v in enumerate(self.divisors) if v == 0)
             raise ProblemError(
@@ -611,19 +613,19 @@ class Layer:
     def divisors(self) -> tuple[Number, ...]:
         """Per filter, what its sum of products is divided by: 1, its area or its sum
         (exact; floats read as the decimal they print as)."""
+        return self._divisors
+
+    def _filter_divisors(self) -> tuple[Number, ...]:
         if self.normalize is None:
             return (1,) * self.out_channels
         if self.normalize == "area":
             return (int(self.weight[0].size),) * self.out_channels
-        filters = (
-            exact_tensor(self.weight, "the weight") if not is_exact(self.weight) else (self.weight)
-        )
+        filters = exact_tensor(self.weight, warn=False)
         sums = []
         for f in filters:
             total = sum(f.ravel().tolist(), 0)
-            sums.append(
-                total.numerator if isinstance(total, Fraction) and total.denominator == 1 else total
-            )
+            whole = isinstance(total, Fraction) and total.denominator == 1
+            sums.append(total.numerator if whole else total)
         return tuple(sums)
 
     def describe(self) -> str:
@@ -665,12 +667,11 @@ class Layer:
         quick = magnitude_bound(self.input) * 1.000001 * weights + bias_bound * 1.000001
         if self.normalize != "sum" and weights < FLOAT_SAFE_MAX and quick < FLOAT_SAFE_MAX:
             return
-        x = exact_tensor(self.input) if not is_exact(self.input) else self.input
-        w = exact_tensor(self.weight) if not is_exact(self.weight) else self.weight
+        x, w = exact_tensor(self.input, warn=False), exact_tensor(self.weight, warn=False)
         largest = max(abs(Fraction(v)) for v in x.ravel().tolist())
         b = [0] * self.out_channels
         if self.bias is not None:
-            b = (exact_tensor(self.bias) if not is_exact(self.bias) else self.bias).tolist()
+            b = exact_tensor(self.bias, warn=False).tolist()
         for o in range(self.out_channels):
             total = sum((abs(Fraction(v)) for v in w[o].ravel().tolist()), Fraction(0))
             bound = largest * total * max(1, 1 / abs(Fraction(self.divisors[o]))) + abs(b[o])

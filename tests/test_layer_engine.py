@@ -427,3 +427,28 @@ def test_trace_index_outside_is_refused():
     trace = build_layer_trace(Layer(np.ones((1, 2, 2), int), np.ones((1, 1, 1, 1), int)))
     with pytest.raises(ProblemError, match="outside"):
         trace.step(1, 0, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=layers())
+def test_property_one_channel_one_filter_is_the_one_channel_engine(case):
+    x, w, _, options = case
+    options = dict(options, groups=1)
+    x, w = x[:1], w[:1, :1]
+    if _layer_or_none(x, w, None, options) is None:
+        return
+    flat = {k: v for k, v in options.items() if k != "groups"}
+    ours = conv2d(x, w, **options)
+    assert ours[0].tolist() == conv2d(x[0], w[0, 0], **flat).tolist()
+    floats = conv2d(x.astype(float), w.astype(float), **options)
+    np.testing.assert_allclose(floats[0], conv2d(x[0].astype(float), w[0, 0].astype(float),
+                               **flat), rtol=1e-12, atol=1e-12)  # fmt: skip
+
+
+def test_float_weights_normalized_by_their_decimal_sum_without_a_warning(recwarn):
+    # As for one channel: "sum" divides by the exact sum of the decimals shown (3/10), the
+    # float path by its nearest float, and reading the weights for it warns about nothing.
+    x = np.array([[[3000.0, 5000.0, 7000.0]]])
+    out = conv2d(x, [[[[0.1, 0.2]]]], normalize="sum")
+    assert not recwarn.list
+    assert out[0].tolist() == conv2d(x[0], [[0.1, 0.2]], normalize="sum").tolist()
