@@ -770,12 +770,12 @@ def _float_path(layer: Layer) -> np.ndarray:
     x = layer.input
     if x.dtype == object or x.dtype.kind in "iu":
         x = x.astype(np.float64)
-    weight = layer.applied_weight.astype(np.float64)
+    weight = layer.applied_weight.astype(np.float64, copy=False)
     dtype = np.float32 if layer.input.dtype == np.float32 else np.float64
     divisors = None
     if layer.normalize is not None:
         divisors = np.array([float(v) for v in layer.divisors])
-    bias = None if layer.bias is None else layer.bias.astype(np.float64)
+    bias = None if layer.bias is None else layer.bias.astype(np.float64, copy=False)
     out = np.empty(layer.output_shape, dtype=dtype)
     return _sums(layer_plan(layer), layer.groups, x, weight, out, divisors, bias)
 
