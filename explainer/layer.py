@@ -27,6 +27,7 @@ never built.
 from __future__ import annotations
 
 import math
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ ACTIVATIONS: dict[str | None, str] = {
 # Values in one block's patch matrix: 1 MiB of float64, which stays in a CPU's L2 cache
 # and still gives the matrix product a few hundred columns for a 64-channel 3×3 layer.
 BLOCK_ELEMENTS = 1 << 17
+PRODUCT_COLUMNS = 32
 
 
 # ----- reading tensors -------------------------------------------------------------------
@@ -843,8 +845,14 @@ def _sums(
     filters = weight.reshape(groups, per_group, taps)
     work = weight.dtype
     per_pixel = c_in * kh * kw
-    cols = ow if per_pixel * ow <= BLOCK_ELEMENTS else max(8, BLOCK_ELEMENTS // per_pixel)
-    rows = max(1, min(oh, BLOCK_ELEMENTS // (per_pixel * cols)))
+    floats = work.kind == "f"
+    # Where BLAS runs on one thread anyway, one product per block is fastest.
+    whole = not floats or blas_single_threaded()
+    # Values held per output pixel of a block: its column of the patch matrix, and when
+    # the products are cut in pieces two partial sums per filter (_products_in_pieces).
+    held = per_pixel + (0 if whole else 2 * c_out)
+    cols = ow if held * ow <= BLOCK_ELEMENTS else max(8, BLOCK_ELEMENTS // held)
+    rows = max(1, min(oh, BLOCK_ELEMENTS // (held * cols)))
     rows = -(-oh // -(-oh // rows))  # blocks of equal height
     buffer = np.empty(per_pixel * rows * cols, dtype=work)
     direct = out.dtype == work and cols == ow
@@ -854,12 +862,16 @@ def _sums(
     # block's product waited for the other thread, and on a busy 2-core machine a
     # 64-channel layer took 5× as long. Cutting the columns alone to fit (7 for 64 filters
     # of 576 taps) made BLAS repack the filters for every few columns (3× slower than one
-    # product); cutting the taps instead and adding the partial products up costs 2×.
+    # product); cutting the taps too, and adding the partial products up, costs less.
     span, depth = rows * cols, taps
-    if work.kind == "f":
-        span = min(span, max(32, SINGLE_THREAD_PRODUCT // (per_group * taps)))
+    if not whole:
+        span = min(span, max(PRODUCT_COLUMNS, SINGLE_THREAD_PRODUCT // (per_group * taps)))
         depth = max(1, min(taps, SINGLE_THREAD_PRODUCT // (per_group * span)))
-    partial = None if depth == taps else np.empty(groups * per_group * span, dtype=work)
+    chunks = [
+        (t0, min(t0 + depth, taps), filters[:, None, :, t0 : t0 + depth])
+        for t0 in range(0, taps, depth)
+    ]
+    partial = [np.empty(c_out * rows * cols, dtype=work) for _ in range(0 if whole else 2)]
     scale = None if divisors is None else divisors[:, None]
     shift = None if bias is None else bias[:, None]
     for i0 in range(0, oh, rows):
@@ -885,15 +897,10 @@ def _sums(
                 target = block.reshape(groups, per_group, nr * nc)  # a view: whole rows
             else:
                 target = accumulator[: c_out * nr * nc].reshape(groups, per_group, nr * nc)
-            for n0 in range(0, nr * nc, span):
-                n1 = min(n0 + span, nr * nc)
-                part = target[:, :, n0:n1]
-                np.matmul(filters[:, :, :depth], lhs[:, :depth, n0:n1], out=part)
-                for t0 in range(depth, taps, depth):
-                    t1 = min(t0 + depth, taps)
-                    extra = partial[: part.size].reshape(part.shape)
-                    np.matmul(filters[:, :, t0:t1], lhs[:, t0:t1, n0:n1], out=extra)
-                    np.add(part, extra, out=part)
+            if whole:
+                np.matmul(filters, lhs, out=target)
+            else:
+                _products_in_pieces(chunks, lhs, target, span, partial)
             flat = target.reshape(c_out, nr * nc)
             if scale is not None:
                 np.divide(flat, scale, out=flat)
@@ -902,6 +909,59 @@ def _sums(
             if not direct:
                 block[...] = flat.reshape(c_out, nr, nc)  # float32: each sum rounded once
     return out
+
+
+def blas_single_threaded() -> bool:
+    """True when BLAS runs on one thread: limited by the environment variables OpenBLAS,
+    OpenMP and MKL read when they load, or one CPU for this process.
+
+    Threads limited at run time (threadpoolctl) are not seen: blocks are then cut into
+    products small enough for one thread, which is correct, only slower.
+    """
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(name, "").strip() == "1":
+            return True
+    try:
+        return len(os.sched_getaffinity(0)) == 1
+    except AttributeError:  # not on Linux
+        return (os.cpu_count() or 1) == 1
+
+
+def _products_in_pieces(
+    chunks: list[tuple[int, int, np.ndarray]],
+    lhs: np.ndarray,
+    target: np.ndarray,
+    span: int,
+    partial: list[np.ndarray],
+) -> None:
+    """``target[g] = filters[g] @ lhs[g]`` as many small products, each ``span`` columns by
+    one chunk of taps, stacked so that numpy loops over them in C; the chunks' partial
+    products are added up in a contiguous buffer and stored in ``target`` once."""
+    groups, taps, width_all = lhs.shape
+    per_group = target.shape[1]
+    g_stride, t_stride, n_stride = lhs.strides
+    count, rest = divmod(width_all, span)
+    pieces = [(0, count, span)] if count else []
+    if rest:
+        pieces.append((count * span, 1, rest))
+    for start, count, width in pieces:
+        shape = (groups, count, per_group, width)
+        size = groups * count * per_group * width
+        acc, extra = (buffer[:size].reshape(shape) for buffer in partial)
+        for k, (t0, t1, chunk) in enumerate(chunks):
+            # rhs[g, b, t, n] = lhs[g, t0 + t, start + b·width + n]
+            rhs = np.lib.stride_tricks.as_strided(
+                lhs[:, t0:, start:],
+                (groups, count, t1 - t0, width),
+                (g_stride, width * n_stride, t_stride, n_stride),
+                writeable=False,
+            )
+            np.matmul(chunk, rhs, out=extra if k else acc)
+            if k:
+                np.add(acc, extra, out=acc)
+        stop = start + count * width
+        view = target[:, :, start:stop].reshape(groups, per_group, count, width)
+        np.copyto(view, acc.transpose(0, 2, 1, 3))
 
 
 def padded_rows(plan: Plan, x: np.ndarray, i0: int, i1: int) -> np.ndarray:

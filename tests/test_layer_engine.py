@@ -455,3 +455,21 @@ def test_float_weights_normalized_by_their_decimal_sum_without_a_warning(recwarn
     out = conv2d(x, [[[[0.1, 0.2]]]], normalize="sum")
     assert not recwarn.list
     assert out[0].tolist() == conv2d(x[0], [[0.1, 0.2]], normalize="sum").tolist()
+
+
+@pytest.mark.parametrize("one_thread", [False, True])
+def test_products_cut_in_pieces_or_whole_give_the_same_sums(monkeypatch, one_thread):
+    # 40 filters of 64×3×3 taps: cut for one BLAS thread, each block's product becomes
+    # pieces of 32 columns by chunks of 204, 204 and 168 taps, with a last piece of 16
+    # columns; with BLAS on one thread, one product per block. Both equal im2col.
+    monkeypatch.setattr(explainer.layer, "blas_single_threaded", lambda: one_thread)
+    rng = np.random.default_rng(11)
+    x, w, b = rng.normal(size=(64, 10, 12)), rng.normal(size=(40, 64, 3, 3)), rng.normal(size=40)
+    out = conv2d(x, w, bias=b, stride=(1, 1))
+    view = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2))
+    reference = np.tensordot(w, view, axes=([1, 2, 3], [0, 3, 4])) + b[:, None, None]
+    np.testing.assert_allclose(out, reference, rtol=1e-10, atol=1e-10)
+    grouped = conv2d(x, w[:, :16], groups=4)  # pieces per group, batched
+    for g in range(4):
+        alone = conv2d(x[16 * g : 16 * g + 16], w[10 * g : 10 * g + 10, :16])
+        np.testing.assert_allclose(grouped[10 * g : 10 * g + 10], alone, rtol=1e-10, atol=1e-10)
