@@ -20,8 +20,11 @@ Two number kinds, as for one channel: integers and Fractions are computed exactl
 or Fractions where anything is divided), floats in float64 (a float32 input gives a
 float32 result, each value rounded once). Both paths walk the output in blocks of rows:
 each block's windows become one small patch matrix (at most :data:`BLOCK_ELEMENTS`
-values) multiplied by the filters in one matrix product, so the full im2col matrix is
-never built.
+values with its partial sums) multiplied by the filters, so the full im2col matrix is
+never built and the peak memory is the output plus one block. On the float path the
+product is cut into pieces small enough that OpenBLAS runs each on one thread (threads
+waiting for each other on a busy machine cost more than they gain), unless BLAS is
+limited to one thread anyway, when each block is one product.
 """
 
 from __future__ import annotations
