@@ -978,6 +978,13 @@ def padded_rows(plan: Plan, x: np.ndarray, i0: int, i1: int) -> np.ndarray:
         return x[:, start - top : stop - top]
     rows = plan.row_source[start:stop]
     cols = plan.column_source
+    if plan.padding_mode == "zeros":  # zeros around a slice of the input: no gathering
+        inside = np.flatnonzero(rows >= 0)
+        block = np.zeros((x.shape[0], stop - start, cols.size), dtype=x.dtype)
+        if inside.size:
+            first, last = int(inside[0]), int(inside[-1]) + 1
+            block[:, first:last, left : left + x.shape[2]] = x[:, rows[first] : rows[last - 1] + 1]
+        return block
     block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)[None, :]]
     if (rows < 0).any():
         block[:, rows < 0] = 0
