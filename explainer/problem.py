@@ -117,7 +117,7 @@ def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
         raise ProblemError(f"{name} is empty; it needs at least one row and one column")
     # A finite sum proves every value finite in one pass without a temporary array; only
     # when it is not (NaN, infinity, or finite values that overflow) is each value checked.
-    if arr.dtype.kind == "f" and not (_finite_sum(arr) or np.isfinite(arr).all()):
+    if arr.dtype.kind == "f" and not (_finite_sum(arr) or _all_finite(arr)):
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ProblemError(
             f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
@@ -126,6 +126,16 @@ def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
         arr = arr.view()  # read-only for us, still writable for the caller
     arr.setflags(write=False)
     return arr
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    if arr.size <= _FEW:  # a kernel: Python is quicker than numpy's setup
+        return all(map(math.isfinite, arr.ravel().tolist()))
+    return bool(np.isfinite(arr).all())
+
+
+# Up to this many values (a kernel), plain Python checks an array faster than numpy.
+_FEW = 64
 
 
 def _finite_sum(arr: np.ndarray) -> bool:
@@ -566,6 +576,8 @@ def magnitude_bound(arr: np.ndarray) -> float:
     try:
         if arr.dtype == object:
             return float(max(abs(v.numerator) for v in arr.ravel().tolist()))
+        if arr.size <= _FEW:
+            return float(max(map(abs, arr.ravel().tolist())))
         return max(abs(float(arr.min())), abs(float(arr.max())))
     except (OverflowError, AttributeError, TypeError):
         return math.inf
