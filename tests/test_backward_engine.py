@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layer_strategies import layers
 
 import explainer
 from explainer import ProblemError, TooLargeError
@@ -150,45 +151,10 @@ def test_conv_matrix_worked_by_hand():
 # ----- exact finite differences ---------------------------------------------------------------
 
 
-@st.composite
-def layers(draw, modes=("zeros", "reflect", "replicate", "circular")):
-    groups = draw(st.integers(1, 2))
-    per_in, per_out = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
-    h = draw(st.integers(1, 4)) + dilation * (kh - 1)
-    w = draw(st.integers(1, 4)) + dilation * (kw - 1)
-    mode = draw(st.sampled_from(modes))
-    # reflect padding must be smaller than the image, circular at most its size
-    most = {"zeros": lambda n: 2, "replicate": lambda n: 2, "circular": lambda n: min(2, n)}
-    most["reflect"] = lambda n: min(2, n - 1)
-    sides = tuple(draw(st.integers(0, most[mode](n))) for n in (h, h, w, w))
-    numbers = st.integers(-4, 4) | st.fractions(-3, 3, max_denominator=5)
-    x = np.array(
-        draw(st.lists(numbers, min_size=groups * per_in * h * w, max_size=groups * per_in * h * w)),
-        dtype=object,
-    )
-    wt = np.array(
-        draw(
-            st.lists(
-                numbers,
-                min_size=groups * per_out * per_in * kh * kw,
-                max_size=groups * per_out * per_in * kh * kw,
-            )
-        ),
-        dtype=object,
-    )
-    x = x.reshape(groups * per_in, h, w)
-    wt = wt.reshape(groups * per_out, per_in, kh, kw)
-    options = dict(stride=stride, padding=sides, dilation=dilation, groups=groups, mode=mode)
-    y = forward(x, wt, **options)
-    g = np.array(draw(st.lists(numbers, min_size=y.size, max_size=y.size)), dtype=object)
-    return x, wt, g.reshape(y.shape), options
-
-
-def _engine_options(options):
+def _forward_options(options):
+    """The shared strategy's options as the plain-loop ``forward`` here takes them."""
     out = dict(options)
-    out["padding_mode"] = out.pop("mode")
+    out["mode"] = out.pop("padding_mode")
     return out
 
 
@@ -196,17 +162,18 @@ def _engine_options(options):
 @given(layers())
 def test_gradients_are_exact_finite_differences_of_the_linear_loss(layer):
     x, w, g, options = layer
-    grad_x, grad_w, grad_b = conv2d_backward(x, w, g, **_engine_options(options))
-    loss = inner(forward(x, w, **options), g)
+    grad_x, grad_w, grad_b = conv2d_backward(x, w, g, **options)
+    plain = _forward_options(options)
+    loss = inner(forward(x, w, **plain), g)
     eps = Fraction(1, 3)
     for idx in itertools.product(*map(range, w.shape)):
         moved = w.copy()
         moved[idx] += eps
-        assert (inner(forward(x, moved, **options), g) - loss) / eps == grad_w[idx], idx
+        assert (inner(forward(x, moved, **plain), g) - loss) / eps == grad_w[idx], idx
     for idx in itertools.product(*map(range, x.shape)):
         moved = x.copy()
         moved[idx] += eps
-        assert (inner(forward(moved, w, **options), g) - loss) / eps == grad_x[idx], idx
+        assert (inner(forward(moved, w, **plain), g) - loss) / eps == grad_x[idx], idx
     # y gains b[o] on every pixel of channel o: the difference quotient is Σ g[o]
     assert grad_b.tolist() == [sum(g[o].ravel().tolist(), 0) for o in range(g.shape[0])]
 
@@ -233,10 +200,8 @@ def test_integers_beyond_int64_are_summed_as_python_ints():
 @given(layers())
 def test_float_path_agrees_with_the_exact_one(layer):
     x, w, g, options = layer
-    exact = conv2d_backward(x, w, g, **_engine_options(options))
-    floats = conv2d_backward(
-        x.astype(float), w.astype(float), g.astype(float), **_engine_options(options)
-    )
+    exact = conv2d_backward(x, w, g, **options)
+    floats = conv2d_backward(x.astype(float), w.astype(float), g.astype(float), **options)
     for a, b in zip(floats, exact, strict=True):
         assert a.dtype == np.float64
         np.testing.assert_allclose(a, b.astype(float), rtol=1e-12, atol=1e-12)

@@ -43,15 +43,13 @@ from explainer.core.backward_common import (
     _finish,
     _floats,
     _integers,
-    _layer,
-    _tensor,
     _weight_and_input_grads,
+    backward_inputs,
 )
 from explainer.core.engine import over_common_denominator
 from explainer.core.problem import (
     Geometry,
 )
-from explainer.errors import ProblemError
 
 
 def conv2d_backward(
@@ -108,21 +106,9 @@ def conv2d_backward(
     >>> gb
     array([4])
     """
-    xs, flat = _tensor(x, "the input", 3)
-    ws, w_flat = _tensor(w, "the weight", 4)
-    gs, g_flat = _tensor(grad_out, "grad_out", 3)
-    if not (flat == w_flat == g_flat):
-        raise ProblemError(
-            "give the input, weight and grad_out all with channels (3, 4 and 3 dimensions) "
-            "or all as single-channel 2D arrays"
-        )
-    geometry, groups = _layer(xs, ws, stride, padding, dilation, groups, padding_mode)
-    expected = (ws.shape[0], *geometry.output_shape)
-    if gs.shape != expected:
-        raise ProblemError(
-            f"grad_out must have the layer's output shape {_shape(expected, flat)}; "
-            f"got {_shape(gs.shape, flat)}"
-        )
+    xs, ws, gs, flat, geometry, groups = backward_inputs(
+        x, w, grad_out, stride, padding, dilation, groups, padding_mode
+    )
     if _exact(xs, ws, gs):
         grad_x, grad_w, grad_b = _exact_backward(xs, ws, gs, geometry, groups)
     else:
@@ -132,10 +118,6 @@ def conv2d_backward(
     if flat:
         return grad_x[0], grad_w[0, 0], grad_b
     return grad_x, grad_w, grad_b
-
-
-def _shape(shape: tuple[int, ...], flat: bool) -> str:
-    return "×".join(str(v) for v in (shape[1:] if flat else shape))
 
 
 def _exact_backward(

@@ -282,3 +282,37 @@ def _fold_border(canvas: np.ndarray, g: Geometry) -> np.ndarray:
 
 
 # ----- the backward pass ------------------------------------------------------------------
+
+
+def backward_inputs(
+    x: Any,
+    w: Any,
+    grad_out: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, Geometry, int]:
+    """The input, weight and error map of a backward pass, read and checked together:
+    (x, w, grad_out, flat, geometry, groups), where ``flat`` says all three came as 2D."""
+    xs, flat = _tensor(x, "the input", 3)
+    ws, w_flat = _tensor(w, "the weight", 4)
+    gs, g_flat = _tensor(grad_out, "grad_out", 3)
+    if not (flat == w_flat == g_flat):
+        raise ProblemError(
+            "give the input, weight and grad_out all with channels (3, 4 and 3 dimensions) "
+            "or all as single-channel 2D arrays"
+        )
+    geometry, groups = _layer(xs, ws, stride, padding, dilation, groups, padding_mode)
+    expected = (ws.shape[0], *geometry.output_shape)
+    if gs.shape != expected:
+        raise ProblemError(
+            f"grad_out must have the layer's output shape {_shape(expected, flat)}; "
+            f"got {_shape(gs.shape, flat)}"
+        )
+    return xs, ws, gs, flat, geometry, groups
+
+
+def _shape(shape: tuple[int, ...], flat: bool) -> str:
+    return "×".join(map(str, shape[1:] if flat else shape))

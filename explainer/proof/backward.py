@@ -35,7 +35,7 @@ from explainer.core.backward import (
     transposed_by_scatter,
     transposed_by_zero_insertion,
 )
-from explainer.core.backward_common import _layer, _tensor
+from explainer.core.backward_common import backward_inputs
 from explainer.core.problem import is_exact
 from explainer.core.transposed import _transposed_layout
 from explainer.errors import ProblemError, TooLargeError
@@ -131,16 +131,9 @@ class BackwardDerivation:
         groups: Any = 1,
         padding_mode: str = "zeros",
     ) -> None:
-        xs, flat = _tensor(x_values, "the input", 3)
-        ws, w_flat = _tensor(w_values, "the weight", 4)
-        gs, g_flat = _tensor(grad_out, "grad_out", 3)
-        if not (flat == w_flat == g_flat):
-            raise ProblemError(
-                "give the input, weight and grad_out all with channels or all as 2D arrays"
-            )
-        geometry, groups = _layer(xs, ws, stride, padding, dilation, groups, padding_mode)
-        if gs.shape != (ws.shape[0], *geometry.output_shape):
-            raise ProblemError("grad_out must have the layer's output shape")
+        xs, ws, gs, flat, geometry, groups = backward_inputs(
+            x_values, w_values, grad_out, stride, padding, dilation, groups, padding_mode
+        )
         if not (is_exact(xs) and is_exact(ws) and is_exact(gs)):
             raise ProblemError("the proof needs exact numbers (integers or Fractions), not floats")
         products = gs.size * ws[0].size  # every output pixel × its taps (an upper bound)
