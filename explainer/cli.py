@@ -16,23 +16,22 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from explainer.cli_parser import build_parser
+from explainer.cli_parser import discard_stdout as _discard_stdout
 from explainer.core.limits import check_derivable
 from explainer.core.presets import PRESETS
 from explainer.core.trace import build_trace
 from explainer.errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
+from explainer.files.cache import cache_root, check_cache_folder, clear, human_size, info_text
 from explainer.files.output import check_target, write_atomic
+from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
 from explainer.lessons.convolution import build_script
 from explainer.outputs import printing
 from explainer.outputs.handout import check_handout, write_handout
-from explainer.outputs.notes import NOTE_FORMATS, read_timings, render_notes
+from explainer.outputs.notes import read_timings, render_notes
 from explainer.outputs.page import check_showable, render_page
 from explainer.request import (
-    DEFAULT_VOICE,
-    QUALITIES,
-    VOICES,
-    add_problem_options,
-    attach_signed_values,
     ints,
     render_request,
 )
@@ -42,221 +41,6 @@ EXIT_MISMATCH = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70  # EX_SOFTWARE
-
-DESCRIPTION = """\
-Explain 2D convolution step by step, proving every number.
-
-With no options every command uses the lecture's example: the 9×9 letter X (pixels +1
-and -1) and the 3×3 diagonal filter, each sum of products divided by 9. Give --image and
---kernel (a preset name or a file) to explain your own."""
-
-EPILOG = """\
-examples:
-  explainer derive                         the lecture's 49 patches, step by step
-  explainer derive --patch 1,1 --format latex
-  explainer check                          sympy against the engine, patch by patch
-  explainer derive --kernel sobel-x --image square --padding same --stride 2
-  explainer presets                        images and kernels you can name
-  explainer render                         the spoken lecture video, into output/
-  explainer script                         the lecture's sentences, as notes
-  explainer page                           the lesson as one web page, output/lesson.html
-  explainer handout --worksheet            a printable PDF with blanks and an answer key
-
-Run 'explainer COMMAND --help' for a command's options."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line with exit status 2 (no usage dump)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise ProblemError(f"{message} (see '{self.prog} --help')")
-
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
-        if args is not None:
-            args = attach_signed_values(list(args))
-        return super().parse_known_args(args, namespace)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("explainer")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="explainer",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show Python tracebacks instead of one-line errors"
-    )
-    parser.add_argument("--version", action="version", version=f"explainer {_version()}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--debug",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="show Python tracebacks instead of one-line errors",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    derive = sub.add_parser(
-        "derive",
-        parents=[common],
-        help="print the formula, each patch's derivation and the result",
-        description="Print the general formula, then for each output pixel its patch, the "
-        "products, the expansion with numbers and its exact value, then the "
-        "result matrix. Every value is derived by sympy and matches the engine.",
-    )
-    add_problem_options(derive)
-    derive.add_argument(
-        "--patch",
-        metavar="I,J",
-        action="append",
-        help="only output pixel (I, J), counted from 0; repeat for more",
-    )
-    derive.add_argument(
-        "--format",
-        default="text",
-        choices=printing.FORMATS,
-        help="text (unicode, for the terminal), latex (a complete document), "
-        "markdown, or json (exact numbers as strings, for tools)",
-    )
-    derive.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="write to FILE (complete or not at all) instead of the terminal",
-    )
-
-    check = sub.add_parser(
-        "check",
-        parents=[common],
-        help="verify every patch: sympy against the engine",
-        description="Derive every output pixel with sympy and compare it, exactly, with the "
-        "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
-    )
-    add_problem_options(check)
-
-    sub.add_parser(
-        "presets",
-        parents=[common],
-        help="list the images and kernels you can name",
-        description="List the preset images and kernels with a line about each.",
-    )
-
-    render = sub.add_parser(
-        "render",
-        parents=[common],
-        help="render the lecture video (MP4 with .srt captions) into output/",
-        description="Render the lecture as a video with captions, from the trace.",
-    )
-    add_problem_options(render)
-    render.add_argument(
-        "--quality",
-        default="high",
-        choices=tuple(QUALITIES),
-        help="low 480p15, medium 720p30, high 1080p60 (default), 4k 2160p60",
-    )
-    render.add_argument(
-        "--section",
-        action="append",
-        metavar="NAME",
-        help="render only this section (repeat for more); see --list-sections",
-    )
-    render.add_argument(
-        "--list-sections", action="store_true", help="list the lecture's sections and exit"
-    )
-    render.add_argument(
-        "--voice",
-        default=DEFAULT_VOICE,
-        choices=VOICES,
-        help="who speaks the narration: joe (offline neural voice, the default) or none "
-        "(a silent video with captions)",
-    )
-    render.add_argument(
-        "--output-dir",
-        default="output",
-        metavar="DIR",
-        help="where the video and captions go (default: output)",
-    )
-
-    script = sub.add_parser(
-        "script",
-        parents=[common],
-        help="print the lecture's script: every sentence, section by section",
-        description="Print the lesson's script for a problem: its sections and every "
-        "sentence the video says, worded from the computation. Use it as lecture notes.",
-    )
-    add_problem_options(script)
-    script.add_argument(
-        "--format",
-        default="text",
-        choices=NOTE_FORMATS,
-        help="text (default), markdown, or json (with the spoken form and the values of "
-        "each sentence)",
-    )
-    script.add_argument(
-        "--video",
-        metavar="FILE.mp4",
-        help="a rendered video of this problem: show when each sentence is spoken in it",
-    )
-    page = sub.add_parser(
-        "page",
-        parents=[common],
-        help="write the lesson as one self-contained web page (also the live slides)",
-        description="Write one HTML file that steps through the lesson beat by beat, with "
-        "every grid, value and derivation inside it: no server, no network. Open it in a "
-        "browser; P or the Present button shows one slide per beat, S opens speaker notes.",
-    )
-    add_problem_options(page)
-    page.add_argument(
-        "--slides",
-        action="store_true",
-        help="open in presentation mode: one slide per beat, speaker notes with S",
-    )
-    page.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        default="output/lesson.html",
-        help="where the page goes (default: output/lesson.html)",
-    )
-
-    handout = sub.add_parser(
-        "handout",
-        parents=[common],
-        help="write a printable PDF handout (pdflatex), with its LaTeX source beside it",
-        description="Typeset the problem, the general formula with every symbol named, the "
-        "output size worked out, each patch's derivation and the result, as a PDF made by "
-        "pdflatex. The .tex source is written beside the PDF.",
-    )
-    add_problem_options(handout)
-    handout.add_argument(
-        "--patch",
-        metavar="I,J",
-        action="append",
-        help="derive only output pixel (I, J), counted from 0; repeat for more",
-    )
-    handout.add_argument(
-        "--worksheet",
-        action="store_true",
-        help="leave blanks for the learner to fill in, and append an answer key",
-    )
-    handout.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE.pdf",
-        default="output/handout.pdf",
-        help="where the PDF goes; the .tex goes beside it (default: output/handout.pdf)",
-    )
-    return parser
 
 
 def problem_from_args(args: argparse.Namespace, work=None):
@@ -303,20 +87,9 @@ def _write_stdout(text: str) -> None:
         raise OutputError(f"cannot write to standard output: {reason(err)}") from None
 
 
-def _discard_stdout() -> None:
-    """Point standard output at /dev/null, so that Python's flush at exit cannot fail again
-    (which would print a traceback-like warning and change the exit status)."""
-    try:
-        fd = sys.stdout.fileno()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, fd)
-        os.close(devnull)
-    except (AttributeError, OSError, ValueError):
-        pass
-
-
 def cmd_derive(args: argparse.Namespace) -> int:
     if args.output:
+        check_distinct_outputs(Path(args.output), None, args)
         check_target(Path(args.output))  # before minutes of work, not after
     patches = _patches(args.patch)
     problem = problem_from_args(args, lambda g: check_derivable(g, patches))
@@ -382,8 +155,12 @@ def _os_error_in(err: BaseException) -> OSError | None:
 def cmd_script(args: argparse.Namespace) -> int:
     script = build_script(problem_from_args(args))
     timings = None
-    if args.video:
-        timings = read_timings(Path(args.video).with_suffix(".script.json"), script)
+    if args.video is not None:
+        video = Path(args.video)
+        if not video.name or video.name in (".", ".."):
+            shown = printable(args.video)
+            raise ProblemError(f"--video {shown!r} names no file; give the rendered FILE.mp4")
+        timings = read_timings(video.with_suffix(".script.json"), script)
     _write_stdout(render_notes(script, args.format, timings))
     return 0
 
@@ -393,18 +170,25 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     if not args.list_sections:
         _check_output_dir(Path(args.output_dir))
+        check_creatable_folder(Path(args.output_dir), "--output-dir")
+        check_cache_folder()  # the cache's own failures are not the output folder's
+        check_stdout()  # the video's path is printed there at the end
     try:
         return render_command(render_request(args), problem_from_args(args))
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
         if cause is None or isinstance(cause, BrokenPipeError):
             raise
+        if cause.filename:  # the file the system refused, not the folder by default
+            where = printable(str(cause.filename))
+            raise OutputError(f"cannot write {where}: {reason(cause)}") from err
         where = printable(str(args.output_dir))
         raise OutputError(f"cannot write the video into {where}: {reason(cause)}") from err
 
 
 def cmd_page(args: argparse.Namespace) -> int:
     target = Path(args.output)
+    check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
     def showable(g) -> None:
@@ -419,6 +203,7 @@ def cmd_page(args: argparse.Namespace) -> int:
 
 def cmd_handout(args: argparse.Namespace) -> int:
     target = Path(args.output)
+    check_distinct_outputs(target, target.with_suffix(".tex"), args)
     check_target(target)
     check_target(target.with_suffix(".tex"))
     patches = _patches(args.patch)
@@ -433,6 +218,16 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    if args.action == "info":
+        _write_stdout(info_text())
+        return 0
+    count, size = clear()
+    plural = "entry" if count == 1 else "entries"
+    _say(f"removed {count} {plural} ({human_size(size)}) from {cache_root()}")
+    return 0
+
+
 COMMANDS = {
     "derive": cmd_derive,
     "check": cmd_check,
@@ -441,6 +236,7 @@ COMMANDS = {
     "script": cmd_script,
     "page": cmd_page,
     "handout": cmd_handout,
+    "cache": cmd_cache,
 }
 
 
@@ -512,9 +308,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             _printer = None
 
 
+def _require_option_values(args: argparse.Namespace) -> None:
+    """argparse turns ``-o=--`` into an empty list instead of a value: refuse any such
+    option (every option of every command) with one line naming it."""
+    for name, value in vars(args).items():
+        if isinstance(value, list) and (not value or not all(isinstance(v, str) for v in value)):
+            flag = "--output" if name == "output" else f"--{name.replace('_', '-')}"
+            raise ProblemError(f"{flag} needs a value")
+
+
 def _run(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
+        _require_option_values(args)
         if args.command is None:
             build_parser().print_help()
             return 0

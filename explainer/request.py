@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from explainer.core import limits
+from explainer.core.exact_digits import allow_exact_digits
 from explainer.core.presets import PRESETS
 from explainer.core.problem import PADDING_MODES, PADDING_WORDS, Geometry, Problem, plan_geometry
 from explainer.errors import ExplainerError, ProblemError
@@ -194,6 +195,8 @@ def problem_from_args(
             work(geometry)
         if getattr(args, "command", None) == "render":
             limits.check_renderable(geometry)
+    if image.ndim == 2 and kernel.ndim == 2 and image.size and kernel.size:
+        allow_exact_digits(image, kernel)  # values over 4,300 digits are printed, or refused
     problem = Problem(
         image,
         kernel,

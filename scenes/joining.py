@@ -9,12 +9,15 @@ the length of the parts before them.
 from __future__ import annotations
 
 import io
-import json
+import os
+import shutil
 import wave
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
+
+from explainer.files.safe_json import load_json_file
 
 
 def frames_duration(video: Path) -> float:
@@ -41,7 +44,7 @@ def timeline(folders: list[Path]) -> tuple[list[TimedBeat], float]:
     beats: list[TimedBeat] = []
     offset = 0.0
     for folder in folders:
-        record = json.loads((folder / "part.json").read_text(encoding="utf-8"))
+        record = load_json_file(folder / "part.json")
         for b in record["beats"]:
             beats.append(
                 TimedBeat(
@@ -79,7 +82,7 @@ def join_videos(folders: list[Path], target: Path) -> None:
     work = target.parent
     video_only = work / f".{target.stem}.video.mp4"
     _concatenate_video([f / "video.mp4" for f in folders], video_only)
-    durations = [json.loads((f / "part.json").read_text())["duration"] for f in folders]
+    durations = [load_json_file(f / "part.json")["duration"] for f in folders]
     sounds = [f / "audio.wav" if (f / "audio.wav").exists() else None for f in folders]
     if not any(sounds):
         video_only.replace(target)
@@ -110,10 +113,33 @@ def join_videos(folders: list[Path], target: Path) -> None:
 
 
 def _concatenate_video(videos: list[Path], target: Path) -> None:
+    # The concat list names each video by a plain relative name, linked beside the list:
+    # a folder's name may hold a quote or a newline, which the list's syntax cannot carry.
+    names = []
+    for k, video in enumerate(videos):
+        name = f".{target.stem}.{k}.mp4"
+        (target.parent / name).unlink(missing_ok=True)
+        try:
+            os.link(video, target.parent / name)
+        except OSError:
+            shutil.copyfile(video, target.parent / name)
+        names.append(name)
+    listing = target.parent / f".{target.stem}.concat.txt"
+    listing.write_text("".join(f"file '{name}'\n" for name in names), encoding="ascii")
+    try:
+        _concatenate_listed(listing, target)
+    finally:
+        for name in names:
+            (target.parent / name).unlink(missing_ok=True)
+        listing.unlink(missing_ok=True)
+
+
+def _concatenate_listed(listing: Path, target: Path) -> None:
     import av
 
-    manifest = "".join(f"file 'file:{v.as_posix()}'\n" for v in videos).encode()
-    with av.open(io.BytesIO(manifest), format="concat", options={"safe": "0", "an": "1"}) as src:
+    with av.open(
+        f"file:{listing.as_posix()}", format="concat", options={"safe": "0", "an": "1"}
+    ) as src:
         stream = src.streams.video[0]
         out = av.open(str(target), mode="w")
         try:

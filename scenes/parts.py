@@ -19,7 +19,9 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +29,10 @@ from pathlib import Path
 
 from explainer import errors
 from explainer.core.problem import Problem
+from explainer.errors import ExplainerWarning
+from explainer.files.cache import CacheError, finite_seconds, open_entry, publish, read_verified
+from explainer.files.safe_io import printable
+from explainer.files.safe_json import loads_bounded
 from scenes.voice import cache_dir
 
 MAX_CACHE_BYTES = 3 * 1024**3  # beyond this, the least recently used parts are deleted
@@ -89,7 +95,29 @@ class PartJob:
 
     @property
     def cached(self) -> bool:
-        return all((self.folder / name).exists() for name in PART_FILES)
+        """Whether the part is in the cache and passes its check (a damaged part is removed,
+        with a warning, to be rendered again)."""
+        return open_part(self.folder) is not None
+
+
+MAX_PART_SECONDS = 3600.0
+"""A cached part longer than this is not one the renderer made."""
+
+
+def check_part(entry) -> None:
+    """Refuse a part whose record (part.json) is not what a render writes (ValueError)."""
+    record = loads_bounded(read_verified(entry, "part.json"), "part.json", depth=6)
+    duration = finite_seconds(record["duration"], MAX_PART_SECONDS)
+    for beat in record["beats"]:
+        if not isinstance(beat["key"], str) or not isinstance(beat["caption"], str):
+            raise ValueError("a beat without its key or caption")
+        for value in (beat["start"], beat["end"], *beat["shown"]):
+            finite_seconds(value, duration + 1.0)
+
+
+def open_part(folder: Path):
+    """The checked cache entry of a part, or None (see :func:`explainer.files.cache.open_entry`)."""
+    return open_entry(folder, PART_FILES, "part", check_part)
 
 
 def part_key(problem: Problem, part: Part, quality: str, voice: str, script, digest: str) -> str:
@@ -136,8 +164,9 @@ def render_part(job: PartJob, progress=None) -> Path:
     root = job.folder.parent
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.key}.{os.getpid()}.", dir=root))
+    media = _media_folder(work)
     try:
-        settings = {**job.settings, "media_dir": str(work / "media"), "output_file": "part"}
+        settings = {**job.settings, "media_dir": str(media), "output_file": "part"}
         with tempconfig(settings):
             scene_cls = type(
                 "Lecture",
@@ -159,7 +188,7 @@ def render_part(job: PartJob, progress=None) -> Path:
                 with contextlib.suppress(Exception):
                     scene.renderer.file_writer.abort_encode_jobs()
                 raise
-        videos = [p for p in (work / "media").rglob("part.mp4") if "partial" not in str(p)]
+        videos = [p for p in media.rglob("part.mp4") if "partial" not in str(p)]
         if not videos:
             raise RuntimeError("manim finished without writing a video")
         out = work / "out"
@@ -169,14 +198,29 @@ def render_part(job: PartJob, progress=None) -> Path:
         if sound.exists():
             shutil.move(str(sound), out / "audio.wav")
         (out / "part.json").write_text(_part_record(scene, out / "video.mp4"), encoding="utf-8")
-        try:
-            os.rename(out, job.folder)
-        except OSError:
-            if not job.cached:  # another render published the same part first: keep it
-                raise
+
+        # One rename; a part another render published first is kept, a damaged one replaced.
+        publish(out, job.folder, None, "part", PART_FILES, check_part)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(media, ignore_errors=True)
     return job.folder
+
+
+def _media_folder(work: Path) -> Path:
+    """Where manim draws a part: inside ``work``, unless its path holds a character that
+    manim's list of segments (an ffmpeg concat file, one quoted path a line) cannot carry;
+    then in a private folder of the system's temporary folder."""
+    if not set("'\\\n\r") & set(str(work)):
+        return work / "media"
+    media = Path(tempfile.mkdtemp(prefix="explainer-part-"))
+    if set("'\\\n\r") & set(str(media)):
+        shutil.rmtree(media, ignore_errors=True)
+        raise CacheError(
+            f"cannot render in {printable(str(work))} or {printable(str(media.parent))}: "
+            "their paths hold a quote or a line break; set TMPDIR to another folder"
+        )
+    return media
 
 
 def _part_record(scene, video: Path) -> str:
@@ -205,12 +249,19 @@ def worker_init() -> None:
     import logging
 
     logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
+    warnings.showwarning = _one_line_warning
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(Exception):
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A worker's warnings as the command shows them: ours in one line, others not at all."""
+    if issubclass(category, ExplainerWarning):
+        print(f"explainer: warning: {printable(str(message))}", file=sys.stderr, flush=True)
 
 
 def remove_abandoned_work(root: Path) -> None:

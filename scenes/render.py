@@ -22,6 +22,16 @@ from explainer.core.limits import check_renderable
 from explainer.core.presets import lecture_problem
 from explainer.core.problem import Problem
 from explainer.errors import ProblemError
+from explainer.files.cache import (
+    CacheError,
+    Damaged,
+    copy_verified,
+    new_work_folder,
+    open_entry,
+    prune,
+    publish,
+    remove,
+)
 from explainer.files.output import check_target
 from explainer.lessons.convolution import build_script
 from explainer.outputs.notes import render_notes
@@ -222,21 +232,30 @@ def render_lecture(
         for part in _contiguous_parts(board, script.section_names, CONTINUES)
         for key in [partlib.part_key(problem, part, quality, voice, script, digest)]
     ]
-    missing = [job for job in jobs if not job.cached]
-    if progress is not None:
-        progress.plan(len(jobs), len(missing))
-    _render_parts(missing, progress, workers)
-    for job in jobs:
-        partlib.touch(job.folder)
     joined = partlib.joined_folder([job.key for job in jobs])
-    if not partlib.complete(joined, JOINED_FILES):
-        _join(script, [job.folder for job in jobs], joined)
-    partlib.touch(joined)
+    entry = open_entry(joined, JOINED_FILES, "joined video")
+    if entry is None:
+        missing = [job for job in jobs if not job.cached]
+        if progress is not None:
+            progress.plan(len(jobs), len(missing))
+        _render_parts(missing, progress, workers)
+        for job in jobs:
+            partlib.touch(job.folder)
+        entry = _join(script, [job.folder for job in jobs], joined)
+    elif progress is not None:
+        progress.plan(len(jobs), 0)
     with private_media_dir(output_dir) as media:
         video, captions = media / f"{name}.mp4", media / f"{name}.srt"
         notes = media / f"{name}.script.json"
         for copy, original in zip((video, captions, notes), JOINED_FILES, strict=True):
-            shutil.copyfile(joined / original, copy)
+            try:  # bounded by the recorded size, checked against the digest on the way
+                copy_verified(entry, original, copy)
+            except Damaged as why:
+                remove(joined)
+                raise CacheError(
+                    f"the cached joined video {joined.name} changed while it was copied "
+                    f"({why}); it was removed: run the command again"
+                ) from None
         final = Rendered(
             output_dir / f"{name}.mp4",
             output_dir / f"{name}.srt",
@@ -248,30 +267,26 @@ def render_lecture(
             os.replace(captions, final.captions)
             os.replace(notes, final.notes)
             os.replace(video, final.video)
-    partlib.prune(root, keep=[job.folder for job in jobs] + [joined])
+    prune(keep=[job.folder for job in jobs] + [joined])
     return final
 
 
 JOINED_FILES = ("video.mp4", "captions.srt", "script.json")
 
 
-def _join(script, folders: list[Path], joined: Path) -> None:
-    """Join the parts into the cache's folder for this exact list of parts (published by
+def _join(script, folders: list[Path], joined: Path):
+    """Join the parts into the cache's entry for this exact list of parts (published by
     one rename, like a part), so that an unchanged re-render only copies it out."""
     from scenes.joining import join_videos, timeline, write_captions
 
-    work = Path(tempfile.mkdtemp(prefix=f".{joined.name}.{os.getpid()}.", dir=joined.parent))
+    work = new_work_folder(joined.parent, joined.name)
     try:
         video, captions, notes = (work / name for name in JOINED_FILES)
         join_videos(folders, video)
         beats, _ = timeline(folders)
         write_captions(beats, captions)
         notes.write_text(timed_script(script, beats), encoding="utf-8")
-        try:
-            os.rename(work, joined)
-        except OSError:
-            if not joined.is_dir():  # another render joined the same parts first: keep it
-                raise
+        return publish(work, joined, None, "joined video", JOINED_FILES)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -24,7 +24,7 @@ from explainer.lessons.script import Beat, Script
 from explainer.present.palette import ColourScale, lesson_scale
 from explainer.proof import symbolic
 from explainer.request import DEFAULT_VOICE
-from scenes.environment import problem_from_environment
+from scenes.environment import problem_from_environment, voice_from_environment
 from scenes.voice import load_voice
 
 from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label, use_decimals
@@ -168,7 +168,10 @@ class LectureScene(Scene):
         )
         use_decimals(self.lesson.script.decimal)
         name = self.voice_name or os.environ.get("EXPLAINER_VOICE") or DEFAULT_VOICE
-        self.voice = load_voice(name)
+        if self.voice_name is None:  # under the manim command: one line, not a traceback
+            self.voice = voice_from_environment(name)
+        else:
+            self.voice = load_voice(name)
         self._caption = None
         self._heading = None
         self.stage: dict[str, object] = {}

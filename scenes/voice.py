@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
+import shutil
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 from explainer.errors import ExplainerError
+from explainer.files.cache import (
+    cache_root,
+    finite_seconds,
+    new_work_folder,
+    open_entry,
+    publish,
+    read_verified,
+)
 from explainer.request import VOICES
 
 # Bump when the synthesis settings change, so cached audio is not reused with new settings.
@@ -43,16 +51,33 @@ class Utterance:
 
 def cache_dir() -> Path:
     """Where synthesized sentences are kept between runs."""
-    explicit = os.environ.get("EXPLAINER_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "explainer"
+    return cache_root()
 
 
 def wav_duration(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / float(wav.getframerate())
+
+
+SENTENCE_FILE = "audio.wav"
+MAX_SENTENCE_SECONDS = 120.0
+"""A cached sentence longer than this is not one the voice made."""
+
+
+def check_sentence(entry) -> None:
+    """Refuse a cached sentence whose audio is not what its record says (ValueError)."""
+    duration = finite_seconds(entry.meta.get("duration"), MAX_SENTENCE_SECONDS)
+    size = entry.files[SENTENCE_FILE].size
+    if size > MAX_SENTENCE_SECONDS * 4 * 48_000 + 1024:
+        raise ValueError(f"{size:,} bytes of audio")
+    try:
+        with wave.open(io.BytesIO(read_verified(entry, SENTENCE_FILE)), "rb") as wav:
+            frames, rate = wav.getnframes(), wav.getframerate()
+            have = len(wav.readframes(frames)) // max(1, wav.getsampwidth() * wav.getnchannels())
+    except (wave.Error, EOFError) as err:
+        raise ValueError(f"audio that is not WAV ({err})") from None
+    if rate <= 0 or have != frames or abs(frames / rate - duration) > 1e-6:
+        raise ValueError(f"a header of {frames:,} frames at {rate} Hz")
 
 
 class PiperVoice:
@@ -131,12 +156,13 @@ class PiperVoice:
 
     def speak(self, text: str) -> Utterance:
         """The sentence as audio, synthesized now or taken from the cache."""
-        path = self._folder / f"{self.key(text)}.wav"
-        if not path.exists():
-            self._synthesize(text, path)
-        return Utterance(text, path, wav_duration(path))
+        folder = self._folder / self.key(text)
+        entry = open_entry(folder, (SENTENCE_FILE,), "sentence", check_sentence)
+        if entry is None:
+            entry = self._synthesize(text, folder)
+        return Utterance(text, entry.path(SENTENCE_FILE), float(entry.meta["duration"]))
 
-    def _synthesize(self, text: str, path: Path) -> None:
+    def _synthesize(self, text: str, folder: Path):
         # All the audio first, then the file: a wave writer left open by an interrupt
         # would complain about its missing header instead of letting the interrupt through.
         chunks = list(self._voice().synthesize(text, syn_config=self._settings()))
@@ -149,13 +175,22 @@ class PiperVoice:
             wav.setframerate(chunks[0].sample_rate)
             for chunk in chunks:
                 wav.writeframes(chunk.audio_int16_bytes)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+
+        # Complete or absent: the entry is published by one rename of its folder.
+        work = new_work_folder(folder.parent, folder.name)
         try:
-            tmp.write_bytes(buffer.getvalue())
-            os.replace(tmp, path)  # complete or absent: a killed render leaves no half file
+            (work / SENTENCE_FILE).write_bytes(buffer.getvalue())
+            duration = wav_duration(work / SENTENCE_FILE)
+            return publish(
+                work,
+                folder,
+                {"duration": duration},
+                "sentence",
+                (SENTENCE_FILE,),
+                check_sentence,
+            )
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
             raise
 
 

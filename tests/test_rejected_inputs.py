@@ -60,6 +60,18 @@ FILES = {
     "escape-name": lambda p: p.write_text("x\n"),
     "arabic.csv": lambda p: p.write_text("\u0661 \u0662\n"),
     "thousands.csv": lambda p: p.write_text("1,000 2\n"),
+    "nantime.mp4": lambda p: p.with_suffix(".script.json").write_text(
+        '{"sections": [{"beats": [{"key": "a", "caption": "c", "start": NaN, "end": 1}]}]}'
+    ),
+    "deeptime.mp4": lambda p: p.with_suffix(".script.json").write_text("[" * 100_000),
+    "fifotime.mp4": lambda p: os.mkfifo(p.with_suffix(".script.json")),
+    "zerotime.mp4": lambda p: p.with_suffix(".script.json").symlink_to("/dev/zero"),
+    "primes.csv": lambda p: p.write_text(
+        "\n".join(" ".join(f"1/{10**60 + 9 * r + c}" for c in range(9)) for r in range(9))
+    ),
+    "k100.csv": lambda p: p.write_text(
+        "\n".join(" ".join(f"1/{10**60 + 100 * r + c}" for c in range(100)) for r in range(100))
+    ),
 }
 NAMES = {"toolong": "a" * 300, "escape-name": "bad\nname\x1b[31m.csv"}
 

@@ -30,6 +30,7 @@ from explainer.core.trace import Number, Step, Trace, build_trace
 from explainer.errors import OutputError, TooLargeError
 from explainer.files.output import write_atomic
 from explainer.lessons.convolution import build_script
+from explainer.outputs.tex_limits import check_typesettable
 
 MAX_HANDOUT_SIDE = 32
 """Rows or columns of a matrix the handout typesets (padded image, result)."""
@@ -391,6 +392,8 @@ def write_handout(
             f"{len(patches):,} patches is too many for one handout; at most "
             f"{MAX_HANDOUT_PATCHES} are typeset"
         )
+
+    check_typesettable(trace, patches)  # "Dimension too large" refused before pdflatex
     tex = handout_latex(problem, patches, worksheet=worksheet, trace=trace)
     pdf = compile_pdf(tex)
     source = Path(target).with_suffix(".tex")

@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from explainer.errors import InputFileError
+from explainer.files.safe_io import printable
+from explainer.files.safe_json import load_json_file
 from explainer.lessons.script import Beat, Script
 
 NOTE_FORMATS = ("text", "markdown", "json")
@@ -95,15 +97,30 @@ def render_notes(script: Script, fmt: str, timings: Timings | None = None) -> st
     return {"text": as_text, "markdown": as_markdown, "json": as_json}[fmt](script, timings)
 
 
+MAX_TIMING_SECONDS = 24 * 3600.0
+
+
+def _seconds(value: object) -> float:
+    """A time in a timed script: a number from 0 to a day (NaN and strings refused)."""
+    if type(value) not in (int, float) or not 0 <= value <= MAX_TIMING_SECONDS:
+        raise ValueError(f"a time of {value!r} seconds is not between 0 and {MAX_TIMING_SECONDS:g}")
+    return float(value)
+
+
 def read_timings(path: Path, script: Script) -> dict[str, tuple[float, float]]:
     """The timings a render recorded in its ``.script.json``, if it is this script's."""
+    doc = load_json_file(Path(path))  # regular files only, bounded, finite numbers only
+    shown = printable(str(path))
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
         beats = [b for sec in doc["sections"] for b in sec["beats"]]
-        recorded = {b["key"]: (float(b["start"]), float(b["end"])) for b in beats if "start" in b}
+        recorded = {
+            b["key"]: (_seconds(b["start"]), _seconds(b["end"])) for b in beats if "start" in b
+        }
         captions = {b["key"]: b["caption"] for b in beats}
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputFileError(f"cannot read the timings in {path}: {err}") from None
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise InputFileError(
+            f"cannot read the timings in {shown}: {printable(str(err))[:200]}"
+        ) from None
     mine = {b.key: b.caption for b in script.beats()}
     if any(captions.get(k) != caption for k, caption in mine.items() if k in recorded):
         raise InputFileError(
