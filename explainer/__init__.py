@@ -19,7 +19,18 @@ from explainer.core.backward import (
     transposed_by_zero_insertion,
     transposed_overlap,
 )
-from explainer.core.engine import compute, conv2d
+from explainer.core.conv import conv2d
+from explainer.core.engine import compute
+from explainer.core.layer import Layer, LayerOutputs
+from explainer.core.layer_trace import (
+    LayerStep,
+    LayerTrace,
+    PoolStep,
+    PoolTrace,
+    build_layer_trace,
+    trace_pool,
+)
+from explainer.core.pooling import Pool, pool2d, relu
 from explainer.core.presets import PRESETS, diagonal_filter, lecture_image, lecture_problem, preset
 from explainer.core.problem import Problem
 from explainer.core.trace import Step, Trace, build_trace
@@ -40,6 +51,21 @@ __all__ = [
     "Problem",
     "conv2d",
     "compute",
+    "Layer",
+    "LayerOutputs",
+    "LayerStep",
+    "LayerTrace",
+    "Pool",
+    "PoolStep",
+    "PoolTrace",
+    "build_layer_trace",
+    "pool2d",
+    "relu",
+    "trace_pool",
+    "layer_formula",
+    "derive_layer_element",
+    "derive_pooled_element",
+    "verify_layer",
     "conv2d_backward",
     "conv_transpose2d",
     "conv_matrix",
@@ -79,6 +105,10 @@ _LAZY = {
     "verify_transposed": "explainer.proof.backward",
     "derive_weight_gradient": "explainer.proof.backward",
     "derive_input_gradient": "explainer.proof.backward",
+    "layer_formula": "explainer.proof.layer",
+    "derive_layer_element": "explainer.proof.layer",
+    "derive_pooled_element": "explainer.proof.layer",
+    "verify_layer": "explainer.proof.layer",
 }
 
 # Jupyter shows traces, derivations and scripts with the notebook printers (by name: the

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,75 +33,6 @@ if TYPE_CHECKING:
 INT64_MAX = 2**63 - 1
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
-def conv2d(
-    image: Any,
-    kernel: Any,
-    *,
-    stride: int | tuple[int, int] = 1,
-    padding: str | int | tuple[int, ...] = 0,
-    padding_mode: str = "zeros",
-    dilation: int | tuple[int, int] = 1,
-    flip: bool = False,
-    normalize: str | None = None,
-    exact: bool | None = None,
-) -> np.ndarray:
-    """Slide ``kernel`` over ``image`` and return the map of (normalized) sums of products.
-
-    ``y[i, j] = (1/N) · Σ_m Σ_n x[s·i + d·m − p, s·j + d·n − p] · w[m, n]``, where ``s`` is
-    the stride, ``d`` the dilation, ``p`` the top/left padding and ``N`` the divisor chosen
-    by ``normalize``. With ``flip=True`` the kernel is rotated by 180° first
-    (``w[k−1−m, l−1−n]``), which is convolution in the mathematical sense; the default is
-    cross-correlation, the operation deep-learning libraries call convolution.
-
-    Parameters
-    ----------
-    image, kernel : array_like
-        2D arrays of numbers.
-    stride, padding, padding_mode, dilation, flip, normalize
-        As for :class:`explainer.Problem`.
-    exact : bool or None
-        None (default) picks by input: exact for integers and Fractions, float64 for
-        floats. True forces exact arithmetic (floats are read as the decimal they print
-        as, with a warning if that loses anything); False forces floating point.
-
-    Returns
-    -------
-    numpy.ndarray
-        On the float path, float32 for a float32 image and float64 otherwise (float64
-        and integer images): the precision follows the image, as in
-        ``scipy.ndimage.correlate`` and OpenCV's ``filter2D``, and the kernel's dtype
-        does not change it. Every sum is accumulated in float64 either way, so a float32
-        result is the float64 result rounded once. On the exact path: int64 (or object
-        holding Python ints) when nothing is divided, an object array of
-        :class:`fractions.Fraction` when anything is (a normalization, or Fractions in
-        the input).
-
-    Examples
-    --------
-    >>> conv2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, 1]])
-    array([[ 6,  8],
-           [12, 14]])
-    >>> conv2d([[1, 2], [3, 4]], [[1, 1], [1, 1]], normalize="area")
-    array([[Fraction(5, 2)]], dtype=object)
-    >>> conv2d([[0.5, 1.0], [1.5, 2.0]], [[2.0]], stride=2)
-    array([[1.]])
-    >>> conv2d(np.ones((3, 3), np.float32), [[0.1, 0.2]]).dtype  # float32 in, float32 out
-    dtype('float32')
-    """
-    problem = Problem(
-        image,
-        kernel,
-        stride=stride,
-        padding=padding,
-        padding_mode=padding_mode,
-        dilation=dilation,
-        flip=flip,
-        normalize=normalize,
-        copy=False,  # the problem ends with this call: no need to guard against changes
-    )
-    return compute(problem, exact=exact)
 
 
 def compute(

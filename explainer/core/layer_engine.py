@@ -1,0 +1,265 @@
+"""Computing a layer: blocks of windows multiplied by the filters, exact or float (see
+:mod:`explainer.core.layer`)."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from explainer.core.engine import INT64_MAX, divided, over_common_denominator
+from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan
+from explainer.core.tensors import (
+    BLOCK_ELEMENTS,
+    PRODUCT_COLUMNS,
+    exact_tensor,
+)
+from explainer.core.trace import Number
+
+if TYPE_CHECKING:
+    from explainer.core.layer import Layer
+
+
+def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
+    """The pre-activation maps of a validated layer: exact or float (see :func:`conv2d_layer`)."""
+    if exact is None:
+        exact = layer.exact
+    return _exact_path(layer) if exact else _float_path(layer)
+
+
+def layer_plan(layer: Layer) -> Plan:
+    """The one-channel plan (shapes and index maps) every channel of the layer shares."""
+    g = layer.geometry
+    return Plan(
+        image_shape=g.image_shape,
+        kernel_shape=g.kernel_shape,
+        output_shape=g.output_shape,
+        stride=g.stride,
+        dilation=g.dilation,
+        padding=g.padding,
+        padding_mode=g.padding_mode,
+    )
+
+
+def _float_path(layer: Layer) -> np.ndarray:
+    x = layer.input
+    if x.dtype == object or x.dtype.kind in "iu":
+        x = x.astype(np.float64)
+    weight = layer.applied_weight.astype(np.float64, copy=False)
+    dtype = np.float32 if layer.input.dtype == np.float32 else np.float64
+    divisors = None
+    if layer.normalize is not None:
+        divisors = np.array([float(v) for v in layer.divisors])
+    bias = None if layer.bias is None else layer.bias.astype(np.float64, copy=False)
+    out = np.empty(layer.output_shape, dtype=dtype)
+    return _sums(layer_plan(layer), layer.groups, x, weight, out, divisors, bias)
+
+
+def _exact_path(layer: Layer) -> np.ndarray:
+    x, dx = over_common_denominator(exact_tensor(layer.input, "the input"))
+    w, dw = over_common_denominator(exact_tensor(layer.applied_weight, "the weight"))
+    c_out = layer.out_channels
+    biases: list[Number] = [0] * c_out
+    if layer.bias is not None:
+        biases = exact_tensor(layer.bias, "the bias").tolist()
+    # int64 when no partial sum (nor a sum plus an integer bias) can overflow it.
+    largest = max(-int(x.min()), int(x.max())) if x.dtype != object else None
+    fits = largest is not None and w.dtype != object
+    if fits:
+        worst = max(sum(abs(v) for v in f.ravel().tolist()) for f in w)
+        extra = max(abs(int(b)) if isinstance(b, int) else 0 for b in biases)
+        fits = largest * worst + extra <= INT64_MAX
+    dtype = np.dtype(np.int64) if fits else np.dtype(object)
+    plan = layer_plan(layer)
+    sums = _sums(
+        plan, layer.groups, x.astype(dtype), w.astype(dtype), np.empty(layer.output_shape, dtype)
+    )
+    scales = [Fraction(dx * dw) * Fraction(d) for d in layer.divisors]
+    whole = all(s == 1 for s in scales) and all(isinstance(b, int) for b in biases)
+    if whole and layer.normalize is None:
+        if any(biases):
+            sums += np.array(biases, dtype=dtype)[:, None, None]
+        objects = any(
+            a is not None and a.dtype == object for a in (layer.input, layer.weight, layer.bias)
+        )
+        return sums.astype(object) if objects and dtype.kind != "O" else sums
+    out = np.empty(sums.shape, dtype=object)
+    for o in range(c_out):
+        values = divided(sums[o], scales[o])
+        out[o] = values + biases[o] if biases[o] else values
+    return out
+
+
+def _sums(
+    plan: Plan,
+    groups: int,
+    x: np.ndarray,
+    weight: np.ndarray,
+    out: np.ndarray,
+    divisors: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+) -> np.ndarray:
+    """Σ_c Σ_m Σ_n x·w of every output element into ``out`` (C_out, rows, columns), by
+    blocks of output rows (and columns, for very wide ones).
+
+    Each block's windows are copied into one patch matrix of at most BLOCK_ELEMENTS values,
+    ``P[g, (c, m, n), (i, j)] = x[g·C_g + c, s·i + d·m, s·j + d·n]`` (padded), and one
+    (batched over groups) matrix product with the filters ``W[g, o, (c, m, n)]`` gives the
+    block's sums. Floats are summed in float64 (``weight``'s type), then divided by
+    ``divisors`` and added to ``bias`` per filter and rounded once into ``out``; exact
+    numbers (int64 proved not to overflow, or Python objects) are summed as they are.
+    """
+    c_in = x.shape[0]
+    c_out, cg, kh, kw = weight.shape
+    oh, ow = plan.output_shape
+    (sh, sw), (dh, dw) = plan.stride, plan.dilation
+    taps = cg * kh * kw
+    per_group = c_out // groups
+    filters = weight.reshape(groups, per_group, taps)
+    work = weight.dtype
+    per_pixel = c_in * kh * kw
+    floats = work.kind == "f"
+    # Where BLAS runs on one thread anyway, one product per block is fastest.
+    whole = not floats or blas_single_threaded()
+    # Values held per output pixel of a block: its column of the patch matrix, and when
+    # the products are cut in pieces two partial sums per filter (_products_in_pieces).
+    held = per_pixel + (0 if whole else 2 * c_out)
+    cols = ow if held * ow <= BLOCK_ELEMENTS else max(8, BLOCK_ELEMENTS // held)
+    rows = max(1, min(oh, BLOCK_ELEMENTS // (held * cols)))
+    rows = -(-oh // -(-oh // rows))  # blocks of equal height
+    buffer = np.empty(per_pixel * rows * cols, dtype=work)
+    direct = out.dtype == work and cols == ow
+    accumulator = None if direct else np.empty(c_out * rows * cols, dtype=work)
+    # Each matrix product stays within SINGLE_THREAD_PRODUCT multiply-adds, so that
+    # OpenBLAS runs it on one thread, as the one-channel engine does: threaded, every
+    # block's product waited for the other thread, and on a busy 2-core machine a
+    # 64-channel layer took 5× as long. Cutting the columns alone to fit (7 for 64 filters
+    # of 576 taps) made BLAS repack the filters for every few columns (3× slower than one
+    # product); cutting the taps too, and adding the partial products up, costs less.
+    span, depth = rows * cols, taps
+    if not whole:
+        span = min(span, max(PRODUCT_COLUMNS, SINGLE_THREAD_PRODUCT // (per_group * taps)))
+        depth = max(1, min(taps, SINGLE_THREAD_PRODUCT // (per_group * span)))
+    chunks = [
+        (t0, min(t0 + depth, taps), filters[:, None, :, t0 : t0 + depth])
+        for t0 in range(0, taps, depth)
+    ]
+    partial = [np.empty(c_out * rows * cols, dtype=work) for _ in range(0 if whole else 2)]
+    scale = None if divisors is None else divisors[:, None]
+    shift = None if bias is None else bias[:, None]
+    for i0 in range(0, oh, rows):
+        i1 = min(i0 + rows, oh)
+        src = padded_rows(plan, x, i0, i1)
+        if src.dtype != work:  # float32 read as float64 here, once per input value
+            src = src.astype(work)
+        cs, rs, es = src.strides
+        for j0 in range(0, ow, cols):
+            j1 = min(j0 + cols, ow)
+            nr, nc = i1 - i0, j1 - j0
+            windows = np.lib.stride_tricks.as_strided(
+                src[:, :, j0 * sw :],
+                (groups, cg, kh, kw, nr, nc),
+                (cg * cs, cs, dh * rs, dw * es, sh * rs, sw * es),
+                writeable=False,
+            )
+            patches = buffer[: per_pixel * nr * nc].reshape(windows.shape)
+            np.copyto(patches, windows, casting="unsafe" if work.kind == "O" else "same_kind")
+            lhs = patches.reshape(groups, taps, nr * nc)
+            block = out[:, i0:i1, j0:j1]
+            if direct:
+                target = block.reshape(groups, per_group, nr * nc)  # a view: whole rows
+            else:
+                target = accumulator[: c_out * nr * nc].reshape(groups, per_group, nr * nc)
+            if whole:
+                np.matmul(filters, lhs, out=target)
+            else:
+                _products_in_pieces(chunks, lhs, target, span, partial)
+            flat = target.reshape(c_out, nr * nc)
+            if scale is not None:
+                np.divide(flat, scale, out=flat)
+            if shift is not None:
+                np.add(flat, shift, out=flat)
+            if not direct:
+                block[...] = flat.reshape(c_out, nr, nc)  # float32: each sum rounded once
+    return out
+
+
+def blas_single_threaded() -> bool:
+    """True when BLAS runs on one thread: limited by the environment variables OpenBLAS,
+    OpenMP and MKL read when they load, or one CPU for this process.
+
+    Threads limited at run time (threadpoolctl) are not seen: blocks are then cut into
+    products small enough for one thread, which is correct, only slower.
+    """
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(name, "").strip() == "1":
+            return True
+    try:
+        return len(os.sched_getaffinity(0)) == 1
+    except AttributeError:  # not on Linux
+        return (os.cpu_count() or 1) == 1
+
+
+def _products_in_pieces(
+    chunks: list[tuple[int, int, np.ndarray]],
+    lhs: np.ndarray,
+    target: np.ndarray,
+    span: int,
+    partial: list[np.ndarray],
+) -> None:
+    """``target[g] = filters[g] @ lhs[g]`` as many small products, each ``span`` columns by
+    one chunk of taps, stacked so that numpy loops over them in C; the chunks' partial
+    products are added up in a contiguous buffer and stored in ``target`` once."""
+    groups, taps, width_all = lhs.shape
+    per_group = target.shape[1]
+    g_stride, t_stride, n_stride = lhs.strides
+    count, rest = divmod(width_all, span)
+    pieces = [(0, count, span)] if count else []
+    if rest:
+        pieces.append((count * span, 1, rest))
+    for start, count, width in pieces:
+        shape = (groups, count, per_group, width)
+        size = groups * count * per_group * width
+        acc, extra = (buffer[:size].reshape(shape) for buffer in partial)
+        for k, (t0, t1, chunk) in enumerate(chunks):
+            # rhs[g, b, t, n] = lhs[g, t0 + t, start + b·width + n]
+            rhs = np.lib.stride_tricks.as_strided(
+                lhs[:, t0:, start:],
+                (groups, count, t1 - t0, width),
+                (g_stride, width * n_stride, t_stride, n_stride),
+                writeable=False,
+            )
+            np.matmul(chunk, rhs, out=extra if k else acc)
+            if k:
+                np.add(acc, extra, out=acc)
+        stop = start + count * width
+        view = target[:, :, start:stop].reshape(groups, per_group, count, width)
+        np.copyto(view, acc.transpose(0, 2, 1, 3))
+
+
+def padded_rows(plan: Plan, x: np.ndarray, i0: int, i1: int) -> np.ndarray:
+    """Every channel's padded rows under output rows [i0, i1), all padded columns: a view
+    of ``x`` where no border is involved, a small copy with the border filled in otherwise.
+    """
+    start, stop = plan.input_rows(i0, i1)
+    top, _, left, right = plan.padding
+    h = plan.image_shape[0]
+    if not (left or right) and top <= start and stop - top <= h:
+        return x[:, start - top : stop - top]
+    rows = plan.row_source[start:stop]
+    cols = plan.column_source
+    if plan.padding_mode == "zeros":  # zeros around a slice of the input: no gathering
+        inside = np.flatnonzero(rows >= 0)
+        block = np.zeros((x.shape[0], stop - start, cols.size), dtype=x.dtype)
+        if inside.size:
+            first, last = int(inside[0]), int(inside[-1]) + 1
+            block[:, first:last, left : left + x.shape[2]] = x[:, rows[first] : rows[last - 1] + 1]
+        return block
+    block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)[None, :]]
+    if (rows < 0).any():
+        block[:, rows < 0] = 0
+    if (cols < 0).any():
+        block[:, :, cols < 0] = 0
+    return block
