@@ -218,6 +218,22 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_course(args: argparse.Namespace) -> int:
+    from explainer.course.manifest import read_manifest
+
+    manifest = Path(args.manifest)
+    course = read_manifest(manifest)  # every entry checked: a mistake is one line, exit 2
+    if args.workers is not None and not 1 <= args.workers <= 256:
+        raise ProblemError("--workers must be from 1 to 256")
+    folder = Path(args.output_dir or Path("output") / (manifest.stem or "course"))
+    _check_output_dir(folder)
+    check_creatable_folder(folder, "--output-dir")
+    check_cache_folder()
+    from scenes.course import run_course
+
+    return run_course(course, folder, args.scheduler, args.workers)
+
+
 def cmd_cache(args: argparse.Namespace) -> int:
     if args.action == "info":
         _write_stdout(info_text())
@@ -237,6 +253,7 @@ COMMANDS = {
     "page": cmd_page,
     "handout": cmd_handout,
     "cache": cmd_cache,
+    "course": cmd_course,
 }
 
 

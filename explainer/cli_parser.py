@@ -39,6 +39,7 @@ examples:
   explainer script                         the lecture's sentences, as notes
   explainer page                           the lesson as one web page, output/lesson.html
   explainer handout --worksheet            a printable PDF with blanks and an answer key
+  explainer course examples/course.toml    every lesson of a course, with an index page
 
 Run 'explainer COMMAND --help' for a command's options."""
 
@@ -244,6 +245,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.pdf",
         default="output/handout.pdf",
         help="where the PDF goes; the .tex goes beside it (default: output/handout.pdf)",
+    )
+    course = sub.add_parser(
+        "course",
+        parents=[common],
+        help="make every lesson of a course (videos, pages, handouts) with an index page",
+        description="Read a course manifest (TOML: a title and [[lessons]] entries, each "
+        "with its lesson, problem options and outputs) and make every output under one "
+        "folder with an index.html that links them. The work runs as one graph of tasks on "
+        "Dask: a LocalCluster of one single-threaded worker process per CPU, started and "
+        "stopped here, or an existing cluster with --scheduler. Done work is kept in the "
+        "cache, so an interrupted course resumes where it stopped.",
+    )
+    course.add_argument("manifest", metavar="COURSE.toml", help="the course manifest")
+    course.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        default=None,
+        help="where the outputs and index.html go (default: output/<manifest name>)",
+    )
+    course.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of a "
+        "LocalCluster; its workers need the project installed",
+    )
+    course.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the LocalCluster (default: one per CPU)",
     )
     cache = sub.add_parser(
         "cache",

@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from explainer.files.safe_json import load_json_file
+from explainer.outputs.notes import render_notes
 
 
 def frames_duration(video: Path) -> float:
@@ -184,3 +185,18 @@ def _sound_track(sounds: list[Path | None], durations: list[float]) -> bytes:
         w.setframerate(rate)
         w.writeframes(b"".join(chunks))
     return out.getvalue()
+
+
+def timed_script(script, beats) -> str:
+    """The script as JSON with, for each beat rendered, when its sentence is spoken
+    (start, end) and when the scene showed its caption (the scene's own record)."""
+    import json
+
+    timings = {b.key: (b.start, b.end) for b in beats}
+    doc = json.loads(render_notes(script, "json", timings))
+    shown = {b.key: [round(b.shown[0], 3), round(b.shown[1], 3)] for b in beats}
+    for section in doc["sections"]:
+        for beat in section["beats"]:
+            if beat["key"] in shown:
+                beat["caption_shown"] = shown[beat["key"]]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -22,21 +22,19 @@ from explainer.core.limits import check_renderable
 from explainer.core.presets import lecture_problem
 from explainer.core.problem import Problem
 from explainer.errors import ProblemError
-from explainer.files.cache import (
-    CacheError,
-    Damaged,
-    copy_verified,
-    new_work_folder,
-    open_entry,
-    prune,
-    publish,
-    remove,
-)
+from explainer.files.cache import CacheError, Damaged, copy_verified, prune, remove
 from explainer.files.output import check_target
 from explainer.lessons.convolution import build_script
-from explainer.outputs.notes import render_notes
 from explainer.request import DEFAULT_VOICE, QUALITIES, RenderRequest
-from scenes.encoding import ENCODER_OPTIONS
+from scenes.graph import Failed, Graph, dask_client, run_here, run_on_dask
+from scenes.tasks import JOINED_FILES
+from scenes.videoplan import (  # noqa: F401 (problem_identity: part of this module's face)
+    add_video_nodes,
+    keep_video,
+    plan_video,
+    problem_digest,
+    problem_identity,
+)
 
 
 def video_name(request: RenderRequest, problem: Problem) -> str:
@@ -66,28 +64,6 @@ def video_name(request: RenderRequest, problem: Problem) -> str:
 
 def _same_problem(a: Problem, b: Problem) -> bool:
     return problem_digest(a) == problem_digest(b)
-
-
-def problem_identity(problem: Problem) -> tuple:
-    """Every value and option of the problem, as plain Python data."""
-    return (
-        problem.image.tolist(),
-        problem.kernel.tolist(),
-        str(problem.image.dtype),
-        problem.stride,
-        problem.padding,
-        problem.padding_mode,
-        problem.dilation,
-        problem.flip,
-        problem.normalize,
-    )
-
-
-def problem_digest(problem: Problem) -> str:
-    """Eight hex digits that change with any value or option of the problem."""
-    import hashlib
-
-    return hashlib.sha256(repr(problem_identity(problem)).encode()).hexdigest()[:8]
 
 
 class Progress:
@@ -197,53 +173,41 @@ def render_lecture(
 ) -> Rendered:
     """Render the lecture; return the final paths of the video, captions and timed script.
 
-    The lecture is cut into parts (see :mod:`scenes.parts`); parts found in the cache
-    are reused, the others rendered, several at once in separate processes when there are
-    ``workers`` (default: up to the CPUs, at most two) and more than one part to render.
+    The lecture is cut into parts (see :mod:`scenes.parts`); parts found in the cache are
+    reused, the others rendered through the task graph (:mod:`scenes.videoplan`): in this
+    process when one part is missing or ``workers`` is 1, else on a Dask ``LocalCluster``
+    of ``workers`` single-threaded processes (default: up to the CPUs, at most two).
     """
     import logging
-
-    from manim import config
-
-    from scenes import parts as partlib
-    from scenes.lecture import CONTINUES
 
     logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
     check_renderable(problem)
     output_dir = Path(output_dir)
     for suffix in (".mp4", ".srt", ".script.json"):
         check_target(output_dir / f"{name}{suffix}")  # never a device, FIFO or folder
-    script = build_script(problem)
-    board = [n for n in script.section_names if not sections or n in sections]
-    settings = {
-        "quality": QUALITIES[quality][0],
-        "disable_caching": True,
-        "progress_bar": "none",
-        "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
-        "background_color": "#1d2330",
-        "video_encoder_options": {**config.video_encoder_options, **ENCODER_OPTIONS},
-        **(extra_config or {}),
-    }
-    digest = repr(problem_identity(problem))
-    root = partlib.parts_folder()
-    partlib.remove_abandoned_work(root)
-    jobs = [
-        partlib.PartJob(problem, part, quality, voice, key, root / key, dict(settings))
-        for part in _contiguous_parts(board, script.section_names, CONTINUES)
-        for key in [partlib.part_key(problem, part, quality, voice, script, digest)]
-    ]
-    joined = partlib.joined_folder([job.key for job in jobs])
-    entry = open_entry(joined, JOINED_FILES, "joined video")
+    plan = plan_video(problem, sections, quality, voice, extra_config)
+    entry = plan.cached_entry()
     if entry is None:
-        missing = [job for job in jobs if not job.cached]
+        missing = plan.missing()
         if progress is not None:
-            progress.plan(len(jobs), len(missing))
-        _render_parts(missing, progress, workers)
-        for job in jobs:
-            partlib.touch(job.folder)
-        entry = _join(script, [job.folder for job in jobs], joined)
+            progress.plan(len(plan.jobs), len(missing))
+        count = workers if workers is not None else min(2, os.cpu_count() or 1)
+        count = max(1, min(count, len(missing)))
+        shared = progress.for_worker() if progress is not None and count > 1 else progress
+        graph = Graph()
+        add_video_nodes(graph, plan, name, None, shared)
+        if count == 1:
+            results = run_here(graph)
+        else:
+            with dask_client(workers=count) as client:
+                results = run_on_dask(client, graph)
+        for outcome in results.values():
+            if isinstance(outcome, Failed):
+                raise outcome.error  # a worker's error is this render's error
+        entry = keep_video(plan, results)
     elif progress is not None:
-        progress.plan(len(jobs), 0)
+        progress.plan(len(plan.jobs), 0)
+    joined = plan.joined
     with private_media_dir(output_dir) as media:
         video, captions = media / f"{name}.mp4", media / f"{name}.srt"
         notes = media / f"{name}.script.json"
@@ -267,119 +231,8 @@ def render_lecture(
             os.replace(captions, final.captions)
             os.replace(notes, final.notes)
             os.replace(video, final.video)
-    prune(keep=[job.folder for job in jobs] + [joined])
+    prune(keep=[job.folder for job in plan.jobs] + [joined])
     return final
-
-
-JOINED_FILES = ("video.mp4", "captions.srt", "script.json")
-
-
-def _join(script, folders: list[Path], joined: Path):
-    """Join the parts into the cache's entry for this exact list of parts (published by
-    one rename, like a part), so that an unchanged re-render only copies it out."""
-    from scenes.joining import join_videos, timeline, write_captions
-
-    work = new_work_folder(joined.parent, joined.name)
-    try:
-        video, captions, notes = (work / name for name in JOINED_FILES)
-        join_videos(folders, video)
-        beats, _ = timeline(folders)
-        write_captions(beats, captions)
-        notes.write_text(timed_script(script, beats), encoding="utf-8")
-        return publish(work, joined, None, "joined video", JOINED_FILES)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _contiguous_parts(board: list[str], every: Sequence[str], continues) -> list:
-    """Parts of the chosen sections; a section whose predecessor was left out starts a
-    part of its own (its picture cannot continue one that was never drawn)."""
-    from scenes.parts import Part, split_parts
-
-    runs: list[list[str]] = []
-    for name in board:
-        position = every.index(name)
-        if runs and every.index(runs[-1][-1]) == position - 1:
-            runs[-1].append(name)
-        else:
-            runs.append([name])
-    pieces = [p.sections for run in runs for p in split_parts(run, continues)]
-    return [Part(k, sections, last=k == len(pieces) - 1) for k, sections in enumerate(pieces)]
-
-
-def _render_parts(jobs: list, progress: Progress | None, workers: int | None) -> None:
-    """Render the missing parts: in this process when there is one, else in a pool."""
-    from scenes import parts as partlib
-
-    if not jobs:
-        return
-    count = workers if workers is not None else min(2, os.cpu_count() or 1)
-    count = max(1, min(count, len(jobs)))
-    if count == 1:
-        for job in jobs:
-            partlib.render_part(job, progress)
-        return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    # An interrupted render leaves the pool's semaphores registered, and the tracker
-    # then warns of "leaked semaphore objects" under our one-line message; it takes the
-    # parent's warning options when it starts.
-    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
-    if quiet not in sys.warnoptions:
-        sys.warnoptions.append(quiet)
-    pool = ProcessPoolExecutor(
-        max_workers=count,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=partlib.worker_init,
-    )
-    try:
-        pending = {}
-        # The longest parts first, so that the last one to finish is a short one.
-        shared = progress.for_worker() if progress is not None else None
-        for job in sorted(jobs, key=lambda j: -len(j.part.sections)):
-            pending[pool.submit(partlib.render_part, job, shared)] = job
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.pop(future)
-                future.result()  # a worker's error is this render's error
-    except BaseException:
-        # Interrupted or failed: stop the other workers now rather than after their parts.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            with contextlib.suppress(Exception):
-                process.terminate()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _stop_resource_tracker()
-
-
-def _stop_resource_tracker() -> None:
-    """Reap multiprocessing's resource tracker now rather than leave it to end after us:
-    nothing of a render should outlive the command (under a container's init that does
-    not reap, it stayed as a zombie)."""
-    from multiprocessing import resource_tracker
-
-    stop = getattr(resource_tracker._resource_tracker, "_stop", None)  # Python ≥ 3.11.7
-    if stop is not None:
-        with contextlib.suppress(Exception):
-            stop()
-
-
-def timed_script(script, beats) -> str:
-    """The script as JSON with, for each beat rendered, when its sentence is spoken
-    (start, end) and when the scene showed its caption (the scene's own record)."""
-    import json
-
-    timings = {b.key: (b.start, b.end) for b in beats}
-    doc = json.loads(render_notes(script, "json", timings))
-    shown = {b.key: [round(b.shown[0], 3), round(b.shown[1], 3)] for b in beats}
-    for section in doc["sections"]:
-        for beat in section["beats"]:
-            if beat["key"] in shown:
-                beat["caption_shown"] = shown[beat["key"]]
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 @contextlib.contextmanager

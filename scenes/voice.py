@@ -162,6 +162,33 @@ class PiperVoice:
             entry = self._synthesize(text, folder)
         return Utterance(text, entry.path(SENTENCE_FILE), float(entry.meta["duration"]))
 
+    def recorded(self, text: str) -> tuple[bytes, float]:
+        """The sentence's audio (checked against its record) and its length in seconds,
+        synthesized now or taken from the cache: what a task hands to another machine."""
+        folder = self._folder / self.key(text)
+        entry = open_entry(folder, (SENTENCE_FILE,), "sentence", check_sentence)
+        if entry is None:
+            entry = self._synthesize(text, folder)
+        return read_verified(entry, SENTENCE_FILE), float(entry.meta["duration"])
+
+    def keep(self, text: str, audio: bytes, duration: float) -> None:
+        """Put a sentence synthesized elsewhere into this machine's cache, checked like any
+        entry (its WAV header must say the duration given), unless a good one is there."""
+        folder = self._folder / self.key(text)
+        if open_entry(folder, (SENTENCE_FILE,), "sentence", check_sentence) is not None:
+            return
+        work = new_work_folder(folder.parent, folder.name)
+        try:
+            (work / SENTENCE_FILE).write_bytes(audio)
+            if abs(wav_duration(work / SENTENCE_FILE) - duration) > 1e-6:
+                raise VoiceError(f"the audio handed over for {text[:40]!r} is not as long as said")
+            publish(
+                work, folder, {"duration": duration}, "sentence", (SENTENCE_FILE,), check_sentence
+            )
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+
     def _synthesize(self, text: str, folder: Path):
         # All the audio first, then the file: a wave writer left open by an interrupt
         # would complain about its missing header instead of letting the interrupt through.

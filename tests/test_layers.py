@@ -1,7 +1,8 @@
 """The package's layers: imports only go downward, nothing circles, manim stays in scenes/.
 
 The layers, lowest first (shared/DESIGN.md): errors → core → files → request → proof →
-present → lessons → outputs → scenes (the video side) → cli, with the package's public face
+present → lessons → outputs → course (the manifest and index) → scenes (the video side, and
+the course's task graph) → cli, with the package's public face
 (``explainer/__init__.py``) and ``python -m explainer`` on top. A module may import its own
 layer or any layer below it. Read from the source with ``ast``, so a new upward import or a
 circle fails here before it can hide inside a function.
@@ -27,13 +28,26 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("present", ("explainer.present",)),
     ("lessons", ("explainer.lessons",)),
     ("outputs", ("explainer.outputs",)),
+    ("course", ("explainer.course",)),
     ("scenes", ("scenes",)),
     ("cli", ("explainer.cli", "explainer.cli_parser")),
     ("api", ("explainer", "explainer.__main__")),
 ]
 # Third-party packages that are slow to import or optional: the only reason to import one
 # of our own modules inside a function is that it (transitively) loads one of these.
-HEAVY = {"sympy", "manim", "av", "piper", "scipy", "onnxruntime", "srt", "IPython"}
+HEAVY = {
+    "sympy",
+    "manim",
+    "av",
+    "piper",
+    "scipy",
+    "onnxruntime",
+    "srt",
+    "IPython",
+    "dask",
+    "distributed",
+    "rich",
+}
 
 
 def layer_of(module: str) -> int:

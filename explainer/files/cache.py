@@ -46,7 +46,7 @@ RECORD_FORMAT = 1
 MAX_RECORD_BYTES = 1024 * 1024
 DEFAULT_LIMIT_BYTES = 3 * 1024**3
 LIMIT_VARIABLE = "EXPLAINER_CACHE_LIMIT"
-KINDS = ("voice", "parts")
+KINDS = ("voice", "parts", "documents")
 """The cache folder's own subfolders; nothing else in it is ever touched."""
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -430,6 +430,10 @@ def _entries(root: Path) -> list[tuple[str, Path]]:
                 kind = "joined videos" if path.name.startswith("joined-") else "parts"
                 found.append((kind, path))
     with contextlib.suppress(OSError):
+        for path in (root / "documents").iterdir():
+            if not path.name.startswith("."):
+                found.append(("documents", path))
+    with contextlib.suppress(OSError):
         for voice in (root / "voice").iterdir():
             if voice.is_dir() and not voice.is_symlink():
                 found.extend(("voice", p) for p in voice.iterdir() if not p.name.startswith("."))
@@ -454,7 +458,8 @@ def _size(path: Path) -> int:
 def usage(root: Path | None = None) -> list[Usage]:
     """Entries and bytes of each kind in the cache."""
     root = Path(root) if root is not None else cache_root()
-    totals: dict[str, list[int]] = {k: [0, 0] for k in ("voice", "parts", "joined videos")}
+    kinds = ("voice", "parts", "joined videos", "documents")
+    totals: dict[str, list[int]] = {k: [0, 0] for k in kinds}
     for kind, path in _entries(root):
         totals[kind][0] += 1
         totals[kind][1] += _size(path)

@@ -1,0 +1,138 @@
+"""The course's index page and its closing report, from plain data (no rendering here).
+
+The index is one offline HTML file (no script, no font or style from the network) that
+links every output of every lesson, with the video's length, the problem's shapes and one
+sentence from each lesson's script.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LessonRow:
+    """One lesson's line on the index page."""
+
+    id: str
+    title: str
+    lesson: str
+    problem: str
+    """The problem described in words (its shapes and options)."""
+    shapes: str
+    """``image 9×9 · kernel 3×3 → result 7×7``."""
+    summary: str
+    """One sentence of the script (its closing one)."""
+    links: list[tuple[str, str]] = field(default_factory=list)
+    """(label, path relative to the index) of each output written."""
+    duration: float | None = None
+    """The video's length in seconds, when there is one."""
+    failed: str | None = None
+    """The one line saying why the lesson failed."""
+
+
+STYLE = """
+body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
+       padding: 0 1rem; color: #1d2330; background: #fafafa; }
+h1 { font-size: 1.8rem; margin-bottom: .2rem; }
+.lesson { border-top: 1px solid #ccd; padding: .8rem 0; }
+.lesson h2 { font-size: 1.2rem; margin: 0; }
+.meta { color: #556; font-size: .9rem; }
+.summary { font-style: italic; margin: .3rem 0; }
+.links a { margin-right: 1rem; }
+.failed { color: #a00; }
+"""
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def index_html(title: str, rows: list[LessonRow]) -> str:
+    """The index page of a course.
+
+    >>> page = index_html("C", [LessonRow("x", "X", "convolution", "p", "s", "Done.",
+    ...                                   [("video", "x/video.mp4")], 75.0)])
+    >>> '<a href="x/video.mp4">video</a> (1:15)' in page
+    True
+    """
+    esc = html.escape
+    body = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{len(rows)} lessons</p>']
+    for row in rows:
+        links = []
+        for label, path in row.links:
+            extra = f" ({_duration(row.duration)})" if label == "video" and row.duration else ""
+            links.append(f'<a href="{esc(path, quote=True)}">{esc(label)}</a>{extra}')
+        body += [
+            f'<section class="lesson" id="{esc(row.id, quote=True)}">',
+            f"<h2>{esc(row.title)}</h2>",
+            f'<p class="meta">{esc(row.lesson)} lesson · {esc(row.shapes)} · '
+            f"{esc(row.problem)}</p>",
+            f'<p class="summary">{esc(row.summary)}</p>',
+            f'<p class="links">{" ".join(links)}</p>',
+        ]
+        if row.failed:
+            body.append(f'<p class="failed">failed: {esc(row.failed)}</p>')
+        body.append("</section>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def shapes_of(problem) -> str:
+    """``image 9×9 · kernel 3×3 → result 7×7``."""
+
+    def shape(dims) -> str:
+        return "×".join(str(d) for d in dims)
+
+    return (
+        f"image {shape(problem.image.shape)} · kernel {shape(problem.kernel.shape)} → "
+        f"result {shape(problem.output_shape)}"
+    )
+
+
+STAGES = ("script", "voice", "part", "join", "page", "slides", "handout", "worksheet", "derivation")
+STAGE_WORDS = {
+    "script": "scripts verified",
+    "voice": "sentences",
+    "part": "parts",
+    "slides": "slides",
+    "join": "joins",
+}
+
+
+def report_lines(
+    made: dict[str, int],
+    cached: dict[str, int],
+    seconds: dict[str, float],
+    wall: float,
+    engine: str,
+    failures: list[tuple[str, str]],
+) -> list[str]:
+    """The closing report: what was made, what came from the cache, time per stage.
+
+    >>> report_lines({"part": 2}, {"part": 1}, {"part": 10.0}, 7.0, "2 workers", [])[1]
+    '  made:            2 parts'
+    """
+
+    def counts(table: dict[str, int]) -> str:
+        items = [f"{table[s]} {STAGE_WORDS.get(s, s + 's')}" for s in STAGES if table.get(s)]
+        return ", ".join(items) or "nothing"
+
+    lines = [
+        f"Course done in {wall:.1f} s on {engine}.",
+        f"  made:            {counts(made)}",
+        f"  from the cache:  {counts(cached)}",
+    ]
+    timed = [f"{s} {seconds[s]:.1f} s" for s in STAGES if seconds.get(s)]
+    if timed:
+        lines.append("  time per stage (task seconds, summed over workers): " + ", ".join(timed))
+    for lesson, line in failures:
+        lines.append(f"  failed: {lesson}: {line}")
+    return lines

@@ -1,0 +1,247 @@
+"""A graph of pure, content-keyed tasks, run in this process or on Dask.
+
+A :class:`Node` is one task: a function, its arguments (a :class:`Ref` stands for another
+node's result) and a key made of everything that makes its result (a part's key is a hash
+of the code, the problem, the sentences, the quality and the voice). Two lessons that
+need the same sentence or the same part add the same key, so the work is done once.
+
+The same graph runs on two engines:
+
+- :func:`run_here`, in this process, one node after another (a render with one part to
+  draw, or nothing but checks to do);
+- :func:`run_on_dask`, on a Dask cluster: a ``LocalCluster`` of single-threaded worker
+  processes started and stopped by :func:`dask_client`, or an existing cluster named by
+  its scheduler's address. Results come back to this process as values (the bytes of
+  videos and documents), never through a shared disk.
+
+A node that fails fails the nodes that need it, and only them: the other lessons finish.
+A worker that dies is replaced by its nanny and its tasks are given to another worker
+(Dask's ``allowed-failures``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The result of the node ``key``, as another node's argument."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    """What the result is made of, hashed; also its name on the Dask cluster."""
+    stage: str
+    """script, voice, part, join, page, slides, handout, worksheet or derivation."""
+    lesson: str
+    """The lesson entry that first asked for it (for the progress display)."""
+    fn: Callable[..., Any]
+    args: tuple = ()
+    weight: float = 1.0
+    """About how long it takes, in units of a short task (for the time left)."""
+
+    def refs(self) -> list[str]:
+        return [a.key for a in _walk(self.args) if isinstance(a, Ref)]
+
+
+@dataclass
+class Graph:
+    """Nodes by key, in the order they were added (dependencies first)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+    def add(self, node: Node) -> Ref:
+        """Add ``node`` unless a node of the same key is there already (shared work)."""
+        for key in node.refs():
+            if key not in self.nodes:
+                raise KeyError(f"{node.key} needs {key}, which is not in the graph")
+        self.nodes.setdefault(node.key, node)
+        return Ref(node.key)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A node's result and what it took."""
+
+    value: Any
+    seconds: float
+    pid: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A node that raised (or needed one that did)."""
+
+    error: BaseException
+
+
+def call(fn: Callable[..., Any], *args: Any) -> Done:
+    """Run one task: its arguments' :class:`Done` wrappers removed, its time measured."""
+    plain = [_unwrap(a) for a in args]
+    start = time.perf_counter()
+    value = fn(*plain)
+    return Done(value, time.perf_counter() - start, os.getpid())
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, Done):
+        return value.value
+    if isinstance(value, list | tuple):
+        return type(value)(_unwrap(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+def _walk(value: Any) -> Iterator[Any]:
+    yield value
+    if isinstance(value, list | tuple):
+        for v in value:
+            yield from _walk(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _walk(v)
+
+
+def _substitute(value: Any, results: dict[str, Any]) -> Any:
+    if isinstance(value, Ref):
+        return results[value.key]
+    if isinstance(value, list | tuple):
+        return type(value)(_substitute(v, results) for v in value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, results) for k, v in value.items()}
+    return value
+
+
+Listener = Callable[[Node, "Done | Failed"], None]
+
+
+def run_here(graph: Graph, on_done: Listener | None = None) -> dict[str, Done | Failed]:
+    """Run every node in this process, in order; a failure skips what needs it."""
+    results: dict[str, Done | Failed] = {}
+    for node in graph.nodes.values():
+        failed = [results[k] for k in node.refs() if isinstance(results[k], Failed)]
+        if failed:
+            outcome: Done | Failed = failed[0]
+        else:
+            try:
+                outcome = call(node.fn, *_substitute(node.args, results))
+            except KeyboardInterrupt:
+                raise
+            except Exception as err:  # the lesson's failure, reported with its one line
+                outcome = Failed(err)
+        results[node.key] = outcome
+        if on_done is not None:
+            on_done(node, outcome)
+    return results
+
+
+def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[str, Done | Failed]:
+    """Run every node on the cluster behind ``client``; results come back as values.
+
+    Each node is submitted under its own key, its arguments' nodes as futures, so the
+    scheduler sends each task where its inputs are and runs independent ones at once.
+    """
+    from distributed import as_completed
+
+    futures: dict[str, Any] = {}
+    by_future: dict[str, Node] = {}
+    for node in graph.nodes.values():
+        args = _substitute(node.args, futures)
+        future = client.submit(call, node.fn, *args, key=node.key, pure=False, retries=0)
+        futures[node.key] = future
+        by_future[future.key] = node
+    results: dict[str, Done | Failed] = {}
+    try:
+        for future in as_completed(list(futures.values())):
+            node = by_future[future.key]
+            if future.status == "finished":
+                outcome: Done | Failed = future.result()
+            else:
+                error = future.exception()
+                outcome = Failed(error if error is not None else RuntimeError(future.status))
+            results[node.key] = outcome
+            if on_done is not None:
+                on_done(node, outcome)
+    finally:
+        for future in futures.values():
+            future.release()
+    return results
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``workers``
+    single-threaded worker processes (default: one per CPU) that lives as long as the block.
+    """
+    import logging
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    # A render's tasks are minutes of drawing: do not move them between workers to balance
+    # a queue, and give a killed worker's tasks to another worker up to three times.
+    settings = {
+        "distributed.scheduler.work-stealing": False,
+        "distributed.scheduler.allowed-failures": 3,
+    }
+    # Dask's own notes (a worker restarted, the cluster closing) stay out of the display;
+    # what matters is reported by the command, in its own words.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with dask.config.set(settings):
+        if scheduler is not None:
+            with Client(scheduler, timeout="20s") as client:
+                yield client
+            return
+        count = workers or _cpus()
+        with (
+            LocalCluster(
+                n_workers=count,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0" if _has_dashboard() else None,
+                silence_logs=logging.ERROR,
+                scheduler_port=0,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _has_dashboard() -> bool:
+    """Dask serves its dashboard only with bokeh installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def dashboard(client) -> str | None:
+    """The dashboard's address, when the cluster serves one."""
+    with contextlib.suppress(Exception):
+        link = client.dashboard_link
+        if link and _has_dashboard():
+            return link
+    return None
+
+
+def worker_pids(client) -> list[int]:
+    """The process ids of the cluster's workers (for tests and reports)."""
+    return sorted(client.run(os.getpid).values())
