@@ -1,0 +1,118 @@
+"""Time `explainer course` on 1 and 2 workers, and the 1080p60 lecture against x264's floor.
+
+In one run:
+
+  course     four lessons at 480p15 (the lecture's X, edges, blur, sharpen; voiced, the
+             sentences already cached as on any machine after its first course), each time
+             with an empty part cache, on a LocalCluster of 1 and of 2 workers: the speed-up
+             and the parallel efficiency (speed-up / workers), the whole command timed
+  lecture    the whole lecture at 1080p60 (empty part cache, two workers) against encoding
+             its very frames again with the render's x264 settings (bench_render's floor)
+
+    .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b] [--no-high]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+LESSONS = {
+    "x": {},
+    "edges": {"image": '"square"', "kernel": '"sobel-x"', "padding": '"same"', "stride": "2"},
+    "blur": {"image": '"gradient"', "kernel": '"gaussian-blur"', "padding": '"same"'},
+    "sharpen": {"image": '"square"', "kernel": '"sharpen"'},
+}
+
+
+def manifest(sections: list[str] | None) -> str:
+    lines = ['title = "Benchmark"', 'quality = "low"', 'voice = "joe"', 'outputs = ["video"]']
+    for ident, options in LESSONS.items():
+        lines += ["[[lessons]]", f'id = "{ident}"', 'lesson = "convolution"']
+        if sections:
+            lines.append("sections = [" + ", ".join(f'"{s}"' for s in sections) + "]")
+        if options:
+            lines.append("[lessons.problem]")
+            lines += [f"{k} = {v}" for k, v in options.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run_course(path: Path, out: Path, cache: Path, workers: int) -> float:
+    shutil.rmtree(cache / "parts", ignore_errors=True)  # draw every part again
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, EXPLAINER_CACHE_DIR=str(cache))
+    cmd = [sys.executable, "-m", "explainer", "course", str(path), "--output-dir", str(out)]
+    start = time.perf_counter()
+    subprocess.run(
+        [*cmd, "--workers", str(workers)], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+def bench_course(rounds: int, sections: list[str] | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        path = tmp_path / "bench.toml"
+        path.write_text(manifest(sections), encoding="utf-8")
+        cache, out = tmp_path / "cache", tmp_path / "out"
+        run_course(path, out, cache, 2)  # the sentences into the cache (not timed)
+        times: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(rounds):  # alternating rounds: the machine's load hits both alike
+            for workers in (1, 2):
+                times[workers].append(run_course(path, out, cache, workers))
+    one, two = (sorted(times[w])[len(times[w]) // 2] for w in (1, 2))
+    speedup = one / two
+    which = ", ".join(sections) if sections else "all sections"
+    print(f"course of {len(LESSONS)} lessons at 480p15 ({which}), medians of {rounds}:")
+    print(f"  1 worker   {one:7.1f} s")
+    print(f"  2 workers  {two:7.1f} s   speed-up {speedup:.2f}×, efficiency {speedup / 2:.2f}")
+
+
+def bench_lecture() -> None:
+    from bench_render import encode_floor
+
+    from explainer import lecture_problem
+    from scenes.render import render_lecture, video_duration
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        os.environ["EXPLAINER_CACHE_DIR"] = str(tmp_path / "cache")
+        render_lecture(lecture_problem(), ("title",), "low", tmp_path, "warm")  # voice cache
+        shutil.rmtree(tmp_path / "cache" / "parts", ignore_errors=True)
+        render_lecture(lecture_problem(), None, "low", tmp_path, "voice")  # every sentence
+        shutil.rmtree(tmp_path / "cache" / "parts", ignore_errors=True)
+        start = time.perf_counter()
+        video = render_lecture(lecture_problem(), None, "high", tmp_path, "bench", workers=2).video
+        render = time.perf_counter() - start
+        floor = encode_floor(video, tmp_path / "floor.mp4")
+        duration = video_duration(video)
+    print(f"lecture at 1080p60 ({duration:.0f} s of video), two workers:")
+    print(f"  render      {render:7.1f} s  ({render / duration:.2f}× its duration)")
+    print(f"  x264 floor  {floor:7.1f} s  ({floor / duration:.2f}× its duration)")
+    print(f"  render / floor: {render / floor:.2f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--sections", help="only these sections of each lesson, e.g. title,image")
+    parser.add_argument("--no-high", action="store_true", help="skip the 1080p60 lecture")
+    args = parser.parse_args()
+    sections = args.sections.split(",") if args.sections else None
+    bench_course(args.rounds, sections)
+    if not args.no_high:
+        bench_lecture()
+
+
+if __name__ == "__main__":
+    main()

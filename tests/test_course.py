@@ -1,0 +1,252 @@
+"""`explainer course`: a manifest checked before any work, one task graph on Dask, an index.
+
+The video tests share one course run (three small lessons at 480p15, two sections each, two
+silent and one voiced, through a two-worker LocalCluster); the others reuse its outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from explainer.cli import main
+from explainer.course.manifest import parse_manifest
+from explainer.errors import ProblemError
+from scenes.graph import Graph, Node, Ref, dask_client, run_here, run_on_dask
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPLAINER = [sys.executable, "-m", "explainer"]  # this tree's, whichever is installed
+
+SILENT = """
+[[lessons]]
+id = "x"
+lesson = "convolution"
+title = "The lecture's X"
+sections = ["title", "image"]
+outputs = ["video", "page", "derivation"]
+
+[[lessons]]
+id = "edges"
+lesson = "convolution"
+sections = ["title", "image"]
+outputs = ["video", "slides"]
+[lessons.problem]
+image = "square"
+kernel = "sobel-x"
+padding = "same"
+stride = 2
+"""
+VOICED = """
+[[lessons]]
+id = "voiced"
+lesson = "convolution"
+sections = ["title", "image"]
+voice = "joe"
+outputs = ["video"]
+[lessons.problem]
+image = "square"
+kernel = "box-blur"
+"""
+HEAD = 'title = "A small course"\nquality = "low"\nvoice = "none"\n'
+
+
+# ----- the manifest ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ('lesson = "convolution"', "lessons[2] 'edges': lesson: unknown lesson 'pooling'"),
+        ("stride = 2", "lessons[2] 'edges': problem.stride: --stride '2,x' is not valid"),
+        ('kernel = "sobel-x"', "lessons[2] 'edges': problem: 'sobel-z' is neither"),
+        ('sections = ["title", "image"]', "lessons[2] 'edges': sections: unknown section 'intro'"),
+        ('outputs = ["video", "slides"]', "lessons[2] 'edges': outputs: 'poster' is not one of"),
+        ('padding = "same"', "lessons[2] 'edges': problem: unknown option 'paddin'"),
+    ],
+)
+def test_a_bad_entry_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, change, message):
+    bad = {
+        'lesson = "convolution"': 'lesson = "pooling"',
+        "stride = 2": 'stride = "2,x"',
+        'kernel = "sobel-x"': 'kernel = "sobel-z"',
+        'sections = ["title", "image"]': 'sections = ["intro"]',
+        'outputs = ["video", "slides"]': 'outputs = ["poster"]',
+        'padding = "same"': 'paddin = "same"',
+    }[change]
+    # Only the second entry is broken (each replacement hits its first occurrence there).
+    first, second = SILENT.split("[[lessons]]")[1:]
+    text = HEAD + "[[lessons]]" + first + "[[lessons]]" + second.replace(change, bad, 1)
+    manifest = tmp_path / "course.toml"
+    manifest.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "x").mkdir(parents=True)
+    (out / "x" / "page.html").write_text("an earlier good page")
+    assert main(["course", str(manifest), "--output-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert err.startswith(f"explainer: error: {manifest}: lessons[2] 'edges'")
+    assert sorted(p.name for p in out.rglob("*")) == ["page.html", "x"]
+    assert (out / "x" / "page.html").read_text() == "an earlier good page"
+
+
+def test_manifest_fields_and_defaults():
+    course = parse_manifest(HEAD + SILENT + VOICED, "c.toml")
+    x, edges, voiced = course.lessons
+    assert (x.quality, x.voice, x.sections) == ("low", "none", ("title", "image"))
+    assert edges.problem.stride == (2, 2) and edges.outputs == ("video", "slides")
+    assert voiced.voice == "joe" and voiced.title.startswith("8×8 image")
+    with pytest.raises(ProblemError, match=r"lessons\[2\] 'x': id: another lesson"):
+        parse_manifest(HEAD + SILENT.replace('id = "edges"', 'id = "x"'), "c.toml")
+    with pytest.raises(ProblemError, match=r"c.toml: not valid TOML"):
+        parse_manifest("title = ", "c.toml")
+    with pytest.raises(ProblemError, match=r"lessons\[1\] 'x': outputs: video: .*too large"):
+        parse_manifest(
+            HEAD + '[[lessons]]\nid = "x"\nlesson = "convolution"\n'
+            '[lessons.problem]\nimage = "x"\npadding = 30\n',
+            "c.toml",
+        )
+
+
+# ----- the graph's engines --------------------------------------------------------------------
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _fail(x: int) -> int:
+    raise ProblemError(f"lesson {x} cannot be made")
+
+
+def _toy_graph() -> Graph:
+    graph = Graph()
+    a = graph.add(Node("a", "script", "one", _double, (1,)))
+    graph.add(Node("a", "script", "one", _double, (99,)))  # same key: the work is shared
+    b = graph.add(Node("b", "script", "two", _fail, (2,)))
+    graph.add(Node("c", "part", "one", _add, (a, 10)))
+    graph.add(Node("d", "part", "two", _add, (b, Ref("a"))))
+    return graph
+
+
+def _check_toy(results) -> None:
+    assert len(results) == 4
+    assert results["a"].value == 2 and results["c"].value == 12
+    assert "lesson 2 cannot be made" in str(results["b"].error)
+    assert results["d"].error is not None  # needs the failed node: fails with it
+
+
+def test_a_failing_node_fails_only_what_needs_it_here():
+    _check_toy(run_here(_toy_graph()))
+
+
+def test_a_failing_node_fails_only_what_needs_it_on_dask():
+    with dask_client(workers=2) as client:
+        _check_toy(run_on_dask(client, _toy_graph()))
+
+
+# ----- a real course ----------------------------------------------------------------------------
+
+
+def _course(tmp: Path, text: str, name: str, cache: Path) -> tuple[Path, Path, dict]:
+    manifest = tmp / f"{name}.toml"
+    manifest.write_text(text, encoding="utf-8")
+    env = dict(os.environ, EXPLAINER_CACHE_DIR=str(cache))
+    return manifest, tmp / name, env
+
+
+@pytest.fixture(scope="module")
+def course_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("course")
+    cache = tmp / "cache"
+    manifest, out, env = _course(tmp, HEAD + SILENT + VOICED, "small", cache)
+    cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(out), "--workers", "2"]
+    run = {"capture_output": True, "text": True, "env": env, "timeout": 600, "cwd": ROOT}
+    first = subprocess.run(cmd, **run)
+    second = subprocess.run(cmd, **run)
+    return out, cache, first, second
+
+
+@pytest.mark.video
+@pytest.mark.voice
+def test_a_course_writes_every_output_and_an_index_that_links_them(course_run):
+    out, _, first, _ = course_run
+    assert first.returncode == 0, first.stderr
+    assert "2 Dask workers (LocalCluster)" in first.stderr
+    assert re.search(r"made: +3 scripts verified, \d+ sentences, 6 parts, 3 joins", first.stderr)
+    for lesson in ("x", "edges", "voiced"):
+        assert (out / lesson / "video.mp4").stat().st_size > 10_000
+        assert (out / lesson / "video.srt").read_text(encoding="utf-8").startswith("1\n")
+    assert (out / "x" / "derivation.md").read_text(encoding="utf-8").startswith("# Convolution")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert len(links) == 3 * 2 + 2 + 1  # video and captions each, page, derivation, slides
+    assert all((out / link).is_file() for link in links)
+    assert "http" not in index and "<script" not in index  # offline
+    assert "image 9×9 · kernel 3×3 → result 7×7" in index and "(0:" in index
+    assert "each pixel says how well" in index  # a sentence of the script
+    assert not list(out.rglob(".*")), "temporary files left behind"
+
+
+@pytest.mark.video
+@pytest.mark.voice
+def test_a_second_run_renders_nothing(course_run):
+    _, _, _, second = course_run
+    assert second.returncode == 0, second.stderr
+    assert "0 parts to draw" in second.stderr and "one process" in second.stderr
+    assert "from the cache:  6 parts, 3 joins, 1 pages, 1 slides, 1 derivations" in second.stderr
+
+
+@pytest.mark.video
+def test_the_course_video_is_the_render_commands_video(course_run, tmp_path, monkeypatch, capsys):
+    """The same lesson rendered by `explainer render` in one process (its own cache): the
+    same bytes as the course's, drawn by Dask workers."""
+    out, _, first, _ = course_run
+    assert first.returncode == 0, first.stderr
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
+    argv = ["render", "--quality", "low", "--voice", "none", "--output-dir", str(tmp_path)]
+    from scenes import render
+
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 1)  # one process: no cluster
+    assert main([*argv, "--section", "title", "--section", "image"]) == 0
+    video = Path(capsys.readouterr().out.strip())
+    assert video.read_bytes() == (out / "x" / "video.mp4").read_bytes()
+
+
+@pytest.mark.video
+def test_a_worker_killed_mid_course_is_replaced_and_the_bytes_are_the_same(course_run, tmp_path):
+    out, _, first, _ = course_run
+    assert first.returncode == 0, first.stderr
+    cache = tmp_path / "cache"
+    manifest, again, env = _course(tmp_path, HEAD + SILENT, "again", cache)
+    cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(again), "--workers", "2"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, **pipes)
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        # A part being drawn is a folder .<key>.<pid>.* of the worker drawing it.
+        for folder in (cache / "parts").glob(".*.*.*") if (cache / "parts").is_dir() else ():
+            pid = int(folder.name.split(".")[2])
+            if pid != proc.pid and (folder / "media").exists():
+                time.sleep(1.0)  # well into the part
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+                break
+        time.sleep(0.1)
+    _, err = proc.communicate(timeout=600)
+    assert killed is not None, "no part was seen being drawn"
+    assert proc.returncode == 0, err
+    for lesson in ("x", "edges"):
+        for name in ("video.mp4", "video.srt"):
+            assert (again / lesson / name).read_bytes() == (out / lesson / name).read_bytes()
