@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -200,6 +201,12 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # Dask's own notes (a worker restarted, the cluster closing) stay out of the display;
     # what matters is reported by the command, in its own words.
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    # A worker killed mid-task leaves its semaphores registered, and multiprocessing's
+    # resource tracker (which takes this process's warning options) warns of "leaked
+    # semaphore objects" under the command's report.
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
     with dask.config.set(settings):
         if scheduler is not None:
             with Client(scheduler, timeout="20s") as client:
