@@ -52,11 +52,23 @@ def run_course(path: Path, out: Path, cache: Path, workers: int) -> float:
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ, EXPLAINER_CACHE_DIR=str(cache))
     cmd = [sys.executable, "-m", "explainer", "course", str(path), "--output-dir", str(out)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(
         [*cmd, "--workers", str(workers)], cwd=ROOT, env=env, check=True, capture_output=True
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    # CPU seconds over wall seconds: how many cores the run got (on a shared machine, fewer
+    # than its workers when other work holds them).
+    busy = (_children_cpu() - cpu) / wall
+    print(f"  {workers} worker(s): {wall:.1f} s, {busy:.2f} cores busy", flush=True)
+    return wall
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bench_course(rounds: int, sections: list[str] | None) -> None:
