@@ -157,8 +157,10 @@ class CourseDisplay:
                 console=Console(file=self.stream),
             )
             self.course_row = self.rich.add_task("course", total=len(self.nodes))
+            tasks = {lesson: sum(n.lesson == lesson for n in self.nodes) for lesson in lessons}
             self.rows = {
-                lesson: self.rich.add_task(self._describe(lesson), total=None) for lesson in lessons
+                lesson: self.rich.add_task(self._describe(lesson), total=tasks[lesson] or 1)
+                for lesson in lessons
             }
 
     def _describe(self, lesson: str) -> str:
@@ -191,7 +193,9 @@ class CourseDisplay:
         self.stage[node.lesson] = "failed" if failed else f"{node.stage} done"
         if self.rich is not None:
             self.rich.update(self.course_row, completed=self.count)
-            self.rich.update(self.rows[node.lesson], description=self._describe(node.lesson))
+            self.rich.update(
+                self.rows[node.lesson], advance=1, description=self._describe(node.lesson)
+            )
             return
         left = self.left()
         eta = (

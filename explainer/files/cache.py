@@ -3,8 +3,9 @@
 The cache folder (``$EXPLAINER_CACHE_DIR``, else ``$XDG_CACHE_HOME/explainer``, else
 ``~/.cache/explainer``) holds *entries*: one folder per synthesized sentence
 (``voice/<voice>/<key>/``), per rendered part (``parts/<key>/``), per joined video
-(``parts/joined-<key>/``) and per document a course made (``documents/<kind>-<key>/``). The key is a hash of everything that makes the entry's content,
-so an entry is never updated, only made, used, or removed.
+(``parts/joined-<key>/``) and per document a course made (``documents/<kind>-<key>/``).
+The key is a hash of everything that makes the entry's content, so an entry is never
+updated, only made, used, or removed.
 
 Every entry holds a record, ``entry.json``, written last: the size and SHA-256 digest of
 each of its files, and what its maker wants to remember (a sentence's duration). Before an
