@@ -22,6 +22,7 @@ from explainer.core.trace import build_trace
 from explainer.errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
 from explainer.files.output import check_target, write_atomic
 from explainer.files.safe_io import kind_of, printable, reason
+from explainer.lessons import ClaimError
 from explainer.lessons.convolution import build_script
 from explainer.outputs import printing
 from explainer.outputs.handout import check_handout, write_handout
@@ -521,6 +522,11 @@ def _run(argv: list[str], debug: bool) -> int:
         code = COMMANDS[args.command](args)
         _release_warnings()  # for commands that read no problem
         return code
+    except ClaimError as err:  # a sentence the verifier refutes: nothing was written
+        if debug:
+            raise
+        _say(f"explainer: error: {err}")
+        return EXIT_MISMATCH
     except ExplainerError as err:
         if debug:
             raise
