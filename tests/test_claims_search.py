@@ -356,3 +356,29 @@ def _say_what_was_searched():
             f"\nclaims search: {SEARCHED['problems']} problems, "
             f"{SEARCHED['claims']} claims verified"
         )
+
+
+def test_a_false_claim_stops_every_speaking_command(monkeypatch, tmp_path, capsys):
+    """Exit status 1, one line naming the beat and the claim, nothing written."""
+    from explainer import cli
+    from explainer.lessons.convolution import writer
+
+    real = writer.facts_of
+
+    def swapped(trace):
+        facts = real(trace)
+        facts.__dict__["best"], facts.__dict__["worst"] = facts.worst, facts.best
+        return facts
+
+    monkeypatch.setattr(writer, "facts_of", swapped)
+    page = tmp_path / "lesson.html"
+    for argv in (["script"], ["page", "--output", str(page)], ["check"]):
+        code = cli.main([*argv, "--image", "x", "--kernel", "diagonal", "--stride", "3"])
+        out, err = capsys.readouterr()
+        if argv == ["check"]:  # check builds without stopping, and reports the false claims
+            assert code == 1 and "FALSE beat" in out and "claims hold: FAILED" in out
+            continue
+        assert code == 1, argv
+        assert out == "" and len(err.strip().splitlines()) == 1, (argv, err)
+        assert err.startswith("explainer: error: beat '") and "which is false" in err
+    assert not page.exists()
