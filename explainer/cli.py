@@ -26,6 +26,7 @@ from explainer.files.cache import cache_root, check_cache_folder, clear, human_s
 from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
+from explainer.lessons import ClaimError
 from explainer.lessons.convolution import build_script
 from explainer.outputs import printing
 from explainer.outputs.handout import check_handout, write_handout
@@ -327,6 +328,11 @@ def _run(argv: list[str], debug: bool) -> int:
         code = COMMANDS[args.command](args)
         _release_warnings()  # for commands that read no problem
         return code
+    except ClaimError as err:  # a sentence the verifier refutes: nothing was written
+        if debug:
+            raise
+        _say(f"explainer: error: {err}")
+        return EXIT_MISMATCH
     except ExplainerError as err:
         if debug:
             raise

@@ -131,22 +131,60 @@ def _short_decimal(q: Fraction) -> str:
     return text
 
 
-def number(v: int | float | Fraction, decimal: bool = False) -> Said:
+MAX_SPOKEN_NUMERATOR = 20
+"""Past this numerator a fraction is hard to follow by ear ("one thousand four hundred
+eighty-six ninths"): the voice says a short decimal, the screen keeps the exact value."""
+
+
+def _spoken_decimal(q: Fraction) -> str:
+    """What the voice says for a fraction it would stumble on: two significant digits
+    below 10, one decimal place from 10 up (1486/9 → 165.1, −7/9 → −0.78)."""
+    if abs(q) >= 10:
+        return f"{float(q):.1f}".rstrip("0").rstrip(".")
+    return _short_decimal(q)
+
+
+def number(v: int | float | Fraction, decimal: bool = False, spoken_decimal: bool = False) -> Said:
     """A value as shown and spoken: exact while readable, else a short decimal (always a
     decimal with ``decimal``, for lessons whose values are decimals anyway).
+
+    A fraction whose numerator is large (improper fractions such as 1486/9), or any
+    fraction with ``spoken_decimal`` (values compared across different denominators), is
+    written exactly and spoken as "about" a short decimal.
 
     >>> number(Fraction(-209, 255))
     Said(written='≈ −0.82', spoken='about minus zero point eight two')
     >>> number(12).spoken, number(0.25).written
     ('twelve', '1/4')
+    >>> number(Fraction(1486, 9))
+    Said(written='1486/9', spoken='about one hundred sixty-five point one')
     """
     q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
     if q.denominator == 1:
         return Said(str(q.numerator).replace("-", "−"), integer_words(q.numerator))
     if q.denominator <= MAX_SHOWN_DENOMINATOR and not decimal:
-        return Said(f"{q.numerator}/{q.denominator}".replace("-", "−"), fraction_words(q))
+        written = f"{q.numerator}/{q.denominator}".replace("-", "−")
+        if spoken_decimal or abs(q.numerator) > MAX_SPOKEN_NUMERATOR:
+            return Said(written, "about " + decimal_words(_spoken_decimal(q)))
+        return Said(written, fraction_words(q))
     short = _short_decimal(q)
     return Said("≈ " + short.replace("-", "−"), "about " + decimal_words(short))
+
+
+def compared(*values: int | float | Fraction, decimal: bool = False) -> tuple[Said, ...]:
+    """Values said side by side ("only 1/3, against 7/9"): when fractions of different
+    denominators meet, the voice says each as a short decimal, so the listener can tell
+    which is larger; the screen keeps them exact.
+
+    >>> [s.spoken for s in compared(Fraction(1, 3), Fraction(7, 9))]
+    ['about zero point three three', 'about zero point seven eight']
+    >>> [s.spoken for s in compared(Fraction(1, 9), Fraction(7, 9))]
+    ['one ninth', 'seven ninths']
+    """
+    qs = [Fraction(repr(v)) if isinstance(v, float) else Fraction(v) for v in values]
+    denominators = {q.denominator for q in qs}
+    mixed = len(denominators) > 1 and any(d != 1 for d in denominators)
+    return tuple(number(q, decimal=decimal, spoken_decimal=mixed) for q in qs)
 
 
 def is_shown_exactly(v: int | float | Fraction) -> bool:
@@ -232,7 +270,9 @@ def read_aloud(text: str) -> str:
 
 __all__ = [
     "MAX_SHOWN_DENOMINATOR",
+    "MAX_SPOKEN_NUMERATOR",
     "Said",
+    "compared",
     "count",
     "decimal_words",
     "fraction_words",

@@ -63,6 +63,7 @@ def one_dimension(s: LectureScene) -> None:
     signal_values = trace.padded_image[0]
     n = len(signal_values)
     k = len(trace.applied_kernel[0])
+    stride = trace.problem.stride[1]
     cell = min(0.8, 11.0 / n)
     first = s.lesson.script.prelude_origin[1]  # numbered by the image's columns
     signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=first)
@@ -113,7 +114,8 @@ def one_dimension(s: LectureScene) -> None:
         per = 0.8 / out
         for step in trace.steps:
             j = step.index[1]
-            box = signal.outline(0, j, 0, j + k - 1, ACCENT, 5)
+            at = j * stride  # the prelude moves by the problem's column stride
+            box = signal.outline(0, at, 0, at + k - 1, ACCENT, 5)
             cell_mob = filled_cell(sums, 0, j, step.value, scale, size)
             shift = _above(box, cell) - kernel.cells.get_center()
             anims = [window.animate.become(box), kernel.animate.shift(shift)]
@@ -128,7 +130,7 @@ def one_dimension(s: LectureScene) -> None:
         marks = VGroup()
         for _row, c in best.steps:
             marks.add(halo(SurroundingRectangle(sums.cell(0, c), color=HIGHLIGHT, buff=0.03)))
-            marks.add(signal.outline(0, c, 0, c + k - 1, HIGHLIGHT, 5))
+            marks.add(signal.outline(0, c * stride, 0, c * stride + k - 1, HIGHLIGHT, 5))
         s.play(LaggedStart(*[Create(m) for m in marks], lag_ratio=0.2), run_time=clock.share(0.5))
     if s.has("one-dimension.to-2d"):
         with s.beat("one-dimension.to-2d") as clock:
