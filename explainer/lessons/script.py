@@ -19,6 +19,7 @@ from typing import Any
 from explainer.core import display
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
+from explainer.present.numbers import NumberStyle
 
 
 class UnknownBeat(LookupError):
@@ -105,6 +106,12 @@ class Script:
         """Whether this problem's script says the beat (the key must be registered)."""
         self._known(key)
         return any(b.key == key for b in self.beats())
+
+    @property
+    def style(self) -> NumberStyle:
+        """How this script's values are shown (:attr:`decimal`, as its sentences say them):
+        every output that shows them takes this style, never a switch of its own."""
+        return NumberStyle(decimal=self.decimal)
 
     @property
     def section_names(self) -> tuple[str, ...]:
