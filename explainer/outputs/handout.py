@@ -24,33 +24,19 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from explainer.core.problem import Geometry, Problem
+from explainer.core import limits
+from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace, build_trace
-from explainer.errors import OutputError, TooLargeError
+from explainer.errors import OutputError
 from explainer.files.output import write_atomic
 from explainer.lessons.convolution import build_script
 from explainer.present.numbers import NumberStyle, latex
 from explainer.present.tex import latex_matrix, latex_text
 
-MAX_HANDOUT_SIDE = 32
-"""Rows or columns of a matrix the handout typesets (padded image, result)."""
-MAX_HANDOUT_PATCHES = 256
-"""Patches derived in one handout: about three a page, so at most some 90 pages."""
 ALIGNED_KERNEL_COLUMNS = 6
 """Up to this many kernel columns a derivation's lines are aligned on '='; wider ones are
 set line by line, each scaled to the page."""
 PDFLATEX_TIMEOUT = 300
-
-
-def check_handout(geometry: Geometry) -> None:
-    """Refuse what the handout cannot typeset legibly, from the shapes alone."""
-    (rows, cols), (oh, ow) = geometry.padded_shape, geometry.output_shape
-    if max(rows, cols, oh, ow) > MAX_HANDOUT_SIDE:
-        raise TooLargeError(
-            f"a {rows}×{cols} (padded) image with a {oh}×{ow} result is too large for the "
-            f"handout, which typesets matrices of at most {MAX_HANDOUT_SIDE}×"
-            f"{MAX_HANDOUT_SIDE}; use 'explainer derive' for this one"
-        )
 
 
 SLASH = NumberStyle(slash=True)
@@ -340,17 +326,8 @@ def write_handout(
 
     Each file is complete or absent (see :mod:`explainer.files.output`). Returns the source's path.
     """
+    limits.check_handout(problem.geometry, patches)
     trace = build_trace(problem, exact=True)
-    if patches is None and len(trace.steps) > MAX_HANDOUT_PATCHES:
-        raise TooLargeError(
-            f"a handout of all {len(trace.steps):,} patches would run to hundreds of pages; "
-            f"at most {MAX_HANDOUT_PATCHES} are typeset: choose patches with --patch I,J"
-        )
-    if patches is not None and len(patches) > MAX_HANDOUT_PATCHES:
-        raise TooLargeError(
-            f"{len(patches):,} patches is too many for one handout; at most "
-            f"{MAX_HANDOUT_PATCHES} are typeset"
-        )
     tex = handout_latex(problem, patches, worksheet=worksheet, trace=trace)
     pdf = compile_pdf(tex)
     source = Path(target).with_suffix(".tex")

@@ -25,22 +25,15 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+from explainer.core import limits
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace
-from explainer.errors import TooLargeError
 from explainer.lessons.convolution import build_script
 from explainer.lessons.convolution.sections import MAX_MARKED
 from explainer.lessons.script import Script
 from explainer.outputs.equivalents import equivalents
 from explainer.present import palette
 from explainer.present.numbers import SCREEN, NumberStyle, display, exact, text
-
-MAX_PAGE_SIDE = 32
-"""Rows or columns of a grid the page draws (padded image, result): past this, cells are
-too small to read or to point at."""
-MAX_PAGE_PRODUCTS = 4_000
-"""Products derived by sympy and embedded as MathML, over all output pixels: each takes
-about a kilobyte of the page, and past this the page grows past a few megabytes."""
 
 LEGEND_STEPS = 48
 """Bands of the colour legend's bar (as in the video)."""
@@ -58,29 +51,6 @@ _DETAIL = {
 # pointed at shows its value. Beats listed in _REVEAL_ALL fill the whole result.
 _COMPUTING = ("add", "contrast", "sweep", "result")
 _REVEAL_ALL = ("sweep.fill", "sweep.colours", "sweep.summary")
-
-
-def check_showable(rows: int, cols: int, out_rows: int, out_cols: int, products: int) -> None:
-    """Refuse a problem the page could not show legibly or build in reasonable time.
-
-    Raises
-    ------
-    TooLargeError
-        With one sentence that says the limit.
-    """
-    side = max(rows, cols, out_rows, out_cols)
-    if side > MAX_PAGE_SIDE:
-        raise TooLargeError(
-            f"a {rows}×{cols} (padded) image with a {out_rows}×{out_cols} result is too large "
-            f"for the page, which draws at most {MAX_PAGE_SIDE}×{MAX_PAGE_SIDE} cells a grid; "
-            "use 'explainer derive' for this one"
-        )
-    if products > MAX_PAGE_PRODUCTS:
-        raise TooLargeError(
-            f"the page embeds sympy's derivation of every pixel, {products:,} products here; "
-            f"at most {MAX_PAGE_PRODUCTS:,} fit a page: use a smaller image or kernel, or "
-            "'explainer derive --patch I,J'"
-        )
 
 
 def _cell(v: Number, scale: palette.ColourScale, style: NumberStyle) -> list[str]:
@@ -323,10 +293,7 @@ def render_page(subject: Problem | Script, *, present: bool = False) -> str:
     """
     script = subject if isinstance(subject, Script) else build_script(subject)
     trace = script.trace
-    rows, cols = len(trace.padded_image), len(trace.padded_image[0])
-    oh, ow = trace.output_shape
-    kh, kw = trace.problem.kernel.shape
-    check_showable(rows, cols, oh, ow, oh * ow * kh * kw)
+    limits.check_showable(trace.problem.geometry)
     data = page_data(script)
     html = _asset("page.html")
     palette_css = (
