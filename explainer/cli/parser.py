@@ -1,0 +1,234 @@
+"""The ``explainer`` command's parser: its commands, options and help (built by argparse).
+
+Moved unchanged out of :mod:`explainer.cli`, which runs the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from explainer.errors import ProblemError
+from explainer.outputs.notes import NOTE_FORMATS
+from explainer.outputs.printing import FORMATS
+from explainer.request import (
+    DEFAULT_VOICE,
+    QUALITIES,
+    VOICES,
+    add_problem_options,
+    attach_signed_values,
+)
+
+DESCRIPTION = """\
+Explain 2D convolution step by step, proving every number.
+
+With no options every command uses the lecture's example: the 9×9 letter X (pixels +1
+and -1) and the 3×3 diagonal filter, each sum of products divided by 9. Give --image and
+--kernel (a preset name or a file) to explain your own."""
+
+EPILOG = """\
+examples:
+  explainer derive                         the lecture's 49 patches, step by step
+  explainer derive --patch 1,1 --format latex
+  explainer check                          sympy against the engine, patch by patch
+  explainer derive --kernel sobel-x --image square --padding same --stride 2
+  explainer presets                        images and kernels you can name
+  explainer render                         the spoken lecture video, into output/
+  explainer script                         the lecture's sentences, as notes
+  explainer page                           the lesson as one web page, output/lesson.html
+  explainer handout --worksheet            a printable PDF with blanks and an answer key
+
+Run 'explainer COMMAND --help' for a command's options."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line with exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ProblemError(f"{message} (see '{self.prog} --help')")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if args is not None:
+            args = attach_signed_values(list(args))
+        return super().parse_known_args(args, namespace)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("explainer")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="explainer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show Python tracebacks instead of one-line errors"
+    )
+    parser.add_argument("--version", action="version", version=f"explainer {_version()}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show Python tracebacks instead of one-line errors",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    derive = sub.add_parser(
+        "derive",
+        parents=[common],
+        help="print the formula, each patch's derivation and the result",
+        description="Print the general formula, then for each output pixel its patch, the "
+        "products, the expansion with numbers and its exact value, then the "
+        "result matrix. Every value is derived by sympy and matches the engine.",
+    )
+    add_problem_options(derive)
+    derive.add_argument(
+        "--patch",
+        metavar="I,J",
+        action="append",
+        help="only output pixel (I, J), counted from 0; repeat for more",
+    )
+    derive.add_argument(
+        "--format",
+        default="text",
+        choices=FORMATS,
+        help="text (unicode, for the terminal), latex (a complete document), "
+        "markdown, or json (exact numbers as strings, for tools)",
+    )
+    derive.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE (complete or not at all) instead of the terminal",
+    )
+
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="verify every patch: sympy against the engine",
+        description="Derive every output pixel with sympy and compare it, exactly, with the "
+        "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
+    )
+    add_problem_options(check)
+
+    sub.add_parser(
+        "presets",
+        parents=[common],
+        help="list the images and kernels you can name",
+        description="List the preset images and kernels with a line about each.",
+    )
+
+    render = sub.add_parser(
+        "render",
+        parents=[common],
+        help="render the lecture video (MP4 with .srt captions) into output/",
+        description="Render the lecture as a video with captions, from the trace.",
+    )
+    add_problem_options(render)
+    render.add_argument(
+        "--quality",
+        default="high",
+        choices=tuple(QUALITIES),
+        help="low 480p15, medium 720p30, high 1080p60 (default), 4k 2160p60",
+    )
+    render.add_argument(
+        "--section",
+        action="append",
+        metavar="NAME",
+        help="render only this section (repeat for more); see --list-sections",
+    )
+    render.add_argument(
+        "--list-sections", action="store_true", help="list the lecture's sections and exit"
+    )
+    render.add_argument(
+        "--voice",
+        default=DEFAULT_VOICE,
+        choices=VOICES,
+        help="who speaks the narration: joe (offline neural voice, the default) or none "
+        "(a silent video with captions)",
+    )
+    render.add_argument(
+        "--output-dir",
+        default="output",
+        metavar="DIR",
+        help="where the video and captions go (default: output)",
+    )
+
+    script = sub.add_parser(
+        "script",
+        parents=[common],
+        help="print the lecture's script: every sentence, section by section",
+        description="Print the lesson's script for a problem: its sections and every "
+        "sentence the video says, worded from the computation. Use it as lecture notes.",
+    )
+    add_problem_options(script)
+    script.add_argument(
+        "--format",
+        default="text",
+        choices=NOTE_FORMATS,
+        help="text (default), markdown, or json (with the spoken form and the values of "
+        "each sentence)",
+    )
+    script.add_argument(
+        "--video",
+        metavar="FILE.mp4",
+        help="a rendered video of this problem: show when each sentence is spoken in it",
+    )
+    page = sub.add_parser(
+        "page",
+        parents=[common],
+        help="write the lesson as one self-contained web page (also the live slides)",
+        description="Write one HTML file that steps through the lesson beat by beat, with "
+        "every grid, value and derivation inside it: no server, no network. Open it in a "
+        "browser; P or the Present button shows one slide per beat, S opens speaker notes.",
+    )
+    add_problem_options(page)
+    page.add_argument(
+        "--slides",
+        action="store_true",
+        help="open in presentation mode: one slide per beat, speaker notes with S",
+    )
+    page.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        default="output/lesson.html",
+        help="where the page goes (default: output/lesson.html)",
+    )
+
+    handout = sub.add_parser(
+        "handout",
+        parents=[common],
+        help="write a printable PDF handout (pdflatex), with its LaTeX source beside it",
+        description="Typeset the problem, the general formula with every symbol named, the "
+        "output size worked out, each patch's derivation and the result, as a PDF made by "
+        "pdflatex. The .tex source is written beside the PDF.",
+    )
+    add_problem_options(handout)
+    handout.add_argument(
+        "--patch",
+        metavar="I,J",
+        action="append",
+        help="derive only output pixel (I, J), counted from 0; repeat for more",
+    )
+    handout.add_argument(
+        "--worksheet",
+        action="store_true",
+        help="leave blanks for the learner to fill in, and append an answer key",
+    )
+    handout.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE.pdf",
+        default="output/handout.pdf",
+        help="where the PDF goes; the .tex goes beside it (default: output/handout.pdf)",
+    )
+    return parser
