@@ -82,15 +82,15 @@ LIMITS: dict[str, Limit] = {
     ),
     "derive-all": Limit(
         MAX_DERIVED_PRODUCTS,
-        "deriving all {patches:,} patches with sympy means {amount:,} products, minutes of "
-        "work; at most {limit:,} are derived at once: choose patches with --patch I,J, or use "
-        "a smaller image",
+        "deriving all {patches:,} patches with sympy means {amount:,} products; at most "
+        "{limit:,} products are derived at once: choose patches with --patch I,J, or use a "
+        "smaller image",
     ),
     "derive-patches": Limit(
         MAX_DERIVED_PRODUCTS,
         "deriving {patches:,} {noun} of a {kh}×{kw} kernel with sympy means {amount:,} "
-        "products, minutes of work; at most {limit:,} are derived at once: choose fewer "
-        "patches or a smaller kernel",
+        "products; at most {limit:,} products are derived at once: choose fewer patches or a "
+        "smaller kernel",
     ),
     "render": Limit(
         MAX_RENDER_SIDE,
