@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("lessons", ("explainer.lessons",)),
     ("outputs", ("explainer.outputs",)),
     ("scenes", ("scenes",)),
-    ("cli", ("explainer.cli", "explainer.cli_parser")),
+    ("cli", ("explainer.cli",)),
     ("api", ("explainer", "explainer.__main__")),
 ]
 # Third-party packages that are slow to import or optional: the only reason to import one

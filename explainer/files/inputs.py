@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from explainer.core.limits import MAX_PADDED_ELEMENTS
 from explainer.core.presets import PRESETS, preset
-from explainer.core.problem import MAX_PADDED_ELEMENTS
 from explainer.errors import ExplainerWarning, InputFileError, TooLargeError
 from explainer.files.safe_io import file_status, printable, read_regular_file, refuse_unless_regular
 

@@ -21,6 +21,7 @@ from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
 from explainer.lessons.claims import Claim
 from explainer.lessons.verifier import ClaimReport, verify_beats
+from explainer.present.numbers import NumberStyle
 
 
 class UnknownBeat(LookupError):
@@ -110,6 +111,12 @@ class Script:
         """Whether this problem's script says the beat (the key must be registered)."""
         self._known(key)
         return any(b.key == key for b in self.beats())
+
+    @property
+    def style(self) -> NumberStyle:
+        """How this script's values are shown (:attr:`decimal`, as its sentences say them):
+        every output that shows them takes this style, never a switch of its own."""
+        return NumberStyle(decimal=self.decimal)
 
     @property
     def section_names(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from explainer.core.trace import build_trace
 from explainer.lessons.convolution import build_script
 from explainer.lessons.script import verify_script
 from explainer.lessons.verifier import ClaimReport
-from explainer.outputs.printing import fmt
+from explainer.present.numbers import text
 from explainer.proof.symbolic import Mismatch, Verification, derive_all, verify
 
 MAX_SHOWN = 10
@@ -108,7 +108,7 @@ def _describe(m: Mismatch) -> str:
     def show(v: object) -> str:
         if isinstance(v, tuple):
             return "(" + ", ".join(show(x) for x in v) + ")"
-        return fmt(v) if isinstance(v, (int, float, Fraction)) else str(v)
+        return text(v) if isinstance(v, (int, float, Fraction)) else str(v)
 
     return (
         f"  MISMATCH y[{m.index[0]}, {m.index[1]}] {m.what}: engine {show(m.engine)}, "

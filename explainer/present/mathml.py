@@ -23,9 +23,9 @@ import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 from explainer.core.trace import Number
+from explainer.present.numbers import MINUS, SCREEN, text
 from explainer.proof.symbolic import PixelDerivation, Times, split_sum, to_sympy
 
-MINUS = "\u2212"
 DOT = "\u22c5"
 
 
@@ -50,7 +50,7 @@ class _Printer(MathMLPresentationPrinter):
         return self._element("mrow", self._mo("("), inner, self._mo(")"))
 
     def _print_Integer(self, e: sp.Integer) -> Any:
-        return self._element("mn", text=str(int(e)).replace("-", MINUS))
+        return self._element("mn", text=text(int(e), SCREEN))
 
     def _print_int(self, e: int) -> Any:
         return self._print_Integer(sp.Integer(e))
@@ -153,11 +153,6 @@ def to_mathml(expr: sp.Basic, *, block: bool = False) -> str:
     return _math(printer._print(expr), block=block)
 
 
-def number(v: Number) -> str:
-    """An exact number as a ``<math>`` element (a fraction stays a fraction)."""
-    return to_mathml(to_sympy(v))
-
-
 def _rows(printer: _Printer, expr: sp.Expr, per_line: int) -> list[str]:
     """A derivation's sum as rows of ``per_line`` terms (one kernel row each), in MathML."""
     scale, terms = split_sum(expr)
@@ -197,12 +192,14 @@ def derivation_lines(
         lines.append((_math(lhs) if k == 0 else "", row))
     for k, row in enumerate(_rows(printer, der.substituted, per_line)):
         lines.append((_math("<mo>=</mo>") if k == 0 else "", row))
+    value = _math(printer._print(der.value))
     if divisor is not None:
         quotient = printer._element(
             "mfrac", printer._print(to_sympy(total)), printer._print(to_sympy(divisor))
         )
-        lines.append((_math("<mo>=</mo>"), _math(quotient)))
-    lines.append((_math("<mo>=</mo>"), _math(printer._print(der.value))))
+        if _math(quotient) != value:  # 7/9 is already in lowest terms: say it once
+            lines.append((_math("<mo>=</mo>"), _math(quotient)))
+    lines.append((_math("<mo>=</mo>"), value))
     return lines
 
 

@@ -162,7 +162,7 @@ class AddWords:
     def _contrast_value(self, step: Step, signs: ProductSigns) -> Beat:
         f = self.f
         first = f.first
-        v, b = compared(step.value, first.value, decimal=self.decimal)
+        v, b = compared(step.value, first.value, style=self.style)
         values: tuple = (step.value, first.value)
         weaker = self.weaker(step, first)
         claims: list = [Value(step.index, step.value), Value(first.index, first.value), weaker]

@@ -34,6 +34,7 @@ from explainer.lessons.convolution.sections import (
     pixelwise,
 )
 from explainer.lessons.script import Beat, Script, Section, verify_script
+from explainer.present.numbers import NumberStyle
 from explainer.present.speech import Said, number
 
 
@@ -87,11 +88,11 @@ class _Writer(
         self.kind = facts.kernel_kind
         # Values with long denominators are shown as decimals: then all of them are, so
         # that a caption never sets 37/51 against ≈ 0.64.
-        self.decimal = facts.needs_decimals
+        self.style = NumberStyle(decimal=facts.needs_decimals)
 
     def num(self, v: Number) -> Said:
         """A value of the image, the products or the result, as this lesson shows them."""
-        return number(v, decimal=self.decimal)
+        return number(v, self.style)
 
     # ----- the vocabulary ----------------------------------------------------------------
 
@@ -121,6 +122,9 @@ class _Writer(
             "d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "
             "m, n: filter row, column",
+            "formula-symbols": "k, l: the filter's rows and columns; s: the stride, how far "
+            "the window jumps; d: the dilation, the spacing of the filter's taps; p: the "
+            "padding before the first row or column; N: the divisor (1 when nothing is divided)",
         }
 
     def sections(self) -> tuple[Section, ...]:

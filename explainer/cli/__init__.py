@@ -16,9 +16,9 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from explainer.cli_parser import build_parser
-from explainer.cli_parser import discard_stdout as _discard_stdout
-from explainer.core.limits import check_derivable
+from explainer.cli.parser import build_parser
+from explainer.cli.parser import discard_stdout as _discard_stdout
+from explainer.core.limits import check_derivable, check_handout, check_showable
 from explainer.core.presets import PRESETS
 from explainer.core.trace import build_trace
 from explainer.errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
@@ -29,13 +29,10 @@ from explainer.files.safe_io import kind_of, printable, reason
 from explainer.lessons import ClaimError
 from explainer.lessons.convolution import build_script
 from explainer.outputs import printing
-from explainer.outputs.handout import check_handout, write_handout
+from explainer.outputs.handout import write_handout
 from explainer.outputs.notes import read_timings, render_notes
-from explainer.outputs.page import check_showable, render_page
-from explainer.request import (
-    ints,
-    render_request,
-)
+from explainer.outputs.page import render_page
+from explainer.request import ints, render_request
 from explainer.request import problem_from_args as _problem_from_args
 
 EXIT_MISMATCH = 1
@@ -192,11 +189,7 @@ def cmd_page(args: argparse.Namespace) -> int:
     check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
-    def showable(g) -> None:
-        (rows, cols), (oh, ow) = g.padded_shape, g.output_shape
-        check_showable(rows, cols, oh, ow, g.products)
-
-    problem = problem_from_args(args, showable)
+    problem = problem_from_args(args, check_showable)
     write_atomic(target, render_page(problem, present=args.slides).encode("utf-8"))
     _say(f"wrote {args.output}")
     return 0
@@ -211,7 +204,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
 
     def feasible(g) -> None:
         check_derivable(g, patches)
-        check_handout(g)
+        check_handout(g, patches)
 
     problem = problem_from_args(args, feasible)
     write_handout(problem, target, patches=patches, worksheet=args.worksheet)

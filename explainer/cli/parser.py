@@ -1,6 +1,7 @@
-"""The ``explainer`` command's options: every subcommand, its help and its choices.
+"""The ``explainer`` command's parser: its commands, options and help (built by argparse).
 
-Built with argparse; its errors become one-line :class:`ProblemError` (see :class:`_Parser`).
+Its errors become one-line :class:`ProblemError` (see :class:`_Parser`); :mod:`explainer.cli`
+runs the commands.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import sys
 
 from explainer.errors import OutputError, ProblemError
 from explainer.files.safe_io import reason
-from explainer.outputs import printing
 from explainer.outputs.notes import NOTE_FORMATS
+from explainer.outputs.printing import FORMATS
 from explainer.request import (
     DEFAULT_VOICE,
     QUALITIES,
@@ -113,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument(
         "--format",
         default="text",
-        choices=printing.FORMATS,
+        choices=FORMATS,
         help="text (unicode, for the terminal), latex (a complete document), "
         "markdown, or json (exact numbers as strings, for tools)",
     )
