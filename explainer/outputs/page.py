@@ -58,6 +58,29 @@ _DETAIL = {
 # pointed at shows its value. Beats listed in _REVEAL_ALL fill the whole result.
 _COMPUTING = ("add", "contrast", "sweep", "result")
 _REVEAL_ALL = ("sweep.fill", "sweep.colours", "sweep.summary")
+# Beats whose animated window fills the result in as it passes (when the animation runs).
+_FILLS = ("sweep.fill",)
+# On a phone one grid is in view at a time: the one each section is about.
+_TABS = {
+    "filter": "kernel",
+    "output-size": "result",
+    "sweep": "result",
+    "result": "result",
+    "notation": "result",
+    "conclusion": "result",
+}
+# Beats whose stage is not the grids: the notation beats show the formula and its symbols,
+# the output-size formula beats the size formula with this problem's numbers (the counting
+# beats keep the grids: they point at the windows along a row).
+_VIEWS = {
+    "notation.formula": "formula",
+    "notation.symbols": "formula",
+    "notation.flip": "formula",
+    "notation.flip-effect": "formula",
+    "notation.symmetric": "formula",
+    "output-size.formula": "size",
+    "output-size.numbers": "size",
+}
 
 
 def check_showable(rows: int, cols: int, out_rows: int, out_cols: int, products: int) -> None:
@@ -157,7 +180,7 @@ def _steps(
 ) -> list[dict[str, Any]]:
     from explainer.present import mathml
 
-    divisor = trace.divisor if trace.problem.normalize else None
+    divisor = trace.divisor if _divides(trace) else None
     out = []
     for k, step in enumerate(trace.steps):
         entry = {
@@ -172,9 +195,29 @@ def _steps(
         }
         if derivations is not None:
             lines = mathml.derivation_lines(derivations[k], step.kernel_shape, step.total, divisor)
+            if divisor is not None and _lowest_terms(step.total, divisor):
+                lines = lines[:-1]  # "= 5/9" is the value already: no "= 5/9 = 5/9"
             entry["math"] = [list(line) for line in lines]
         out.append(entry)
     return out
+
+
+def _divides(trace: Trace) -> bool:
+    """Whether a division is worth showing: never "÷ 1" (a kernel that sums to 1 already)."""
+    return trace.problem.normalize is not None and trace.divisor != 1
+
+
+def _lowest_terms(total: Number, divisor: Number) -> bool:
+    """Whether total/divisor, written as a fraction, is already the value in lowest terms."""
+    from fractions import Fraction
+    from math import gcd
+
+    if isinstance(total, float) or isinstance(divisor, float):
+        return False
+    t, d = Fraction(total), Fraction(divisor)
+    return (
+        t.denominator == 1 and d.denominator == 1 and d > 1 and gcd(t.numerator, d.numerator) == 1
+    )
 
 
 def _prelude(script: Script) -> dict[str, Any] | None:
@@ -196,6 +239,9 @@ def _legend(trace: Trace, scale: palette.ColourScale, facts) -> dict[str, Any]:
     ticks = sorted({facts.best.value, facts.worst.value, 0}, reverse=True)
     return {
         "bands": bands,
+        # The swatches beside the words: the colours of the extremes and of zero itself (a
+        # band from the bar's middle is already tinted).
+        "swatches": {"positive": scale.hex(m), "zero": scale.hex(0), "negative": scale.hex(-m)},
         # From the top of the bar (0) to its bottom (1), where each value's colour sits.
         "ticks": [[_shown(v), (1 - scale.position(v)) / 2] for v in ticks],
         "words": {
@@ -204,6 +250,16 @@ def _legend(trace: Trace, scale: palette.ColourScale, facts) -> dict[str, Any]:
             "zero": palette.ZERO_NAME,
         },
     }
+
+
+def _view(key: str, section: str) -> str:
+    """What a beat's stage shows: the title card, the one-dimensional prelude, the formula,
+    the output size's arithmetic, or the grids."""
+    if section == "title":
+        return "title"
+    if section == "one-dimension":
+        return "prelude"
+    return _VIEWS.get(key, "grids")
 
 
 def _beats(script: Script) -> list[dict[str, Any]]:
@@ -232,7 +288,9 @@ def _beats(script: Script) -> list[dict[str, Any]]:
                 "caption": beat.caption,
                 "speech": beat.speech,
                 "steps": [list(s) for s in beat.steps],
-                "view": "title" if section == "title" else "prelude" if prelude else "grids",
+                "view": _view(beat.key, section),
+                "fill": beat.key in _FILLS,
+                "tab": _TABS.get(section, "image"),
                 "animate": len(beat.steps) > MAX_MARKED,
                 "focus": list(beat.steps[0]) if single else None,
                 "detail": _DETAIL.get(beat.key, 3) if single else 3,
@@ -281,7 +339,8 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         rows = [given[r * kw : (r + 1) * kw] for r in range(kh)]
         kernel_given = _grid(rows, scale)
     return {
-        "labels": dict(script.labels),
+        # The script's labels, and the page's own word for a value not yet computed.
+        "labels": {**script.labels, "hidden": "not computed yet"},
         "problem": problem.describe(),
         "pixelwise": script.pixelwise,
         "image": _grid(trace.padded_image, scale, -top, -left, _padding_mask(trace)),
@@ -289,7 +348,7 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         "kernelGiven": kernel_given,
         "flip": problem.flip,
         "result": _grid(trace.output, scale),
-        "divides": problem.normalize is not None,
+        "divides": _divides(trace),
         "divisor": _shown(trace.divisor),
         "steps": _steps(trace, scale, derivations),
         "prelude": _prelude(script),
