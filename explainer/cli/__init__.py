@@ -185,6 +185,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_page(args: argparse.Namespace) -> int:
+    if args.output is None:  # the slides have a file of their own: the page is never replaced
+        args.output = "output/slides.html" if args.slides else "output/lesson.html"
     target = Path(args.output)
     check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after

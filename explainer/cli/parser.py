@@ -215,8 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         "-o",
         metavar="FILE",
-        default="output/lesson.html",
-        help="where the page goes (default: output/lesson.html)",
+        default=None,
+        help="where the page goes (default: output/lesson.html, or output/slides.html with "
+        "--slides, so that the slides never overwrite the page)",
     )
 
     handout = sub.add_parser(

@@ -51,6 +51,29 @@ _DETAIL = {
 # pointed at shows its value. Beats listed in _REVEAL_ALL fill the whole result.
 _COMPUTING = ("add", "contrast", "sweep", "result")
 _REVEAL_ALL = ("sweep.fill", "sweep.colours", "sweep.summary")
+# Beats whose animated window fills the result in as it passes (when the animation runs).
+_FILLS = ("sweep.fill",)
+# On a phone one grid is in view at a time: the one each section is about.
+_TABS = {
+    "filter": "kernel",
+    "output-size": "result",
+    "sweep": "result",
+    "result": "result",
+    "notation": "result",
+    "conclusion": "result",
+}
+# Beats whose stage is not the grids: the notation beats show the formula and its symbols,
+# the output-size formula beats the size formula with this problem's numbers (the counting
+# beats keep the grids: they point at the windows along a row).
+_VIEWS = {
+    "notation.formula": "formula",
+    "notation.symbols": "formula",
+    "notation.flip": "formula",
+    "notation.flip-effect": "formula",
+    "notation.symmetric": "formula",
+    "output-size.formula": "size",
+    "output-size.numbers": "size",
+}
 
 
 def _cell(v: Number, scale: palette.ColourScale, style: NumberStyle) -> list[str]:
@@ -118,7 +141,7 @@ def _steps(
 ) -> list[dict[str, Any]]:
     from explainer.present import mathml
 
-    divisor = trace.divisor if trace.problem.normalize else None
+    divisor = trace.divisor if _divides(trace) else None
     out = []
     for k, step in enumerate(trace.steps):
         entry = {
@@ -136,6 +159,11 @@ def _steps(
             entry["math"] = [list(line) for line in lines]
         out.append(entry)
     return out
+
+
+def _divides(trace: Trace) -> bool:
+    """Whether a division is worth showing: never "÷ 1" (a kernel that sums to 1 already)."""
+    return trace.problem.normalize is not None and trace.divisor != 1
 
 
 def _prelude(script: Script) -> dict[str, Any] | None:
@@ -157,6 +185,9 @@ def _legend(scale: palette.ColourScale, style: NumberStyle, facts) -> dict[str, 
     ticks = sorted({facts.best.value, facts.worst.value, 0}, reverse=True)
     return {
         "bands": bands,
+        # The swatches beside the words: the colours of the extremes and of zero itself (a
+        # band from the bar's middle is already tinted).
+        "swatches": {"positive": scale.hex(m), "zero": scale.hex(0), "negative": scale.hex(-m)},
         # From the top of the bar (0) to its bottom (1), where each value's colour sits.
         "ticks": [[display(v, style), (1 - scale.position(v)) / 2] for v in ticks],
         "words": {
@@ -165,6 +196,16 @@ def _legend(scale: palette.ColourScale, style: NumberStyle, facts) -> dict[str, 
             "zero": palette.ZERO_NAME,
         },
     }
+
+
+def _view(key: str, section: str) -> str:
+    """What a beat's stage shows: the title card, the one-dimensional prelude, the formula,
+    the output size's arithmetic, or the grids."""
+    if section == "title":
+        return "title"
+    if section == "one-dimension":
+        return "prelude"
+    return _VIEWS.get(key, "grids")
 
 
 def _beats(script: Script) -> list[dict[str, Any]]:
@@ -193,7 +234,9 @@ def _beats(script: Script) -> list[dict[str, Any]]:
                 "caption": beat.caption,
                 "speech": beat.speech,
                 "steps": [list(s) for s in beat.steps],
-                "view": "title" if section == "title" else "prelude" if prelude else "grids",
+                "view": _view(beat.key, section),
+                "fill": beat.key in _FILLS,
+                "tab": _TABS.get(section, "image"),
                 "animate": len(beat.steps) > MAX_MARKED,
                 "focus": list(beat.steps[0]) if single else None,
                 "detail": _DETAIL.get(beat.key, 3) if single else 3,
@@ -242,7 +285,8 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         rows = [given[r * kw : (r + 1) * kw] for r in range(kh)]
         kernel_given = _grid(rows, scale, style.exact())
     return {
-        "labels": dict(script.labels),
+        # The script's labels, and the page's own word for a value not yet computed.
+        "labels": {**script.labels, "hidden": "not computed yet"},
         "problem": problem.describe(),
         "pixelwise": script.pixelwise,
         "image": _grid(trace.padded_image, scale, style, -top, -left, _padding_mask(trace)),
@@ -250,7 +294,7 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         "kernelGiven": kernel_given,
         "flip": problem.flip,
         "result": _grid(trace.output, scale, style),
-        "divides": problem.normalize is not None,
+        "divides": _divides(trace),
         "divisor": display(trace.divisor, style.exact()),
         "steps": _steps(trace, scale, style, derivations),
         "prelude": _prelude(script),

@@ -17,6 +17,8 @@ and one summation sign per sum of a double sum (sympy's printer shows only one).
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import sympy as sp
@@ -174,6 +176,17 @@ def _rows(printer: _Printer, expr: sp.Expr, per_line: int) -> list[str]:
     return rows
 
 
+def _in_lowest_terms(total: Number, divisor: Number) -> bool:
+    """Whether total/divisor, written as a fraction, is already the value (−1/9, 7/9; not
+    3/9, 9/9 or a decimal divisor)."""
+    if isinstance(total, float) or isinstance(divisor, float):
+        return False
+    t, d = Fraction(total), Fraction(divisor)
+    return (
+        t.denominator == 1 and d.denominator == 1 and d > 1 and gcd(t.numerator, d.numerator) == 1
+    )
+
+
 def derivation_lines(
     der: PixelDerivation, kernel_shape: tuple[int, int], total: Number, divisor: Number | None
 ) -> list[tuple[str, str]]:
@@ -197,7 +210,7 @@ def derivation_lines(
         quotient = printer._element(
             "mfrac", printer._print(to_sympy(total)), printer._print(to_sympy(divisor))
         )
-        if _math(quotient) != value:  # 7/9 is already in lowest terms: say it once
+        if not _in_lowest_terms(total, divisor):  # 7/9 would say the value twice
             lines.append((_math("<mo>=</mo>"), _math(quotient)))
     lines.append((_math("<mo>=</mo>"), value))
     return lines
