@@ -172,14 +172,8 @@ def render_layer(doc: LayerDerivationDoc, fmt_name: str = "text") -> str:
         return "\n".join(_lines(doc)) + "\n"
     if fmt_name == "markdown":
         body = _lines(doc, "`")
-        return (
-            f"# Layer {doc.layer}\n\n"
-            + "\n".join(
-                line if not line or line.startswith("Layer") else "- " + line.strip()
-                for line in body
-            )
-            + "\n"
-        )
+        items = [_markdown_item(line) for line in body[1:]]
+        return f"# {body[0]}\n\n" + "\n".join(items) + "\n"
     if fmt_name == "json":
         return (
             json.dumps(
@@ -198,6 +192,14 @@ def render_layer(doc: LayerDerivationDoc, fmt_name: str = "text") -> str:
     if fmt_name == "latex":
         return _latex(doc)
     raise ProblemError(f"unknown format {fmt_name!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _markdown_item(line: str) -> str:
+    """A text line as a Markdown list item, nested as the text indents it."""
+    if not line.strip():
+        return ""
+    depth = (len(line) - len(line.lstrip())) // 2
+    return "  " * depth + "- " + line.strip()
 
 
 def _tex(text: str) -> str:

@@ -304,7 +304,7 @@ class _Writer:
             text = (
                 f"Ceil mode keeps a last, partial window at the edge; rounding down would give "
                 f"{_pool_formula(n2, k2, s2, p2, False, count2)} and leave "
-                f"{plural(unused2, 'row')} unread."
+                f"{_unread(other[0][5], other[1][5])[0]} unread."
             )
         out.append(beat("pooling.edge", text, *claims))
         return out
