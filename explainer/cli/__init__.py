@@ -26,8 +26,10 @@ from explainer.files.cache import cache_root, check_cache_folder, clear, human_s
 from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
+from explainer.layer_request import element, stack_from_args
 from explainer.lessons import ClaimError
 from explainer.lessons.convolution import build_script
+from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
 from explainer.outputs.handout import write_handout
 from explainer.outputs.notes import read_timings, render_notes
@@ -85,7 +87,36 @@ def _write_stdout(text: str) -> None:
         raise OutputError(f"cannot write to standard output: {reason(err)}") from None
 
 
+def _layer_lesson(args: argparse.Namespace) -> bool:
+    return getattr(args, "lesson", "convolution") == "layer"
+
+
+def _stack_from_args(args: argparse.Namespace, *, derive: bool = False):
+    stack = stack_from_args(args, derive=derive)
+    _release_warnings()
+    return stack
+
+
+def _layer_derive(args: argparse.Namespace) -> int:
+    from explainer.outputs.layer_printing import layer_derivation, render_layer
+
+    if args.output:
+        check_distinct_outputs(Path(args.output), None, args)
+        check_target(Path(args.output))
+    index = element(args.element)
+    doc = layer_derivation(_stack_from_args(args, derive=True), args.layer, index)
+    text = render_layer(doc, args.format)
+    if args.output:
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        _say(f"wrote {args.output}")
+    else:
+        _write_stdout(text)
+    return 0
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
+    if _layer_lesson(args):
+        return _layer_derive(args)
     if args.output:
         check_distinct_outputs(Path(args.output), None, args)
         check_target(Path(args.output))  # before minutes of work, not after
@@ -105,6 +136,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from explainer.outputs.checking import check_problem
 
+    if _layer_lesson(args):
+        from explainer.outputs.layer_checking import check_stack
+
+        layer_report = check_stack(_stack_from_args(args, derive=True))
+        _write_stdout(layer_report.text())
+        return 0 if layer_report.ok else EXIT_MISMATCH
     problem = problem_from_args(args, lambda g: check_derivable(g, None))
     report = check_problem(problem, _progress_line("checking"))
     _write_stdout(report.text())
@@ -151,7 +188,10 @@ def _os_error_in(err: BaseException) -> OSError | None:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    script = build_script(problem_from_args(args))
+    if _layer_lesson(args):
+        script = build_layer_script(_stack_from_args(args))
+    else:
+        script = build_script(problem_from_args(args))
     timings = None
     if args.video is not None:
         video = Path(args.video)

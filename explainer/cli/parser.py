@@ -12,6 +12,7 @@ import sys
 
 from explainer.errors import OutputError, ProblemError
 from explainer.files.safe_io import reason
+from explainer.layer_request import add_layer_options, add_lesson_option
 from explainer.outputs.notes import NOTE_FORMATS
 from explainer.outputs.printing import FORMATS
 from explainer.request import (
@@ -124,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write to FILE (complete or not at all) instead of the terminal",
     )
+    add_lesson_option(derive)
+    add_layer_options(derive)
+    derive.add_argument(
+        "--layer", type=int, default=None, metavar="N", help="--lesson layer: layer N (default 1)"
+    )
+    derive.add_argument(
+        "--element",
+        metavar="C,I,J",
+        help="--lesson layer: this element, pooled when the layer pools (default 0,0,0)",
+    )
 
     check = sub.add_parser(
         "check",
@@ -133,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
     )
     add_problem_options(check)
+    add_lesson_option(check)
+    add_layer_options(check)
 
     sub.add_parser(
         "presets",
@@ -192,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), markdown, or json (with the spoken form and the values of "
         "each sentence)",
     )
+    add_lesson_option(script)
+    add_layer_options(script)
     script.add_argument(
         "--video",
         metavar="FILE.mp4",

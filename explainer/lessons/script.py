@@ -20,6 +20,7 @@ from explainer.core import display
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
 from explainer.lessons.claims import Claim
+from explainer.lessons.layer_verifier import verify_layer_beats
 from explainer.lessons.verifier import ClaimReport, verify_beats
 from explainer.present.numbers import NumberStyle
 
@@ -134,7 +135,11 @@ def verify_script(script: Script, *, strict: bool = True) -> ClaimReport:
     :class:`~explainer.lessons.verifier.ClaimError` naming the beat and the claim;
     otherwise the report says which hold.
     """
-    report = verify_beats(script.problem, [(b.key, b.claims) for b in script.beats()])
+    pairs = [(b.key, b.claims) for b in script.beats()]
+    if isinstance(script.problem, Problem):
+        report = verify_beats(script.problem, pairs)
+    else:  # a stack of layers (the layer lesson): its own verifier
+        report = verify_layer_beats(script.problem, pairs)
     if strict:
         report.raise_for_failure()
     return report
