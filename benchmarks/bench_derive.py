@@ -23,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import legacy_derive  # noqa: E402
 from timing import interleaved, process_times  # noqa: E402
 
-from explainer import Problem, presets, symbolic  # noqa: E402
+from explainer import Problem  # noqa: E402
+from explainer.core import presets  # noqa: E402
+from explainer.proof import symbolic  # noqa: E402
 
 EXE = str(Path(sys.executable).parent / "explainer")
 

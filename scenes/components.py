@@ -27,9 +27,9 @@ from manim import (
 )
 
 from explainer.core.trace import Number
-from explainer.present import palette
+from explainer.present import numbers, palette
+from explainer.present.numbers import SCREEN, NumberStyle
 from explainer.present.palette import ColourScale
-from explainer.present.speech import is_shown_exactly, number
 
 FONT = "DejaVu Sans"
 BACKGROUND = ManimColor(palette.BACKGROUND)
@@ -52,28 +52,6 @@ def halo(mob: VMobject, width: float | None = None) -> VMobject:
 
 MIN_TEXT_SIZE = 0.14
 """The smallest label size used for a number: digits about 8 pixels tall at 480p."""
-
-
-_DECIMALS = [False]
-
-
-def use_decimals(flag: bool) -> None:
-    """Show the lesson's values as short decimals (the script does, when some of them are
-    unreadable as fractions); kernel weights stay exact."""
-    _DECIMALS[0] = flag
-
-
-def show_number(v: Number, exact: bool = False) -> str:
-    """A value as written in a cell: exact while readable, else a short decimal."""
-    said = number(v, decimal=_DECIMALS[0] and not exact).written
-    return said.removeprefix("≈ ")
-
-
-def show_factor(v: Number, exact: bool = False) -> str:
-    """A factor in a product: negative numbers and fractions in parentheses."""
-    text = show_number(v, exact)
-    needs = text.startswith("−") or "/" in text or not is_shown_exactly(v)
-    return f"({text})" if needs else text
 
 
 class Label(VMobject):
@@ -205,6 +183,8 @@ class ValueGrid(VGroup):
     border: they show their own values, with a dashed outline, and a solid frame goes
     round the image itself. ``first_row``/``first_col`` number the rows and columns
     (image coordinates, so a padded border is numbered −1, …); None leaves them out.
+    ``style`` writes the numbers: the lesson's (:attr:`Lesson.style`, from its script), or
+    its exact form for kernel weights.
     """
 
     def __init__(
@@ -218,7 +198,7 @@ class ValueGrid(VGroup):
         stroke: ManimColor = MUTED,
         first_row: int | None = None,
         first_col: int | None = None,
-        exact: bool = False,
+        style: NumberStyle,
     ) -> None:
         super().__init__()
         self.rows, self.cols = len(values), len(values[0])
@@ -229,7 +209,7 @@ class ValueGrid(VGroup):
         self.marks = VGroup()
         self.indices = VGroup()
         self.label_at: dict[tuple[int, int], Label] = {}
-        texts = [[show_number(v, exact) if v is not None else "" for v in row] for row in values]
+        texts = [["" if v is None else numbers.display(v, style) for v in row] for row in values]
         flat = [t for row in texts for t in row]
         size = grid_label_size(flat, cell)
         self.label_size = size
@@ -281,13 +261,13 @@ class ValueGrid(VGroup):
         for c in range(self.cols):
             if (first_col + c) % every:
                 continue
-            t = label(str(first_col + c).replace("-", "−"), size=size, color=MUTED)
+            t = label(numbers.text(first_col + c, SCREEN), size=size, color=MUTED)
             t.next_to(self.cell(0, c), UP, buff=gap)
             self.indices.add(t)
         for r in range(self.rows if first_row is not None else 0):
             if (first_row + r) % every:
                 continue
-            t = label(str(first_row + r).replace("-", "−"), size=size, color=MUTED)
+            t = label(numbers.text(first_row + r, SCREEN), size=size, color=MUTED)
             t.next_to(self.cell(r, 0), LEFT, buff=gap)
             self.indices.add(t)
         self.add(self.indices)
@@ -350,11 +330,18 @@ class EmptyGrid(ValueGrid):
             show_labels=False,
             first_row=first_row,
             first_col=first_col,
+            style=SCREEN,
         )
 
 
 def filled_cell(
-    grid: ValueGrid, r: int, c: int, value: Number, scale: ColourScale, size: float | None
+    grid: ValueGrid,
+    r: int,
+    c: int,
+    value: Number,
+    scale: ColourScale,
+    size: float | None,
+    style: NumberStyle,
 ) -> VGroup:
     """A coloured square with its number, covering cell (r, c) of ``grid``; ``size`` from
     :func:`fit_label_size` over every value the grid will hold, so all cells match (None:
@@ -362,12 +349,12 @@ def filled_cell(
     sq = Square(side_length=grid.cell_size, stroke_color=MUTED, stroke_width=1.5)
     sq.set_fill(ManimColor(scale.hex(value)), opacity=1.0).move_to(grid.cell(r, c))
     group = VGroup(sq)
-    text = show_number(value)
-    own = min(size, fit_label_size([text], grid.cell_size)) if size is not None else 0.0
+    shown = numbers.display(value, style)
+    own = min(size, fit_label_size([shown], grid.cell_size)) if size is not None else 0.0
     if own >= MIN_TEXT_SIZE:
-        t = label(text, size=own, color=ManimColor(scale.ink(value))).move_to(sq)
+        t = label(shown, size=own, color=ManimColor(scale.ink(value))).move_to(sq)
         group.add(t)
-    group.text = text.replace(" ", "")  # type: ignore[attr-defined]
+    group.text = shown.replace(" ", "")  # type: ignore[attr-defined]
     group.value = value  # type: ignore[attr-defined]  # what the cell shows, for tests
     return group
 
@@ -376,7 +363,13 @@ class Legend(VGroup):
     """A vertical colour bar of the lesson's scale over the range ``low``..``high`` the
     result covers (zero included), with its ends and zero marked."""
 
-    def __init__(self, scale: ColourScale, ticks: Sequence[Number], height: float = 3.0) -> None:
+    def __init__(
+        self,
+        scale: ColourScale,
+        ticks: Sequence[Number],
+        style: NumberStyle,
+        height: float = 3.0,
+    ) -> None:
         super().__init__()
         low, high = min(0, *ticks), max(0, *ticks)
         span = float(high - low) or 1.0
@@ -397,7 +390,7 @@ class Legend(VGroup):
                 width=0.1, height=0.025, stroke_width=0, fill_color=INK, fill_opacity=1
             )
             mark.move_to(np.array([0.22, y, 0.0]))
-            t = label(show_number(v), size=0.22, color=INK)
+            t = label(numbers.display(v, style), size=0.22, color=INK)
             t.next_to(np.array([0.27, y, 0.0]), RIGHT, buff=0.14)
             self.tick_labels.add(VGroup(mark, t))
         self.add(bar, frame, self.tick_labels)
@@ -433,7 +426,5 @@ __all__ = [
     "grid_label_size",
     "label",
     "labels_fit",
-    "show_factor",
-    "show_number",
     "text_width",
 ]

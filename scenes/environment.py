@@ -24,7 +24,7 @@ def problem_from_environment() -> Problem:
         return lecture_problem()
     try:
         problem = problem_from_argument_string(text)
-        check_renderable(problem)  # the same limit as `explainer render`
+        check_renderable(problem.geometry)  # the same limit as `explainer render`
         return problem
     except (ExplainerError, OSError) as err:
         # Under the manim command a traceback would bury the one line that matters.

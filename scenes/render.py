@@ -181,7 +181,7 @@ def render_lecture(
     import logging
 
     logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
-    check_renderable(problem)
+    check_renderable(problem.geometry)
     output_dir = Path(output_dir)
     for suffix in (".mp4", ".srt", ".script.json"):
         check_target(output_dir / f"{name}{suffix}")  # never a device, FIFO or folder

@@ -27,7 +27,7 @@ from explainer.request import DEFAULT_VOICE
 from scenes.environment import problem_from_environment, voice_from_environment
 from scenes.voice import load_voice
 
-from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label, use_decimals
+from .components import ACCENT, BACKGROUND, MUTED, ValueGrid, caption, label
 
 CAPTION_Y = -3.3  # inside the title-safe area: a player's controls cover the bottom edge
 TOP = 2.95  # content stays between the heading ...
@@ -58,6 +58,8 @@ class Lesson:
         self.trace: Trace = self.script.trace
         self.facts = self.script.facts
         self.labels = self.script.labels
+        self.style = self.script.style
+        """How the lesson's values are written (its script's style): every grid takes it."""
 
     @cached_property
     def scale(self) -> ColourScale:
@@ -166,7 +168,6 @@ class LectureScene(Scene):
         self.lesson = Lesson(
             self.problem if self.problem is not None else problem_from_environment()
         )
-        use_decimals(self.lesson.script.decimal)
         name = self.voice_name or os.environ.get("EXPLAINER_VOICE") or DEFAULT_VOICE
         if self.voice_name is None:  # under the manim command: one line, not a traceback
             self.voice = voice_from_environment(name)
@@ -268,6 +269,7 @@ class LectureScene(Scene):
                 show_labels=lesson.pixelwise,
                 first_row=first[0],
                 first_col=first[1],
+                style=lesson.style,
             )
         return ValueGrid(
             lesson.image_values,
@@ -276,6 +278,7 @@ class LectureScene(Scene):
             show_labels=lesson.pixelwise,
             first_row=0,
             first_col=0,
+            style=lesson.style,
         )
 
     def kernel_grid(self, cell: float, center: np.ndarray, as_given: bool = False) -> ValueGrid:
@@ -287,7 +290,13 @@ class LectureScene(Scene):
             cell,
             center,
             lambda: ValueGrid(
-                values, cell, lesson.scale, stroke=ACCENT, first_row=0, first_col=0, exact=True
+                values,
+                cell,
+                lesson.scale,
+                stroke=ACCENT,
+                first_row=0,
+                first_col=0,
+                style=lesson.style.exact(),
             ),
         )
 

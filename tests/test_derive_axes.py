@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from explainer import ExplainerError, Problem, TooLargeError
 from explainer.core.engine import exact_values
-from explainer.outputs import printing
+from explainer.outputs import formulas
 from explainer.proof import symbolic
 from explainer.proof.symbolic import Times, border_value, i, j, m, n, to_sympy, x
 
@@ -58,7 +58,7 @@ def assert_same(problem: Problem) -> None:
         assert pix.expansion == expansion and pix.substituted == substituted
         assert pix.products == products and list(pix.in_padding) == padded
         assert pix.value == substituted.doit()
-        for form in (printing.latex, printing._linear, printing.pretty):
+        for form in (formulas.latex, formulas.linear, formulas.pretty):
             assert form(pix.expansion) == form(expansion)
             assert form(pix.substituted) == form(substituted)
 

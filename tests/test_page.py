@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import LECTURE_RESULT as LECTURE
 from reference import plain_loop
 
 from explainer import Problem, lecture_problem, preset
@@ -218,7 +219,8 @@ def test_presentation_mode_is_one_slide_per_beat_with_the_sentence_as_notes(open
     captions = [b.caption for b in script.beats()]
     page = open_page(render_page(lecture_problem(), present=True))
     assert "present" in page.evaluate("document.body.className")
-    assert page.is_hidden("#more") and page.is_hidden("#top")
+    assert page.is_hidden("#more") and page.is_hidden("#top .tools")
+    assert page.locator("#top").bounding_box()["height"] <= 1  # for screen readers only
     with page.expect_popup() as popup:
         page.keyboard.press("s")
     notes = popup.value
@@ -280,3 +282,207 @@ def test_beats_keep_their_sections_when_a_large_result_is_summed_up_in_the_sweep
     keys = [b["key"] for b in data["beats"]]
     first_all = min(k for k, b in enumerate(data["beats"]) if b["revealed"] == "all")
     assert keys[first_all] == "sweep.summary"  # "doing this for every patch gives" the result
+
+
+# ----- a phone, a laptop, a projector: sizes a learner can read and tap ------------------------
+
+SIZES = """() => {
+  const visible = (node) => {
+    const b = node.getBoundingClientRect();
+    return b.width > 0 && b.height > 0;
+  };
+  const grids = {};
+  for (const id of ['image-grid', 'kernel-grid', 'result-grid']) {
+    const cells = [...document.querySelectorAll(`#${id} .cell rect.fill`)].filter(visible);
+    if (!cells.length) continue;
+    const digits = [...document.querySelectorAll(`#${id} .cell text`)].filter(visible);
+    grids[id] = {
+      cell: Math.min(...cells.map(r => r.getBoundingClientRect().width)),
+      digit: digits.length ? Math.min(...digits.map(t => t.getBoundingClientRect().height)) : null,
+    };
+  }
+  const der = document.getElementById('derivation');
+  return {
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    grids,
+    derivation: visible(der) ? parseFloat(getComputedStyle(der).fontSize) : null,
+    next: document.getElementById('next').getBoundingClientRect().right,
+  };
+}"""
+
+
+def _to_beat(page, key: str) -> None:
+    page.keyboard.press("Home")
+    while page.evaluate("document.body.dataset.key") != key:
+        page.keyboard.press("ArrowRight")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "present", "least_cell", "least_digit"),
+    [(390, 844, False, 24, 12), (1280, 800, True, 36, 16), (1920, 1080, True, 48, 22)],
+)
+def test_grids_fill_a_phone_and_a_projector(
+    open_page, tmp_path, width, height, present, least_cell, least_digit
+):
+    page = open_page(render_page(lecture_problem(), present=present))
+    page.set_viewport_size({"width": width, "height": height})
+    shots = {"multiply.take": "image", "add.derivation": "image", "result.best": "result"}
+    for key, tab in shots.items():
+        _to_beat(page, key)
+        page.wait_for_timeout(50)
+        s = page.evaluate(SIZES)
+        assert s["overflow"] <= 0, f"{key}: the page scrolls sideways by {s['overflow']} px"
+        assert s["next"] <= width
+        if width < 640:  # one grid at a time on a phone, the one the section is about
+            assert list(s["grids"]) == [f"{tab}-grid"], (key, s["grids"])
+        for name, g in s["grids"].items():
+            assert g["cell"] >= least_cell, (key, name, g)
+            if g["digit"] is not None:
+                assert g["digit"] >= least_digit, (key, name, g)
+        if present and key == "add.derivation":
+            assert s["derivation"] >= 24
+        mode = "present" if present else "explore"
+        screenshot(page, f"page-{width}x{height}-{mode}-{key}.png", tmp_path)
+
+
+def test_a_phone_tabs_between_grids_and_opens_a_tapped_cell_beside_it(open_page, tmp_path):
+    problem = Problem(
+        np.add.outer(np.arange(9), np.arange(9)) % 5 - 2,
+        preset("sobel-x"),
+        padding=2,
+        padding_mode="reflect",
+        dilation=2,
+        flip=True,
+    )
+    page = open_page(render_page(problem))
+    page.set_viewport_size({"width": 390, "height": 844})
+    _to_beat(page, "operation.lay")
+    for tab in ("kernel", "result", "image"):
+        page.click(f"#tab-{tab}")
+        s = page.evaluate(SIZES)
+        assert list(s["grids"]) == [f"{tab}-grid"] and s["overflow"] <= 0 and s["next"] <= 390
+        assert s["grids"][f"{tab}-grid"]["cell"] >= 24
+    page.click("#tab-result")
+    page.click('#result-grid .cell[data-r="0"][data-c="0"]')
+    assert page.evaluate("document.body.classList.contains('sheet')")
+    sheet = page.locator("#detail").bounding_box()
+    cell = page.locator('#result-grid .cell[data-r="0"][data-c="0"]').bounding_box()
+    assert 0 <= sheet["y"] and sheet["y"] + sheet["height"] <= 844 and sheet["x"] >= 0
+    assert sheet["x"] + sheet["width"] <= 390
+    overlap = min(sheet["y"] + sheet["height"], cell["y"] + cell["height"]) - max(
+        sheet["y"], cell["y"]
+    )
+    assert overlap <= 0, "the sheet covers the cell that was tapped"
+    screenshot(page, "page-390x844-reflect-tapped.png", tmp_path)
+    page.click("#detail-close")
+    assert not page.evaluate("document.body.classList.contains('sheet')")
+
+
+# ----- accessible: keyboard, names, motion, and axe-core's whole rule set --------------------
+
+
+def test_result_cells_by_keyboard_with_names_that_read_value_and_position(open_page):
+    page = open_page(render_page(lecture_problem()))
+    _to_beat(page, "result.best")
+    page.focus('#result-grid .cell[tabindex="0"]')
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "result row 0, column 0: 7/9"
+    )
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert (
+        page.evaluate("document.activeElement.dataset.r + ',' + document.activeElement.dataset.c")
+        == "1,1"
+    )
+    assert page.evaluate("document.body.dataset.key") == "result.best"  # arrows stay in the grid
+    assert page.text_content("#detail-value") == "1"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # focus leaves; the pinned cell stays
+    assert page.evaluate("document.getElementById('detail').dataset.focus") == "1,1"
+    label = page.get_attribute('#image-grid .cell[data-r="1"][data-c="1"]', "aria-label")
+    assert label == "image row 1, column 1: 1"
+    _to_beat(page, "operation.lay")
+    assert page.get_attribute('#result-grid .cell[data-r="3"][data-c="3"]', "aria-label") == (
+        "result row 3, column 3: not computed yet"
+    )
+
+
+def test_the_moving_window_pauses_and_stays_still_for_reduced_motion(open_page):
+    page = open_page(render_page(lecture_problem()))
+    _to_beat(page, "sweep.fill")
+    window = """() => {
+      const w = document.querySelector('#image-grid .window');
+      return w.getAttribute('x') + ',' + w.getAttribute('y');
+    }"""
+    page.click("#pause")
+    assert page.text_content("#pause") == "Play"
+    before = page.evaluate(window)
+    page.wait_for_timeout(400)
+    assert page.evaluate(window) == before
+    page.click("#pause")
+    page.wait_for_timeout(400)
+    assert page.evaluate(window) != before
+    page.emulate_media(reduced_motion="reduce")
+    page.wait_for_timeout(50)
+    assert page.text_content("#pause") == "Play"
+    before = page.evaluate(window)
+    page.wait_for_timeout(400)
+    assert page.evaluate(window) == before
+    page.emulate_media(reduced_motion="no-preference")
+
+
+def _axe(page) -> list[str]:
+    """axe-core's violations on the page as it is now (axe is injected here, in the test only)."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe.Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+    ]
+
+
+def test_axe_finds_nothing_on_the_page_in_any_of_its_states(open_page):
+    page = open_page(render_page(lecture_problem()))
+    found = {}
+    for key in ("title.question", "one-dimension.slide", "multiply.take", "notation.formula"):
+        _to_beat(page, key)
+        found[key] = _axe(page)
+    _to_beat(page, "result.best")
+    page.click('#result-grid .cell[data-r="1"][data-c="1"]')
+    found["pinned"] = _axe(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.click("#tab-result")
+    found["phone"] = _axe(page)
+    page.keyboard.press("p")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    found["present"] = _axe(page)
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, "\n".join(f"{k}: {x}" for k, v in bad.items() for x in v)
+    assert "axe" not in page.content().split("<body")[0]  # injected for the test, not shipped
+
+
+def test_no_repeated_value_and_no_division_by_one_in_the_derivations():
+    lecture = page_data(build_script(lecture_problem()))
+    for step, value in zip(lecture["steps"], [v for row in LECTURE for v in row], strict=True):
+        math = "".join(rhs for _, rhs in step["math"])
+        # "= 5/9 = 5/9" said the same value twice; "= 3/9 = 1/3" and "= 9/9 = 1" keep both.
+        assert len(step["math"]) == (7 if Fraction(value).denominator == 9 else 8), value
+        assert math.count("<mfrac>") >= 1
+    gaussian = Problem(preset("square"), preset("gaussian-blur"), normalize="sum")
+    data = page_data(build_script(gaussian))
+    assert not data["divides"]  # its weights already sum to 1: no "÷ 1", no "2/1"
+    assert all(len(s["math"]) == 7 for s in data["steps"])
+
+
+def test_the_legend_swatch_for_zero_is_the_colour_of_zero():
+    legend = page_data(build_script(lecture_problem()), derive=False)["legend"]
+    assert legend["swatches"] == {"positive": "#e08214", "zero": "#f7f7f7", "negative": "#2166ac"}
+
+
+def test_slides_have_a_file_of_their_own(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["page"]) == 0
+    assert main(["page", "--slides"]) == 0
+    page = (tmp_path / "output" / "lesson.html").read_text(encoding="utf-8")
+    slides = (tmp_path / "output" / "slides.html").read_text(encoding="utf-8")
+    assert 'data-start="explore"' in page and 'data-start="present"' in slides

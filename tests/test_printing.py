@@ -71,9 +71,27 @@ def test_derive_closes_with_the_scripts_words_for_every_kernel_kind(capsys, imag
     out = capsys.readouterr().out
     closing = out.rstrip().split("\n\n")[-1].splitlines()
     script = build_script(problem_from_argument_string(" ".join(args)))
-    said = [b.caption for b in script.beats() if b.key.startswith("result.")]
-    assert closing == said and said  # the same sentences, none of the printer's own
+    # The same sentences, none of the printer's own, in the derivation's ASCII minus sign.
+    said = [b.caption.replace("−", "-") for b in script.beats() if b.key.startswith("result.")]
+    assert closing == said and said
+    assert "−" not in out  # one minus sign in one output
     if words is not None:
         assert words in " ".join(closing)
     if kernel != "diagonal":
         assert "match" not in out
+
+
+@pytest.mark.parametrize(("flip", "key"), [(False, "notation.flip"), (True, "filter.flip")])
+def test_derive_words_the_flip_and_the_formula_from_the_script(capsys, flip, key):
+    from explainer.lessons.convolution import build_script
+    from explainer.request import problem_from_argument_string
+
+    args = ["--image", "square", "--kernel", "sobel-x", *(["--flip"] if flip else [])]
+    for fmt in ("text", "markdown", "latex"):
+        assert main(["derive", *args, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        script = build_script(problem_from_argument_string(" ".join(args)))
+        for wanted in (key, "notation.formula"):
+            first_words = " ".join(script.beat(wanted).caption.split()[:4])
+            assert first_words in out, (fmt, wanted)
+        assert "cross-correlation, what deep-learning" not in out  # the printer's old words

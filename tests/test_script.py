@@ -399,7 +399,10 @@ def _check_beat(key: str, beat, ref: Reference, problem: Problem, beats) -> None
         span_r = problem.stride[0] * (oh - 1) + problem.dilation[0] * (kh - 1) + 1
         span_c = problem.stride[1] * (ow - 1) + problem.dilation[1] * (kw - 1) + 1
         unused = [h + sum(problem.padding[:2]) - span_r, w + sum(problem.padding[2:]) - span_c]
-        said = [spoken_count(x) for x in re.findall(r"the last (\w+)", text)]
+        said = [
+            1 if x in ("row", "column") else spoken_count(x)  # "the last row": one
+            for x in re.findall(r"the last (\w+)", text)
+        ]
         assert sorted(said) == sorted(n for n in unused if n > 0)
     elif key == "output-size.numbers":
         assert nums[:2] == [oh, ow]
@@ -449,18 +452,36 @@ def _check_prelude(key: str, beat, problem: Problem, signal_beat) -> None:
     last = int(said.group(4)) if said.group(4) else len(full) - 1
     row = full[first : last + 1]
     assert spoken_count(said.group(1)) == len(row) <= 11
-    taps = [exact(v) for v in problem.kernel.tolist()[problem.kernel.shape[0] // 2]]
+    kernel = [[exact(v) for v in r] for r in problem.kernel.tolist()]
+    text = signal_beat.caption
+    if "each column of the 2D filter added up" in text:
+        taps = [sum(r[n] for r in kernel) for n in range(len(kernel[0]))]
+    elif "the 2D filter's middle row" in text:
+        taps = kernel[len(kernel) // 2]
+    elif "the 2D filter itself" in text:
+        assert len(kernel) == 1
+        taps = kernel[0]
+    else:
+        taps = kernel[int(re.search(r"row (\d+) of the 2D filter", text).group(1))]
     used = taps[::-1] if problem.flip else taps
+    stride = problem.stride[1]  # the prelude moves as the 2D filter moves along a row
     sums = [
-        sum(row[j + n] * used[n] for n in range(len(used))) for j in range(len(row) - len(used) + 1)
+        sum(row[j + n] * used[n] for n in range(len(used)))
+        for j in range(0, len(row) - len(used) + 1, stride)
     ]
     nums = numbers_in(beat.caption)
     if key == "one-dimension.signal":
         shown = nums[-len(taps) :]  # the filter as given, before any reversal
         assert all(stated(t, [n]) for t, n in zip(taps, shown, strict=True))
+    elif key == "one-dimension.best" and beat.caption.startswith("Every sum"):
+        assert len(set(sums)) == 1 and stated(sums[0], nums)
     elif key == "one-dimension.best":
-        assert stated(max(sums), nums[:1])
-        where = [j for j, v in enumerate(sums) if v == max(sums)]
+        # "responds most" names the sum furthest from zero; "the largest sum" the largest.
+        top = max(sums, key=abs) if "furthest from zero" in beat.caption else max(sums)
+        if "responds most" in beat.caption:
+            assert abs(top) == max(abs(v) for v in sums) and -top not in sums
+        assert stated(top, nums[:1])
+        where = [j for j, v in enumerate(sums) if v == top]
         if len(where) == 1:
             assert nums[1] == where[0]
         else:

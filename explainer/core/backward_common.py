@@ -27,8 +27,6 @@ from explainer.errors import ProblemError
 # twice as long as 2 MiB ones (7); 4 MiB ones gained nothing more. With BLAS on one
 # thread the block size hardly matters (benchmarks/bench_backward.py).
 BLOCK_ELEMENTS = 1 << 18
-# The dense matrix of a convolution (conv_matrix) is for small examples only.
-MAX_MATRIX_ELEMENTS = 4_000_000
 # Integer sums stay int64 when this bounds every partial sum (a float estimate with room).
 _INT64_SAFE = 2.0**62
 

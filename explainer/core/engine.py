@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explainer.core.geometry import PADDING
 from explainer.core.problem import Problem, is_exact
 from explainer.core.sliding import Plan, correlate_float, correlate_taps
 from explainer.errors import ExplainerWarning
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 INT64_MAX = 2**63 - 1
 
-_NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NP_PAD_MODES = {name: rule.numpy for name, rule in PADDING.items()}
 
 
 def compute(

@@ -1,8 +1,15 @@
-"""Where the kernel goes: padding sides, strides, dilation and the output size.
+"""Where a kernel slides over an image, from the shapes alone; the one padding-mode table.
 
-The one padding-mode table (:data:`PADDING_MODES`) and the padding words (``valid``,
-``same``, ``full``) live here; :class:`Geometry` is planned from the shapes alone, so every
-limit can be checked before any array is read or converted.
+:func:`plan_geometry` validates the options of a convolution (stride, padding, padding
+mode, dilation) against the two shapes before any number is read, so that a request too
+large or impossible is refused at once; :class:`Geometry` holds the result, with the
+output-size formula. :data:`PADDING` is the one table of padding modes: each name with
+the rule :func:`numpy.pad` follows and what it means.
+
+>>> plan_geometry((9, 9), (3, 3), padding="same", padding_mode="reflect").padding
+(1, 1, 1, 1)
+>>> PADDING["replicate"].numpy
+'edge'
 """
 
 from __future__ import annotations
@@ -12,15 +19,29 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from explainer.errors import ProblemError, TooLargeError
+from explainer.core import limits
+from explainer.errors import ProblemError
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
-PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
-PADDING_WORDS: tuple[str, ...] = ("valid", "same", "full")
 
-# Beyond these the engine would need gigabytes; the message says so instead.
-MAX_PADDED_ELEMENTS = 80_000_000
-MAX_KERNEL_ELEMENTS = 1_000_000
+
+@dataclass(frozen=True)
+class PaddingRule:
+    """One padding mode: the rule numpy's ``pad`` follows for it, and what it means."""
+
+    numpy: str
+    meaning: str
+
+
+PADDING: dict[str, PaddingRule] = {
+    "zeros": PaddingRule("constant", "zeros around the image"),
+    "reflect": PaddingRule("reflect", "the image mirrored about its edge pixels"),
+    "replicate": PaddingRule("edge", "the edge pixels repeated"),
+    "circular": PaddingRule("wrap", "the image wrapped around from the opposite side"),
+}
+"""The padding modes (PyTorch's names), each with its :func:`numpy.pad` mode."""
+PADDING_MODES: tuple[str, ...] = tuple(PADDING)
+PADDING_WORDS: tuple[str, ...] = ("valid", "same", "full")
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -109,10 +130,7 @@ def plan_geometry(
     (9, 9)
     """
     (h, w), (kh, kw) = image_shape, kernel_shape
-    if kh * kw > MAX_KERNEL_ELEMENTS:
-        raise TooLargeError(
-            f"the kernel has {kh * kw:,} elements; at most {MAX_KERNEL_ELEMENTS:,} are supported"
-        )
+    limits.refuse("kernel", kh * kw)
     strides = _pair(stride, "stride")
     dilations = _pair(dilation, "dilation")
     if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
@@ -128,11 +146,7 @@ def plan_geometry(
 def _check_fits(g: Geometry) -> None:
     (h, w), (top, bottom, left, right) = g.image_shape, g.padding
     ph, pw = g.padded_shape
-    if ph * pw > MAX_PADDED_ELEMENTS:
-        raise TooLargeError(
-            f"the padded image would be {ph:,}×{pw:,} pixels; at most "
-            f"{MAX_PADDED_ELEMENTS:,} pixels are supported"
-        )
+    limits.refuse("padded-image", ph * pw, rows=ph, cols=pw)
     if g.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
         raise ProblemError(
             f"reflect padding must be smaller than the image ({h}×{w}); got {g.padding}"

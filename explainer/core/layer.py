@@ -35,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from explainer.core.geometry import _int_items
 from explainer.core.layer_engine import convolve
+from explainer.core.limits import MAX_PADDED_ELEMENTS
 from explainer.core.pooling import (
     Pool,
     _axes,
@@ -44,11 +46,9 @@ from explainer.core.pooling import (
 )
 from explainer.core.problem import (
     FLOAT_SAFE_MAX,
-    MAX_PADDED_ELEMENTS,
     NORMALIZATIONS,
     Geometry,
     _about,
-    _int_items,
     is_exact,
     magnitude_bound,
     plan_geometry,

@@ -15,6 +15,7 @@ from explainer.core.layer import (
 from explainer.core.layer_engine import (
     layer_plan,
 )
+from explainer.core.limits import MAX_TRACE_PRODUCTS
 from explainer.core.pooling import (
     Pool,
     pool,
@@ -23,7 +24,7 @@ from explainer.core.tensors import (
     as_tensor,
     exact_tensor,
 )
-from explainer.core.trace import MAX_TRACE_PRODUCTS, Number, Step
+from explainer.core.trace import Number, Step
 from explainer.errors import ProblemError, TooLargeError
 
 # ----- the trace -------------------------------------------------------------------------

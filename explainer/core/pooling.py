@@ -10,9 +10,8 @@ from typing import Any
 import numpy as np
 
 from explainer.core.engine import INT64_MAX
+from explainer.core.geometry import _int_items, _pair
 from explainer.core.problem import (
-    _int_items,
-    _pair,
     is_exact,
     magnitude_bound,
 )

@@ -45,6 +45,44 @@ def diagonal_filter() -> np.ndarray:
     return np.where(np.eye(3, dtype=bool), 1, -1).astype(np.int64)
 
 
+def anti_diagonal_filter() -> np.ndarray:
+    """The other diagonal: +1 from the top right to the bottom left, −1 elsewhere.
+
+    >>> print(anti_diagonal_filter())
+    [[-1 -1  1]
+     [-1  1 -1]
+     [ 1 -1 -1]]
+    """
+    return diagonal_filter()[:, ::-1].copy()
+
+
+def x_centre_filter() -> np.ndarray:
+    """The X's centre: +1 on both diagonals, −1 elsewhere (the middle of the letter X).
+
+    >>> print(x_centre_filter())
+    [[ 1 -1  1]
+     [-1  1 -1]
+     [ 1 -1  1]]
+    """
+    return np.maximum(diagonal_filter(), anti_diagonal_filter())
+
+
+LAYER_FILTERS = ("diagonal", "anti-diagonal", "x-centre")
+"""The layer lesson's first filter bank, as in the CNN tutorial the lecture comes from."""
+
+
+def layer_second_filter() -> np.ndarray:
+    """The layer lesson's second layer: one filter with a 2×2 kernel per feature map,
+    shape (1, 3, 2, 2): the diagonal map read along its diagonal, the other diagonal's map
+    along the other diagonal, and the centre map everywhere.
+
+    >>> layer_second_filter().shape
+    (1, 3, 2, 2)
+    """
+    diag = np.array([[1, -1], [-1, 1]], dtype=np.int64)
+    return np.stack([diag, diag[:, ::-1], np.ones((2, 2), np.int64)])[None]
+
+
 def _frac(rows: list[list[int]], denominator: int) -> np.ndarray:
     return np.array([[Fraction(v, denominator) for v in row] for row in rows], dtype=object)
 
@@ -93,6 +131,18 @@ PRESETS: dict[str, Preset] = {
             "the lecture's 3×3 filter: +1 on the diagonal, −1 elsewhere",
             diagonal_filter,
             normalize="area",
+        ),
+        Preset(
+            "anti-diagonal",
+            "kernel",
+            "3×3: +1 on the other diagonal (top right to bottom left), −1 elsewhere",
+            anti_diagonal_filter,
+        ),
+        Preset(
+            "x-centre",
+            "kernel",
+            "3×3: the X's centre, +1 on both diagonals, −1 elsewhere",
+            x_centre_filter,
         ),
         Preset(
             "box-blur", "kernel", "3×3 average: every weight 1/9", lambda: _frac([[1, 1, 1]] * 3, 9)

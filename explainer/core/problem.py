@@ -25,20 +25,28 @@ from typing import Any, Literal
 
 import numpy as np
 
-from explainer.core.geometry import (  # noqa: F401 (also read from here)
-    MAX_KERNEL_ELEMENTS,
-    MAX_PADDED_ELEMENTS,
+from explainer.core.geometry import (
     PADDING_MODES,
     PADDING_WORDS,
     Geometry,
     PaddingMode,
-    _check_fits,
-    _int_items,
-    _pair,
     plan_geometry,
     resolve_padding,
 )
 from explainer.errors import ProblemError
+
+__all__ = [
+    "NORMALIZATIONS",
+    "PADDING_MODES",
+    "PADDING_WORDS",
+    "Geometry",
+    "PaddingMode",
+    "Problem",
+    "as_number_array",
+    "is_exact",
+    "plan_geometry",
+    "resolve_padding",
+]
 
 Normalize = Literal["area", "sum"] | None
 

@@ -14,15 +14,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from explainer.core import display
+from explainer.core import display, limits
 from explainer.core.engine import exact_values, fit_integers, pad, windows
 from explainer.core.problem import Problem
-from explainer.errors import ProblemError, TooLargeError
+from explainer.errors import ProblemError
 
 Number = int | Fraction | float
 
 # A trace holds a Python object per product; past this it would take gigabytes.
-MAX_TRACE_PRODUCTS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -143,12 +142,7 @@ def build_trace(problem: Problem, *, exact: bool | None = None) -> Trace:
     exact = problem.exact if exact is None else exact
     oh, ow = problem.output_shape
     kh, kw = problem.kernel.shape
-    if oh * ow * kh * kw > MAX_TRACE_PRODUCTS:
-        raise TooLargeError(
-            f"tracing every step would record {oh * ow * kh * kw:,} products "
-            f"({oh}×{ow} pixels × {kh}×{kw} taps); at most "
-            f"{MAX_TRACE_PRODUCTS:,} can be traced, use the engine for more"
-        )
+    limits.refuse("trace", oh * ow * kh * kw, oh=oh, ow=ow, kh=kh, kw=kw)
     if exact:
         image, kernel = fit_integers(
             exact_values(problem.image), exact_values(problem.applied_kernel)

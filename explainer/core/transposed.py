@@ -21,7 +21,7 @@ from explainer.core.backward_common import (
     _tensor,
 )
 from explainer.core.engine import over_common_denominator
-from explainer.core.problem import (
+from explainer.core.geometry import (
     _pair,
     plan_geometry,
     resolve_padding,

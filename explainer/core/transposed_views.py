@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from explainer.core import limits
 from explainer.core.backward_common import (
-    MAX_MATRIX_ELEMENTS,
     _exact,
     _forward,
     _layer,
@@ -22,7 +22,7 @@ from explainer.core.problem import (
 from explainer.core.transposed import (
     _transposed_layout,
 )
-from explainer.errors import ProblemError, TooLargeError
+from explainer.errors import ProblemError
 
 
 def _view_arrays(
@@ -153,7 +153,7 @@ def conv_matrix(
     Row ``(o, i, j)``, column ``(c, r, q)`` holds ``w[o, c, m, n]`` where the window of
     output pixel (i, j) puts tap (m, n) on input pixel (r, q), and 0 elsewhere. Built tap
     by tap from the indices alone; for small sizes only (TooLargeError beyond
-    ``MAX_MATRIX_ELEMENTS`` entries).
+    ``limits.MAX_MATRIX_ELEMENTS`` entries).
 
     >>> conv_matrix((1, 3), [[1, 2]])
     array([[1, 2, 0],
@@ -170,11 +170,7 @@ def conv_matrix(
     oh, ow = geometry.output_shape
     c_out, per_in, kh, kw = ws.shape
     rows, cols = c_out * oh * ow, c_in * h * wd
-    if rows * cols > MAX_MATRIX_ELEMENTS:
-        raise TooLargeError(
-            f"the convolution's matrix would have {rows:,}×{cols:,} entries; at most "
-            f"{MAX_MATRIX_ELEMENTS:,} are built (use a smaller example)"
-        )
+    limits.refuse("conv-matrix", rows * cols, rows=rows, cols=cols)
     kind = object if is_exact(ws) else np.float64
     weights = ws.astype(kind)
     matrix = np.zeros((rows, cols), dtype=kind)

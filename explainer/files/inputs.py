@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from explainer.core.limits import MAX_PADDED_ELEMENTS
 from explainer.core.presets import PRESETS, preset
-from explainer.core.problem import MAX_PADDED_ELEMENTS
 from explainer.errors import ExplainerWarning, InputFileError, TooLargeError
 from explainer.files.safe_io import file_status, printable, read_regular_file, refuse_unless_regular
 
@@ -46,6 +46,8 @@ _FRACTION = re.compile(r"([+-]?\d+)/(\d+)", re.ASCII)
 _LEADING_ZERO = re.compile(r"(?<![0-9.eE])0[0-9]", re.ASCII)
 _SEPARATORS = re.compile(r"[,;\s]+")
 PNG_MODES = {"1": 1, "L": 255, "I;16": 65535, "I;16B": 65535, "I;16L": 65535}
+COLOUR_PNG_MODES = ("RGB", "RGBA", "P", "LA", "PA")
+"""Modes read as three colour planes when the input may have channels (the layer lesson)."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NPY_SIGNATURE = b"\x93NUMPY"
 _CACHED_CELLS = 65_536  # distinct cells remembered while parsing one file
@@ -280,17 +282,25 @@ def png_dimensions(data: bytes, name: str) -> tuple[int, int]:
     return width, height
 
 
-def read_png(path: Path, value_range: tuple[Fraction, Fraction]) -> np.ndarray:
-    """A grayscale PNG, pixel 0 → low, full scale → high, as exact Fractions."""
+def read_png(
+    path: Path, value_range: tuple[Fraction, Fraction], colour: bool = False
+) -> np.ndarray:
+    """A grayscale PNG, pixel 0 → low, full scale → high, as exact Fractions; with
+    ``colour``, a colour PNG as its (3, rows, columns) red, green and blue planes."""
     data = read_regular_file(path, MAX_PNG_BYTES)
-    return parse_png(data, str(path), value_range)
+    return parse_png(data, str(path), value_range, colour)
 
 
-def parse_png(data: bytes, name: str, value_range: tuple[Fraction, Fraction]) -> np.ndarray:
+def parse_png(
+    data: bytes, name: str, value_range: tuple[Fraction, Fraction], colour: bool = False
+) -> np.ndarray:
     """The pixels of a grayscale PNG given as bytes, scaled to ``value_range``.
 
     The width and height in the header are checked before Pillow decodes anything, so a
     small file that would inflate to gigabytes (a decompression bomb) is refused at once.
+    A colour PNG is refused, unless ``colour`` (the layer lesson, whose input has
+    channels): then its red, green and blue planes (0..255, alpha dropped, a palette
+    looked up) are the three channels, shape (3, rows, columns).
     """
     from PIL import Image
 
@@ -304,19 +314,24 @@ def parse_png(data: bytes, name: str, value_range: tuple[Fraction, Fraction]) ->
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's own warnings are not the learner's
             with Image.open(io.BytesIO(data), formats=["PNG"]) as img:
-                if img.mode not in PNG_MODES:
+                if colour and img.mode in COLOUR_PNG_MODES:
+                    rgb = np.asarray(img.convert("RGB")).astype(np.int64)
+                    full_scale, pixels = 255, np.moveaxis(rgb, 2, 0)
+                elif img.mode not in PNG_MODES:
                     raise InputFileError(
                         f"{shown} is a PNG in mode {img.mode}; only grayscale PNGs are read "
                         f"(modes {', '.join(PNG_MODES)}); convert it to grayscale first"
                     )
-                full_scale = PNG_MODES[img.mode]
-                pixels = np.asarray(img).astype(np.int64)
+                else:
+                    full_scale = PNG_MODES[img.mode]
+                    pixels = np.asarray(img).astype(np.int64)
     except InputFileError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure to decode hostile bytes is bad input
         detail = printable(str(err))[:80]
         raise InputFileError(f"{shown} is not a readable PNG ({detail})") from None
-    if pixels.ndim != 2 or pixels.size == 0 or pixels.min() < 0 or pixels.max() > full_scale:
+    dims = 3 if colour and pixels.ndim == 3 else 2
+    if pixels.ndim != dims or pixels.size == 0 or pixels.min() < 0 or pixels.max() > full_scale:
         raise InputFileError(f"{shown} is not a readable PNG (its pixels do not match its mode)")
     low, high = value_range
     scale = (high - low) / full_scale
@@ -343,13 +358,17 @@ def names_preset(spec: str) -> bool:
 
 
 def load(
-    spec: str, kind: str, png_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
+    spec: str,
+    kind: str,
+    png_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1)),
+    colour: bool = False,
 ) -> np.ndarray:
     """An image or kernel from a preset name or a file path.
 
     A file that exists wins over a preset of the same name; a folder does not (running in
     a folder that holds a folder called ``x`` must not break the lecture). Files are read
     by extension: ``.npy``, ``.png``, anything else as text. Only regular files are read.
+    With ``colour`` a colour PNG is read as three channels (see :func:`parse_png`).
     """
     if not isinstance(spec, str) or not spec.strip():
         raise InputFileError(
@@ -365,7 +384,7 @@ def load(
         if suffix == ".npy":
             return read_npy(path)
         if suffix == ".png":
-            return read_png(path, png_range)
+            return read_png(path, png_range, colour)
         return read_text_file(path)
     shown = printable(spec)
     looks_like_path = any(ch in spec for ch in "/\\.")

@@ -12,6 +12,10 @@ import pkgutil
 from types import ModuleType
 
 from explainer.errors import ProblemError
+from explainer.lessons.script import verify_script
+from explainer.lessons.verifier import ClaimError
+
+__all__ = ["ClaimError", "DEFAULT_LESSON", "lesson", "lesson_names", "verify_script"]
 
 DEFAULT_LESSON = "convolution"
 

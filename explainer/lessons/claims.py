@@ -443,8 +443,9 @@ class ChangeDirection(Claim):
 
     Asserts, of the kernel as applied (rotated when ``flip``): for "left to right" /
     "right to left", mirroring it left to right negates it (``w[m][n] == −w[m][kw−1−n]``)
-    and along its middle row the last weight is larger (resp. smaller) than the first; for
-    "top to bottom" / "bottom to top", the same with rows and the middle column.
+    and its moment along the columns, ``Σ w[m][n]·n``, is positive (resp. negative): not
+    its middle row, which may be all zeros; for "top to bottom" / "bottom to top", the
+    same with rows (``Σ w[m][n]·m``), checked when the left-right reading gives none.
 
     Licenses: "rises from left to right", "rises most steeply from …" (with the largest
     value), "vertical edges" / "horizontal edges".

@@ -1,9 +1,9 @@
 """A lesson as data: sections of beats, each beat one sentence worded from the facts.
 
 A :class:`Beat` is one sentence in two forms (the caption on screen and the text the
-voice speaks) plus what it shows: the output pixels it points at and the numbers it
-states. Scenes, the page, the slides and the handout stage beats; they never word a
-sentence of their own.
+voice speaks) plus what it shows: the output pixels it points at, the numbers it states
+and the claims it makes (checked by :func:`verify_script`). Scenes, the page, the slides
+and the handout stage beats; they never word a sentence of their own.
 
 Every lesson declares the beat keys it can write (its registry, :attr:`Script.keys`).
 Looking up a key that is not in the registry is a programming error
@@ -19,6 +19,10 @@ from typing import Any
 from explainer.core import display
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
+from explainer.lessons.claims import Claim
+from explainer.lessons.layer_verifier import verify_layer_beats
+from explainer.lessons.verifier import ClaimReport, verify_beats
+from explainer.present.numbers import NumberStyle
 
 
 class UnknownBeat(LookupError):
@@ -39,6 +43,9 @@ class Beat:
     """Output pixels the sentence points at (row, column)."""
     values: tuple[Number, ...] = ()
     """The numbers the sentence states, exactly, for checking against the trace."""
+    claims: tuple[Claim, ...] = ()
+    """What the sentence asserts, as typed data (:mod:`explainer.lessons.claims`): its
+    qualitative words are chosen from these, and the verifier checks each one."""
 
     @property
     def section(self) -> str:
@@ -107,8 +114,32 @@ class Script:
         return any(b.key == key for b in self.beats())
 
     @property
+    def style(self) -> NumberStyle:
+        """How this script's values are shown (:attr:`decimal`, as its sentences say them):
+        every output that shows them takes this style, never a switch of its own."""
+        return NumberStyle(decimal=self.decimal)
+
+    @property
     def section_names(self) -> tuple[str, ...]:
         return tuple(sec.name for sec in self.sections)
 
     # HTML, LaTeX, Markdown and text, for Jupyter (explainer.outputs.notebook).
     _repr_mimebundle_ = display.mimebundle
+
+
+def verify_script(script: Script, *, strict: bool = True) -> ClaimReport:
+    """Check every claim of every beat against the script's problem with the independent
+    verifier (:mod:`explainer.lessons.verifier`).
+
+    With ``strict`` (the default) a claim that does not hold raises
+    :class:`~explainer.lessons.verifier.ClaimError` naming the beat and the claim;
+    otherwise the report says which hold.
+    """
+    pairs = [(b.key, b.claims) for b in script.beats()]
+    if isinstance(script.problem, Problem):
+        report = verify_beats(script.problem, pairs)
+    else:  # a stack of layers (the layer lesson): its own verifier
+        report = verify_layer_beats(script.problem, pairs)
+    if strict:
+        report.raise_for_failure()
+    return report

@@ -6,7 +6,9 @@
    for a float32 image, whose own result would be rounded to float32).
 
 The first two must match product by product and the exact engine value by value, by
-exact equality; float64 must be within rounding of the exact values.
+exact equality; float64 must be within rounding of the exact values. Then every claim
+of the lesson's script is checked by the independent claim verifier: "49 of 49 values
+and 71 of 71 claims hold".
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import numpy as np
 from explainer.core.engine import compute
 from explainer.core.problem import Problem
 from explainer.core.trace import build_trace
-from explainer.outputs.printing import fmt
+from explainer.lessons.convolution import build_script
+from explainer.lessons.script import verify_script
+from explainer.lessons.verifier import ClaimReport
+from explainer.present.numbers import text
 from explainer.proof.symbolic import Mismatch, Verification, derive_all, verify
 
 MAX_SHOWN = 10
@@ -32,14 +37,31 @@ class CheckReport:
     engine_mismatches: tuple[tuple[int, int], ...]
     float_error: float
     float_tolerance: float
+    claims: ClaimReport | None = None
+    """The script's claims, verified (None when the script was not built)."""
 
     @property
-    def ok(self) -> bool:
+    def values_ok(self) -> bool:
         return (
             self.sympy_vs_trace.ok
             and not self.engine_mismatches
             and self.float_error <= self.float_tolerance
         )
+
+    @property
+    def ok(self) -> bool:
+        return self.values_ok and (self.claims is None or self.claims.ok)
+
+    def summary(self) -> str:
+        """'49 of 49 values and 71 of 71 claims hold'."""
+        total = self.sympy_vs_trace.checked
+        bad = {m.index for m in self.sympy_vs_trace.mismatches} | set(self.engine_mismatches)
+        if self.float_error > self.float_tolerance:
+            bad = set(range(total)) if not bad else bad
+        line = f"{total - len(bad)} of {total} value{'s' if total != 1 else ''}"
+        if self.claims is not None:
+            line += f" and {self.claims.held} of {self.claims.total} claims"
+        return line + " hold"
 
     def text(self) -> str:
         total = self.sympy_vs_trace.checked
@@ -61,7 +83,14 @@ class CheckReport:
             lines.append(
                 f"  MISMATCH y[{idx[0]}, {idx[1]}]: the vectorized engine differs from the trace"
             )
-        if self.ok:
+        if self.claims is not None:
+            lines.append(
+                f"  script's claims = plain loops      {self.claims.summary} "
+                "(every sentence's claims, by the independent verifier)"
+            )
+            for r in self.claims.failures[:MAX_SHOWN]:
+                lines.append(f"  FALSE {r}")
+        if self.values_ok:
             lines.append(
                 f"All {total} of {total} patches agree: sympy's derivation, the traced engine "
                 "and the vectorized engine give the same exact values, and float64 agrees "
@@ -71,6 +100,7 @@ class CheckReport:
             lines.append(
                 f"FAILED: {len(bad | set(self.engine_mismatches))} of {total} patches disagree."
             )
+        lines.append(self.summary() + ("." if self.ok else ": FAILED."))
         return "\n".join(lines) + "\n"
 
 
@@ -78,7 +108,7 @@ def _describe(m: Mismatch) -> str:
     def show(v: object) -> str:
         if isinstance(v, tuple):
             return "(" + ", ".join(show(x) for x in v) + ")"
-        return fmt(v) if isinstance(v, (int, float, Fraction)) else str(v)
+        return text(v) if isinstance(v, (int, float, Fraction)) else str(v)
 
     return (
         f"  MISMATCH y[{m.index[0]}, {m.index[1]}] {m.what}: engine {show(m.engine)}, "
@@ -98,7 +128,9 @@ def check_problem(problem: Problem, progress=None) -> CheckReport:
     # Each pixel adds k·l products; float64 rounding grows with that count and the scale.
     taps = problem.kernel.size
     tolerance = 8 * taps * np.finfo(np.float64).eps * max(scale, _magnitude(problem))
-    return CheckReport(problem, verification, engine_bad, error, tolerance)
+    script = build_script(problem, trace, verify=False)
+    claims = verify_script(script, strict=False)
+    return CheckReport(problem, verification, engine_bad, error, tolerance, claims)
 
 
 def _magnitude(problem: Problem) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from explainer.core.geometry import PADDING
 from explainer.core.problem import Problem
 
 
@@ -41,7 +42,7 @@ _TORCH_MODES = {
     "replicate": "replicate",
     "circular": "circular",
 }
-_NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_MODES = {name: rule.numpy for name, rule in PADDING.items()}
 
 
 def _pair(values: tuple[int, int]) -> str:

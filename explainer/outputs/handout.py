@@ -22,68 +22,27 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
-from explainer.core.problem import Geometry, Problem
+from explainer.core import limits
+from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace, build_trace
-from explainer.errors import OutputError, TooLargeError
+from explainer.errors import OutputError
 from explainer.files.output import write_atomic
 from explainer.lessons.convolution import build_script
 from explainer.outputs.tex_limits import check_typesettable
+from explainer.present.numbers import NumberStyle, latex
+from explainer.present.tex import latex_matrix, latex_text
 
-MAX_HANDOUT_SIDE = 32
-"""Rows or columns of a matrix the handout typesets (padded image, result)."""
-MAX_HANDOUT_PATCHES = 256
-"""Patches derived in one handout: about three a page, so at most some 90 pages."""
 ALIGNED_KERNEL_COLUMNS = 6
 """Up to this many kernel columns a derivation's lines are aligned on '='; wider ones are
 set line by line, each scaled to the page."""
 PDFLATEX_TIMEOUT = 300
 
-# The symbols of the general formula, named (the handout's glossary).
-SYMBOLS = (
-    ("y_{i,j}", "the output pixel in row $i$, column $j$ of the result"),
-    ("x", "the image, with its padding; $x_{r,c}$ is the pixel in row $r$, column $c$"),
-    ("w_{m,n}", "the filter's weight in row $m$, column $n$ (counted from 0)"),
-    ("k \\times l", "the filter's size: $k$ rows, $l$ columns"),
-    ("s", "the stride: how far the window jumps between output pixels"),
-    ("d", "the dilation: the spacing between the filter's taps on the image"),
-    ("p", "the padding before the first row or column"),
-    ("N", "the divisor of the normalization (1 when nothing is divided)"),
-)
-SIZE_SYMBOLS = (
-    ("n_{\\mathrm{in}}", "the image's size along the axis (rows or columns)"),
-    ("p_{\\mathrm{before}}, p_{\\mathrm{after}}", "the padding on each side of that axis"),
-    ("k", "the filter's size along the axis"),
-    ("d, s", "the dilation and the stride along the axis"),
-)
 
-
-def check_handout(geometry: Geometry) -> None:
-    """Refuse what the handout cannot typeset legibly, from the shapes alone."""
-    (rows, cols), (oh, ow) = geometry.padded_shape, geometry.output_shape
-    if max(rows, cols, oh, ow) > MAX_HANDOUT_SIDE:
-        raise TooLargeError(
-            f"a {rows}×{cols} (padded) image with a {oh}×{ow} result is too large for the "
-            f"handout, which typesets matrices of at most {MAX_HANDOUT_SIDE}×"
-            f"{MAX_HANDOUT_SIDE}; use 'explainer derive' for this one"
-        )
-
-
-def _text(text: str) -> str:
-    from explainer.outputs.printing import _latex_text
-
-    return _latex_text(text)
-
-
-def _slash(v: Number) -> str:
-    """A value in math mode as a fraction with a slash (7/9): compact in a matrix, and read
-    back as written by text extraction."""
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    if q.denominator == 1:
-        return str(q.numerator)
-    return f"{q.numerator}/{q.denominator}"
+SLASH = NumberStyle(slash=True)
+"""The result's values as 7/9: compact in a matrix, and read back as written by text
+extraction (the derivations keep ``\\frac``)."""
 
 
 def _fits(body: str) -> str:
@@ -94,34 +53,9 @@ def _fits(body: str) -> str:
 BLANK = r"\blank"
 
 
-def _array(
-    rows: Sequence[Sequence[str]],
-    row_labels: Sequence[str] | None = None,
-    col_labels: Sequence[str] | None = None,
-) -> str:
-    """A matrix as an ``array`` in parentheses, optionally with row and column numbers."""
-    cols = len(rows[0])
-    body = r" \\ ".join(" & ".join(row) for row in rows)
-    matrix = rf"\left(\begin{{array}}{{{'r' * cols}}} {body} \end{{array}}\right)"
-    if row_labels is None or col_labels is None:
-        return matrix
-    heads = " & ".join(rf"\scriptstyle {c}" for c in col_labels)
-    labels = r" \\ ".join(rf"\scriptstyle {r}" for r in row_labels)
-    return (
-        rf"\begin{{array}}{{@{{}}r@{{\;}}c@{{}}}} & \begin{{array}}{{{'r' * cols}}} {heads} "
-        rf"\end{{array}} \\ \begin{{array}}{{r}} {labels} \end{{array}} & {matrix} \end{{array}}"
-    )
-
-
 def _values(values: Sequence[Number], cols: int, blank: bool = False) -> list[list[str]]:
-    cells = [BLANK if blank else _slash_or_frac(v) for v in values]
+    cells = [BLANK if blank else latex(v) for v in values]
     return [cells[k : k + cols] for k in range(0, len(cells), cols)]
-
-
-def _slash_or_frac(v: Number) -> str:
-    from explainer.outputs.printing import _latex_number
-
-    return _latex_number(v if not isinstance(v, float) else Fraction(repr(v)))
 
 
 def _image(trace: Trace) -> str:
@@ -131,25 +65,26 @@ def _image(trace: Trace) -> str:
     for r, row in enumerate(trace.padded_image):
         cells = []
         for c, v in enumerate(row):
-            text = _slash_or_frac(v)
+            text = latex(v)
             inside = top <= r < top + h and left <= c < left + w
             cells.append(text if inside else rf"\pad{{{text}}}")
         rows.append(cells)
     row_labels = [str(r - top) for r in range(len(rows))]
     col_labels = [str(c - left) for c in range(len(rows[0]))]
-    return _array(rows, row_labels, col_labels)
+    return latex_matrix(rows, row_labels=row_labels, col_labels=col_labels)
 
 
 def _result(trace: Trace, blanks: set[tuple[int, int]]) -> str:
     oh, ow = trace.output_shape
     rows = [
-        [BLANK if (i, j) in blanks else _slash(trace.step(i, j).value) for j in range(ow)]
+        [BLANK if (i, j) in blanks else latex(trace.step(i, j).value, SLASH) for j in range(ow)]
         for i in range(oh)
     ]
-    return _array(rows, [str(i) for i in range(oh)], [str(j) for j in range(ow)])
+    labels = {"row_labels": [str(i) for i in range(oh)], "col_labels": [str(j) for j in range(ow)]}
+    return latex_matrix(rows, **labels)
 
 
-def _size_section(problem: Problem) -> list[str]:
+def _size_section(problem: Problem, labels: dict[str, str]) -> list[str]:
     from explainer.outputs import printing
     from explainer.proof import symbolic
 
@@ -157,7 +92,7 @@ def _size_section(problem: Problem) -> list[str]:
         r"\subsection*{The size of the result}",
         "Along each axis, the window fits this many times:",
         r"\[ " + printing.latex(symbolic.output_size_formula()) + r" \]",
-        _glossary(SIZE_SYMBOLS),
+        _glossary(labels["size-symbols"]),
         r"\begin{align*}",
     ]
     lines = [
@@ -170,8 +105,19 @@ def _size_section(problem: Problem) -> list[str]:
     return out
 
 
-def _glossary(items: Sequence[tuple[str, str]]) -> str:
-    rows = [rf"${symbol}$ & {meaning} \\" for symbol, meaning in items]
+def _symbol(name: str) -> str:
+    """A glossary's symbol as written in the script's labels (``n_in``) in LaTeX math."""
+    base, _, sub = name.partition("_")
+    return rf"{base}_{{\mathrm{{{sub}}}}}" if sub else base
+
+
+def _glossary(*entries: str) -> str:
+    """The script's glossary labels ("x: image; w: filter; …") as a table of symbols."""
+    rows = []
+    for entry in (e for text in entries for e in text.split("; ")):
+        names, _, meaning = entry.partition(": ")
+        symbols = ", ".join(_symbol(n) for n in names.split(", "))
+        rows.append(rf"${symbols}$ & {latex_text(meaning)} \\")
     return "\\begin{tabular}{@{}r@{\\quad}l@{}}\n" + "\n".join(rows) + "\n\\end{tabular}\n"
 
 
@@ -194,21 +140,21 @@ def _aligned_sum(expr, per_line: int, head: str) -> list[str]:
 def _derivation_lines(step: Step, pix, divisor: Number | None, blank: bool) -> list[str]:
     """``lhs & = rhs`` lines: the formula with indices, then (unless blank) the numbers, the
     sum over the divisor and the value."""
-    from explainer.outputs.printing import latex
+    from explainer.outputs import formulas
 
     i, j = step.index
     per_line = step.kernel_shape[1]
     lines = _aligned_sum(pix.expansion, per_line, rf"y_{{{i},{j}}} &= ")
     if blank:
         if divisor is not None:
-            lines.append(rf"&= \frac{{{BLANK}}}{{{_slash_or_frac(divisor)}}} = {BLANK}")
+            lines.append(rf"&= \frac{{{BLANK}}}{{{latex(divisor)}}} = {BLANK}")
         else:
             lines.append(rf"&= {BLANK}")
         return lines
     lines += _aligned_sum(pix.substituted, per_line, r"&= ")
-    value = latex(pix.value)
+    value = formulas.latex(pix.value)
     if divisor is not None:
-        quotient = rf"\frac{{{_slash_or_frac(step.total)}}}{{{_slash_or_frac(divisor)}}}"
+        quotient = rf"\frac{{{latex(step.total)}}}{{{latex(divisor)}}}"
         if quotient != value:  # 7/9 is already in lowest terms: say it once
             lines.append(rf"&= {quotient}")
     lines.append(rf"&= {value}")
@@ -216,17 +162,17 @@ def _derivation_lines(step: Step, pix, divisor: Number | None, blank: bool) -> l
 
 
 def _patch_block(step: Step, pix, trace: Trace, blank: bool) -> list[str]:
-    from explainer.outputs.printing import _window_text
+    from explainer.outputs.printing import window_text
 
     i, j = step.index
     kh, kw = step.kernel_shape
     divisor = trace.divisor if trace.problem.normalize else None
-    patch = _array(_values(step.patch, kw))
-    weights = _array(_values(step.weights, kw))
-    products = _array(_values(step.products, kw, blank))
+    patch = latex_matrix(_values(step.patch, kw))
+    weights = latex_matrix(_values(step.weights, kw))
+    products = latex_matrix(_values(step.products, kw, blank))
     out = [
         rf"\subsubsection*{{Output pixel $({i}, {j})$}}",
-        rf"\emph{{Window: {_text(_window_text(step))}.}}",
+        rf"\emph{{Window: {latex_text(window_text(step))}.}}",
         r"\[ " + _fits(rf"{patch} \cdot {weights} = {products}") + r" \]",
     ]
     lines = _derivation_lines(step, pix, divisor, blank)
@@ -268,7 +214,7 @@ def handout_latex(
 
     trace = trace if trace is not None else build_trace(problem, exact=True)
     script = build_script(problem, trace)
-    der = printing.derivation(trace, patches)
+    der = printing.derivation(trace, patches, script=script)
     chosen = {pix.index for pix in der.pixels}
     labels = script.labels
     title = labels["title"] + (": worksheet" if worksheet else "")
@@ -276,25 +222,25 @@ def handout_latex(
     parts = [
         PREAMBLE,
         r"\begin{document}",
-        rf"\section*{{{_text(title)}}}",
-        _text(problem.describe()) + ".",
+        rf"\section*{{{latex_text(title)}}}",
+        latex_text(problem.describe()) + ".",
         r"\subsection*{The problem}",
         rf"The image $x$ ({h}$\times${w}"
         + (", with its padding in grey" if any(problem.padding) else "")
         + r"; rows and columns numbered as in code) and the filter $w$ as it is laid on the "
         "image:",
         r"\[ "
-        + _fits(rf"x = {_image(trace)} \qquad w = {_array(_values(_flat(trace), kw))}")
+        + _fits(rf"x = {_image(trace)} \qquad w = {latex_matrix(_values(_flat(trace), kw))}")
         + r" \]",
-        _text(printing._flip_note(problem) + " " + printing._divisor_note(problem, trace)),
+        latex_text(printing.flip_note(script)),
         r"\subsection*{The formula}",
-        "One output pixel, in general:",
+        latex_text(printing.formula_note(script)),
         r"\[ " + printing.latex(symbolic.general_formula()) + r" \]",
-        _glossary(SYMBOLS),
+        _glossary(labels["symbols"], labels["formula-symbols"]),
         "For this problem:",
         r"\[ " + printing.latex(symbolic.general_formula(problem)) + r" \]",
     ]
-    parts += _size_section(problem)
+    parts += _size_section(problem, labels)
     heading = "Every patch" if patches is None else "The chosen patches"
     parts.append(rf"\subsection*{{{heading}}}")
     if worksheet:
@@ -381,18 +327,8 @@ def write_handout(
 
     Each file is complete or absent (see :mod:`explainer.files.output`). Returns the source's path.
     """
+    limits.check_handout(problem.geometry, patches)
     trace = build_trace(problem, exact=True)
-    if patches is None and len(trace.steps) > MAX_HANDOUT_PATCHES:
-        raise TooLargeError(
-            f"a handout of all {len(trace.steps):,} patches would run to hundreds of pages; "
-            f"at most {MAX_HANDOUT_PATCHES} are typeset: choose patches with --patch I,J"
-        )
-    if patches is not None and len(patches) > MAX_HANDOUT_PATCHES:
-        raise TooLargeError(
-            f"{len(patches):,} patches is too many for one handout; at most "
-            f"{MAX_HANDOUT_PATCHES} are typeset"
-        )
-
     check_typesettable(trace, patches)  # "Dimension too large" refused before pdflatex
     tex = handout_latex(problem, patches, worksheet=worksheet, trace=trace)
     pdf = compile_pdf(tex)

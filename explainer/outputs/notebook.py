@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from explainer.core.trace import Trace
@@ -28,7 +27,9 @@ from explainer.lessons.convolution import build_script
 from explainer.lessons.script import Script
 from explainer.outputs.notes import as_markdown, as_text
 from explainer.outputs.page import render_page
+from explainer.present.numbers import SCREEN, exact, text
 from explainer.present.palette import lesson_scale
+from explainer.present.tex import latex_matrix, latex_text
 
 if TYPE_CHECKING:
     from explainer.core.problem import Problem
@@ -40,27 +41,8 @@ PAGE_HEIGHT = 780
 """Height in pixels of the page embedded by :func:`show`."""
 
 
-def _exact(v: Number) -> str:
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
-
-
-def _latex_number(v: Number) -> str:
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    if q.denominator == 1:
-        return str(q.numerator)
-    sign = "-" if q < 0 else ""
-    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
-
-
-def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
-    cols = len(rows[0])
-    body = r" \\ ".join(" & ".join(_latex_number(v) for v in row) for row in rows)
-    return rf"\left(\begin{{array}}{{{'r' * cols}}} {body} \end{{array}}\right)"
-
-
 def _text_grid(rows: Sequence[Sequence[Number]]) -> list[str]:
-    cells = [[_exact(v) for v in row] for row in rows]
+    cells = [[text(exact(v)) for v in row] for row in rows]
     width = max(len(c) for row in cells for c in row)
     return ["  " + " ".join(c.rjust(width) for c in row) for row in cells]
 
@@ -84,7 +66,7 @@ def _html_table(trace: Trace) -> str:
     for i, row in enumerate(trace.output):
         cells = "".join(
             f'<td style="background:{scale.hex(v)};color:{scale.ink(v)}">'
-            f"{html.escape(_exact(v).replace('-', '−'))}</td>"
+            f"{html.escape(text(exact(v), SCREEN))}</td>"
             for v in row
         )
         rows.append(f"<tr><th>{i}</th>{cells}</tr>")
@@ -108,13 +90,13 @@ def trace_bundle(trace: Trace, include=None, exclude=None) -> dict[str, str]:
     md_head = "| i \\ j | " + " | ".join(str(j) for j in range(ow)) + " |"
     md_rule = "|---|" + "---:|" * ow
     md_rows = [
-        f"| **{i}** | " + " | ".join(_exact(v) for v in row) + " |"
+        f"| **{i}** | " + " | ".join(text(exact(v)) for v in row) + " |"
         for i, row in enumerate(trace.output)
     ]
     bundle = {
         "text/plain": "\n".join([f"Trace: {describe}", *_text_grid(trace.output)]),
         "text/html": _html_table(trace),
-        "text/latex": "$$y = " + _latex_matrix(trace.output) + "$$",
+        "text/latex": "$$y = " + latex_matrix(trace.output) + "$$",
         "text/markdown": "\n".join([f"**{describe}**", "", md_head, md_rule, *md_rows]),
     }
     return _filter(bundle, include, exclude)
@@ -127,21 +109,21 @@ def derivation_bundle(der: PixelDerivation, include=None, exclude=None) -> dict[
     """One pixel's derivation: y = the formula with its indices = the numbers = the value."""
     import sympy as sp
 
-    from explainer.outputs import printing
+    from explainer.outputs import formulas
     from explainer.present import mathml
     from explainer.proof.symbolic import y
 
     lhs = y[der.index]
-    expansion, substituted = printing.latex(der.expansion), printing.latex(der.substituted)
-    value = printing.latex(der.value)
+    expansion, substituted = formulas.latex(der.expansion), formulas.latex(der.substituted)
+    value = formulas.latex(der.value)
     latex = (
-        rf"\begin{{aligned}} {printing.latex(lhs)} &= {expansion} \\ &= {substituted} \\ "
+        rf"\begin{{aligned}} {formulas.latex(lhs)} &= {expansion} \\ &= {substituted} \\ "
         rf"&= {value} \end{{aligned}}"
     )
-    pad = " " * len(printing.pretty(lhs))
+    pad = " " * len(formulas.pretty(lhs))
     plain = "\n".join(
         [
-            f"{printing.pretty(lhs)} = {sp.sstr(der.expansion, order='none')}",
+            f"{formulas.pretty(lhs)} = {sp.sstr(der.expansion, order='none')}",
             f"{pad} = {sp.sstr(der.substituted, order='none')}",
             f"{pad} = {sp.sstr(der.value)}",
         ]
@@ -174,8 +156,6 @@ def derivation_bundle(der: PixelDerivation, include=None, exclude=None) -> dict[
 
 def script_bundle(script: Script, include=None, exclude=None) -> dict[str, str]:
     """The lesson's sentences, section by section."""
-    from explainer.outputs.printing import _latex_text
-
     parts = [f'<div class="explainer-script"><p><b>{html.escape(script.problem.describe())}']
     parts[0] += "</b></p>"
     latex = []
@@ -183,10 +163,10 @@ def script_bundle(script: Script, include=None, exclude=None) -> dict[str, str]:
         title = html.escape(sec.title or script.labels["title"])
         items = "".join(f"<li>{html.escape(b.caption)}</li>" for b in sec.beats)
         parts.append(f"<h4>{title}</h4><ol>{items}</ol>")
-        latex.append(rf"\paragraph{{{_latex_text(sec.title or script.labels['title'])}}}")
+        latex.append(rf"\paragraph{{{latex_text(sec.title or script.labels['title'])}}}")
         latex.append(
             "\\begin{enumerate}\n"
-            + "\n".join(rf"\item {_latex_text(b.caption)}" for b in sec.beats)
+            + "\n".join(rf"\item {latex_text(b.caption)}" for b in sec.beats)
             + "\n\\end{enumerate}"
         )
     parts.append("</div>")

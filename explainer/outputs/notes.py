@@ -87,6 +87,7 @@ def _beat_json(beat: Beat, timings: Timings | None) -> dict:
         "speech": beat.speech,
         "steps": [list(s) for s in beat.steps],
         "values": [_value(v) for v in beat.values],
+        "claims": [c.to_json() for c in beat.claims],
     }
     if timings and beat.key in timings:
         entry["start"], entry["end"] = (round(t, 3) for t in timings[beat.key])

@@ -25,22 +25,15 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+from explainer.core import limits
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace
-from explainer.errors import TooLargeError
 from explainer.lessons.convolution import build_script
 from explainer.lessons.convolution.sections import MAX_MARKED
 from explainer.lessons.script import Script
 from explainer.outputs.equivalents import equivalents
 from explainer.present import palette
-from explainer.present.speech import number
-
-MAX_PAGE_SIDE = 32
-"""Rows or columns of a grid the page draws (padded image, result): past this, cells are
-too small to read or to point at."""
-MAX_PAGE_PRODUCTS = 4_000
-"""Products derived by sympy and embedded as MathML, over all output pixels: each takes
-about a kilobyte of the page, and past this the page grows past a few megabytes."""
+from explainer.present.numbers import SCREEN, NumberStyle, display, exact, text
 
 LEGEND_STEPS = 48
 """Bands of the colour legend's bar (as in the video)."""
@@ -58,53 +51,41 @@ _DETAIL = {
 # pointed at shows its value. Beats listed in _REVEAL_ALL fill the whole result.
 _COMPUTING = ("add", "contrast", "sweep", "result")
 _REVEAL_ALL = ("sweep.fill", "sweep.colours", "sweep.summary")
+# Beats whose animated window fills the result in as it passes (when the animation runs).
+_FILLS = ("sweep.fill",)
+# On a phone one grid is in view at a time: the one each section is about.
+_TABS = {
+    "filter": "kernel",
+    "output-size": "result",
+    "sweep": "result",
+    "result": "result",
+    "notation": "result",
+    "conclusion": "result",
+}
+# Beats whose stage is not the grids: the notation beats show the formula and its symbols,
+# the output-size formula beats the size formula with this problem's numbers (the counting
+# beats keep the grids: they point at the windows along a row).
+_VIEWS = {
+    "notation.formula": "formula",
+    "notation.symbols": "formula",
+    "notation.flip": "formula",
+    "notation.flip-effect": "formula",
+    "notation.symmetric": "formula",
+    "output-size.formula": "size",
+    "output-size.numbers": "size",
+}
 
 
-def check_showable(rows: int, cols: int, out_rows: int, out_cols: int, products: int) -> None:
-    """Refuse a problem the page could not show legibly or build in reasonable time.
-
-    Raises
-    ------
-    TooLargeError
-        With one sentence that says the limit.
-    """
-    side = max(rows, cols, out_rows, out_cols)
-    if side > MAX_PAGE_SIDE:
-        raise TooLargeError(
-            f"a {rows}×{cols} (padded) image with a {out_rows}×{out_cols} result is too large "
-            f"for the page, which draws at most {MAX_PAGE_SIDE}×{MAX_PAGE_SIDE} cells a grid; "
-            "use 'explainer derive' for this one"
-        )
-    if products > MAX_PAGE_PRODUCTS:
-        raise TooLargeError(
-            f"the page embeds sympy's derivation of every pixel, {products:,} products here; "
-            f"at most {MAX_PAGE_PRODUCTS:,} fit a page: use a smaller image or kernel, or "
-            "'explainer derive --patch I,J'"
-        )
-
-
-def _shown(v: Number) -> str:
-    """A value as written in a cell: exact while readable, else a short decimal."""
-    return number(v).written.removeprefix("≈ ")
-
-
-def _exact(v: Number) -> str:
-    """The exact value, as a fraction, with a real minus sign."""
-    from fractions import Fraction
-
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    text = str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
-    return text.replace("-", "−")
-
-
-def _cell(v: Number, scale: palette.ColourScale) -> list[str]:
-    """[shown, exact, fill colour, ink colour] of one value."""
-    return [_shown(v), _exact(v), scale.hex(v), scale.ink(v)]
+def _cell(v: Number, scale: palette.ColourScale, style: NumberStyle) -> list[str]:
+    """[shown, exact, fill colour, ink colour] of one value: shown as the script's style
+    shows it (exact while readable, else a short decimal), and exactly."""
+    return [display(v, style), text(exact(v), SCREEN), scale.hex(v), scale.ink(v)]
 
 
 def _grid(
     rows: Sequence[Sequence[Number]],
     scale: palette.ColourScale,
+    style: NumberStyle,
     first_row: int = 0,
     first_col: int = 0,
     padding: Sequence[Sequence[bool]] | None = None,
@@ -112,15 +93,15 @@ def _grid(
     cells = []
     for r, row in enumerate(rows):
         for c, v in enumerate(row):
-            entry = _cell(v, scale)
+            entry = _cell(v, scale, style)
             if padding is not None and padding[r][c]:
                 entry.append("pad")
             cells.append(entry)
     return {
         "rows": len(rows),
         "cols": len(rows[0]),
-        "rowLabels": [str(first_row + r).replace("-", "−") for r in range(len(rows))],
-        "colLabels": [str(first_col + c).replace("-", "−") for c in range(len(rows[0]))],
+        "rowLabels": [text(first_row + r, SCREEN) for r in range(len(rows))],
+        "colLabels": [text(first_col + c, SCREEN) for c in range(len(rows[0]))],
         "cells": cells,
     }
 
@@ -145,30 +126,33 @@ def _window(step: Step, trace: Trace) -> dict[str, Any]:
 
 
 def _window_words(step: Step) -> str:
-    top, left, bottom, right = step.window
-    text = f"image rows {top}..{bottom}, columns {left}..{right}".replace("-", "−")
+    top, left, bottom, right = (text(v, SCREEN) for v in step.window)
+    where = f"image rows {top}..{bottom}, columns {left}..{right}"
     if any(step.in_padding):
-        text += f"; {sum(step.in_padding)} of {len(step.in_padding)} taps in the padding"
-    return text
+        where += f"; {sum(step.in_padding)} of {len(step.in_padding)} taps in the padding"
+    return where
 
 
 def _steps(
-    trace: Trace, scale: palette.ColourScale, derivations: Sequence[Any] | None
+    trace: Trace,
+    scale: palette.ColourScale,
+    style: NumberStyle,
+    derivations: Sequence[Any] | None,
 ) -> list[dict[str, Any]]:
     from explainer.present import mathml
 
-    divisor = trace.divisor if trace.problem.normalize else None
+    divisor = trace.divisor if _divides(trace) else None
     out = []
     for k, step in enumerate(trace.steps):
         entry = {
             "index": list(step.index),
             **_window(step, trace),
             "where": _window_words(step),
-            "patch": [_cell(v, scale) for v in step.patch],
+            "patch": [_cell(v, scale, style) for v in step.patch],
             "pad": [int(p) for p in step.in_padding],
-            "products": [_cell(v, scale) for v in step.products],
-            "sum": [_shown(step.total), _exact(step.total)],
-            "value": _cell(step.value, scale),
+            "products": [_cell(v, scale, style) for v in step.products],
+            "sum": _cell(step.total, scale, style)[:2],
+            "value": _cell(step.value, scale, style),
         }
         if derivations is not None:
             lines = mathml.derivation_lines(derivations[k], step.kernel_shape, step.total, divisor)
@@ -177,33 +161,51 @@ def _steps(
     return out
 
 
+def _divides(trace: Trace) -> bool:
+    """Whether a division is worth showing: never "÷ 1" (a kernel that sums to 1 already)."""
+    return trace.problem.normalize is not None and trace.divisor != 1
+
+
 def _prelude(script: Script) -> dict[str, Any] | None:
     t = script.prelude
     if t is None:
         return None
-    scale = palette.lesson_scale(t)
+    scale, style = palette.lesson_scale(t), script.style
     return {
-        "signal": _grid(t.padded_image, scale),
-        "filter": _grid(t.applied_kernel, scale),
-        "sums": _grid(t.output, scale),
+        "signal": _grid(t.padded_image, scale, style),
+        "filter": _grid(t.applied_kernel, scale, style.exact()),
+        "sums": _grid(t.output, scale, style),
         "windows": [_window(s, t)["box"] for s in t.steps],
     }
 
 
-def _legend(trace: Trace, scale: palette.ColourScale, facts) -> dict[str, Any]:
+def _legend(scale: palette.ColourScale, style: NumberStyle, facts) -> dict[str, Any]:
     m = scale.magnitude
     bands = [scale.hex((1 - 2 * (k + 0.5) / LEGEND_STEPS) * m) for k in range(LEGEND_STEPS)]
     ticks = sorted({facts.best.value, facts.worst.value, 0}, reverse=True)
     return {
         "bands": bands,
+        # The swatches beside the words: the colours of the extremes and of zero itself (a
+        # band from the bar's middle is already tinted).
+        "swatches": {"positive": scale.hex(m), "zero": scale.hex(0), "negative": scale.hex(-m)},
         # From the top of the bar (0) to its bottom (1), where each value's colour sits.
-        "ticks": [[_shown(v), (1 - scale.position(v)) / 2] for v in ticks],
+        "ticks": [[display(v, style), (1 - scale.position(v)) / 2] for v in ticks],
         "words": {
             "positive": palette.POSITIVE_NAME,
             "negative": palette.NEGATIVE_NAME,
             "zero": palette.ZERO_NAME,
         },
     }
+
+
+def _view(key: str, section: str) -> str:
+    """What a beat's stage shows: the title card, the one-dimensional prelude, the formula,
+    the output size's arithmetic, or the grids."""
+    if section == "title":
+        return "title"
+    if section == "one-dimension":
+        return "prelude"
+    return _VIEWS.get(key, "grids")
 
 
 def _beats(script: Script) -> list[dict[str, Any]]:
@@ -232,7 +234,9 @@ def _beats(script: Script) -> list[dict[str, Any]]:
                 "caption": beat.caption,
                 "speech": beat.speech,
                 "steps": [list(s) for s in beat.steps],
-                "view": "title" if section == "title" else "prelude" if prelude else "grids",
+                "view": _view(beat.key, section),
+                "fill": beat.key in _FILLS,
+                "tab": _TABS.get(section, "image"),
                 "animate": len(beat.steps) > MAX_MARKED,
                 "focus": list(beat.steps[0]) if single else None,
                 "detail": _DETAIL.get(beat.key, 3) if single else 3,
@@ -271,7 +275,7 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
     trace = script.trace
     problem = trace.problem
     facts = script.facts
-    scale = palette.lesson_scale(trace)
+    scale, style = palette.lesson_scale(trace), script.style
     top, left = trace.padding_offset
     derivations = symbolic.derive_all(problem) if derive else None
     kernel_given = None
@@ -279,21 +283,22 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
         kh, kw = problem.kernel.shape
         given = facts.kernel_weights
         rows = [given[r * kw : (r + 1) * kw] for r in range(kh)]
-        kernel_given = _grid(rows, scale)
+        kernel_given = _grid(rows, scale, style.exact())
     return {
-        "labels": dict(script.labels),
+        # The script's labels, and the page's own word for a value not yet computed.
+        "labels": {**script.labels, "hidden": "not computed yet"},
         "problem": problem.describe(),
         "pixelwise": script.pixelwise,
-        "image": _grid(trace.padded_image, scale, -top, -left, _padding_mask(trace)),
-        "kernel": _grid(trace.applied_kernel, scale),
+        "image": _grid(trace.padded_image, scale, style, -top, -left, _padding_mask(trace)),
+        "kernel": _grid(trace.applied_kernel, scale, style.exact()),
         "kernelGiven": kernel_given,
         "flip": problem.flip,
-        "result": _grid(trace.output, scale),
-        "divides": problem.normalize is not None,
-        "divisor": _shown(trace.divisor),
-        "steps": _steps(trace, scale, derivations),
+        "result": _grid(trace.output, scale, style),
+        "divides": _divides(trace),
+        "divisor": display(trace.divisor, style.exact()),
+        "steps": _steps(trace, scale, style, derivations),
         "prelude": _prelude(script),
-        "legend": _legend(trace, scale, facts),
+        "legend": _legend(scale, style, facts),
         "sections": [{"name": s.name, "title": s.title} for s in script.sections],
         "beats": _beats(script),
         "formula": mathml.to_mathml(symbolic.general_formula(problem), block=True),
@@ -332,10 +337,7 @@ def render_page(subject: Problem | Script, *, present: bool = False) -> str:
     """
     script = subject if isinstance(subject, Script) else build_script(subject)
     trace = script.trace
-    rows, cols = len(trace.padded_image), len(trace.padded_image[0])
-    oh, ow = trace.output_shape
-    kh, kw = trace.problem.kernel.shape
-    check_showable(rows, cols, oh, ow, oh * ow * kh * kw)
+    limits.check_showable(trace.problem.geometry)
     data = page_data(script)
     html = _asset("page.html")
     palette_css = (

@@ -1,121 +1,60 @@
 """Renderings of a derivation: text, LaTeX, Markdown and JSON.
 
-Printing is its own layer: it reads a :class:`~explainer.core.trace.Trace` and the sympy
-derivations, arranges them, and formats numbers. It computes nothing: sums come from the
-trace, values from sympy (which :func:`~explainer.proof.symbolic.verify` has matched).
+Printing is its own layer: it reads a :class:`~explainer.core.trace.Trace`, the sympy
+derivations and the lesson's script, arranges them, and writes numbers through
+:mod:`explainer.present.numbers` (ASCII minus, as sympy prints beside them). It computes
+nothing: sums come from the trace, values from sympy (which
+:func:`~explainer.proof.symbolic.verify` has matched), every sentence from the script.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.str import StrPrinter
 
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Step, Trace
 from explainer.errors import ProblemError
 from explainer.lessons.convolution import build_script
-from explainer.lessons.convolution.facts import AxisSize, axis_sizes
+from explainer.lessons.script import Script
+from explainer.outputs.formulas import (
+    PRODUCT,
+    latex,
+    latex_rows,
+    latex_size_line,
+    linear,
+    pretty,
+    sized_axes,
+)
+from explainer.present.numbers import PLAIN, latex_operand, operand, restyle, text
+from explainer.present.tex import latex_matrix, latex_text
 from explainer.proof import symbolic
 from explainer.proof.symbolic import PixelDerivation, split_sum
 
 FORMATS = ("text", "latex", "markdown", "json")
 MAX_PRINTED_SIDE = 32  # wider result matrices are summarized, not printed
-
-
-class _Memo:
-    """A printer mix-in that prints each distinct piece a derivation repeats only once.
-
-    A derivation's tens of thousands of terms are made of a few hundred distinct pieces
-    (the symbols ``x[r, c]`` and ``w[m, n]``, the pairs of numbers), and sympy prints a
-    piece the same way wherever it stands: the parent adds any parentheses.
-    """
-
-    _MEMO_TYPES = (sp.Indexed, sp.Rational, symbolic.Times)
-    _MEMO_SIZE = 100_000
-
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        if kwargs or not isinstance(expr, self._MEMO_TYPES):
-            return super()._print(expr, **kwargs)  # type: ignore[misc]
-        memo = self.__dict__.setdefault("_memo", {})
-        text = memo.get(expr)
-        if text is None:
-            if len(memo) >= self._MEMO_SIZE:
-                memo.clear()
-            text = memo[expr] = super()._print(expr)  # type: ignore[misc]
-        return text
-
-
-class _NestedSumLatexPrinter(_Memo, LatexPrinter):
-    """sympy's LaTeX, but a double sum prints as two nested sums (as in a lecture)."""
-
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        tex = ""
-        for var, low, high in reversed(expr.limits):
-            tex += rf"\sum_{{{self._print(var)}={self._print(low)}}}^{{{self._print(high)}}} "
-        term = expr.function
-        body = self._print(term)
-        if term.is_Add:
-            body = rf"\left({body}\right)"
-        return tex + body
-
-
-def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
-    """LaTeX of a formula, keeping the order the derivation wrote its terms in.
-
-    Long fractions print as (1/9)·(…) unless ``break_long_fractions`` is False.
-    """
-    return _LATEX[break_long_fractions].doprint(expr)
-
-
-# One printer per setting, reused (and so its memo): making one per term costs as much as
-# printing the term.
-# Word subscripts upright, as in print: p_before, not p times b times e times f…
-_NAMES = {
-    symbolic.size_in: r"n_{\text{in}}",
-    symbolic.size_out: r"n_{\text{out}}",
-    symbolic.pad_before: r"p_{\text{before}}",
-    symbolic.pad_after: r"p_{\text{after}}",
-}
-_LATEX = {
-    False: _NestedSumLatexPrinter({"order": "none", "symbol_names": _NAMES}),
-    True: _NestedSumLatexPrinter({"order": "none", "long_frac_ratio": 2, "symbol_names": _NAMES}),
-}
-
-
-class _LinearPrinter(_Memo, StrPrinter):
-    """sympy's ``sstr`` with the derivation's term order, for one-line formulas."""
-
-
-_LINEAR = _LinearPrinter({"order": "none"})
-
-
-def pretty(expr: sp.Basic) -> str:
-    """Unicode pretty print of a formula, unwrapped, in the derivation's term order."""
-    return sp.pretty(expr, use_unicode=True, order="none", wrap_line=False).replace("⋅", PRODUCT)
-
-
-def fmt(v: Number) -> str:
-    """A number as a learner writes it: 7/9, -1, 0.25."""
-    if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-    if isinstance(v, float):
-        return repr(v) if v != int(v) else str(int(v)) if abs(v) < 1e15 else repr(v)
-    return str(v)
+FLIP_KEYS = (
+    "filter.flip",
+    "filter.symmetric",
+    "notation.flip",
+    "notation.symmetric",
+    "notation.flip-effect",
+)
+"""The script's beats on the flip: whether the filter is rotated, whether that matters."""
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """Everything a printer needs: the trace and the sympy derivations of chosen pixels."""
+    """Everything a printer needs: the trace, the sympy derivations of chosen pixels and
+    the lesson's script (whose sentences the printers quote)."""
 
     trace: Trace
     pixels: tuple[PixelDerivation, ...]
+    script: Script = field(repr=False)
 
     @property
     def problem(self) -> Problem:
@@ -129,6 +68,7 @@ def derivation(
     trace: Trace,
     patches: Sequence[tuple[int, int]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    script: Script | None = None,
 ) -> Derivation:
     """Derive the chosen output pixels (all by default) of an exact trace."""
     problem = trace.problem
@@ -138,49 +78,38 @@ def derivation(
         for r, c in patches:
             trace.step(r, c)  # raises a clear error when outside the result
         pixels = tuple(symbolic.derive_pixel(problem, r, c) for r, c in patches)
-    return Derivation(trace, pixels)
+    if script is None:
+        script = build_script(problem, trace if trace.exact else None)
+    return Derivation(trace, pixels, script)
 
 
-def _flip_note(problem: Problem) -> str:
-    kernel = problem.kernel
-    symmetric = bool((kernel == kernel[::-1, ::-1]).all())
-    if problem.flip:
-        note = (
-            "True convolution: the kernel is rotated by 180° before it slides, so "
-            "w[m, n] is read as w[k-1-m, l-1-n]."
-        )
-        if symmetric:
-            note += " This kernel is symmetric under that rotation, so nothing changes."
-        return note
-    note = (
-        "The kernel is not flipped: this is cross-correlation, what deep-learning "
-        "libraries call convolution."
-    )
-    if symmetric:
-        note += (
-            " This kernel is symmetric under a 180° rotation, so true convolution "
-            "(with the flip) gives the same result."
-        )
-    else:
-        note += " True convolution (--flip) would rotate the kernel by 180° first."
-    return note
+def formula_note(script: Script) -> str:
+    """What one output pixel is, in the script's own sentence (``notation.formula``)."""
+    return " ".join(b.caption for b in script.beats() if b.key == "notation.formula")
 
 
-def _divisor_note(problem: Problem, trace: Trace) -> str:
-    if problem.normalize == "area":
-        return (
-            f"Each sum of products is divided by the kernel's area, "
-            f"{fmt(trace.divisor)}: the average product."
-        )
-    if problem.normalize == "sum":
-        return f"Each sum of products is divided by the kernel's sum, {fmt(trace.divisor)}."
-    return "Each output pixel is the plain sum of the products."
+def flip_note(script: Script) -> str:
+    """Whether the filter is flipped and whether that matters, in the script's own
+    sentences (its beats :data:`FLIP_KEYS`, in the script's order)."""
+    return " ".join(b.caption for b in script.beats() if b.key in FLIP_KEYS)
+
+
+def formula_notes(script: Script) -> list[str]:
+    """:func:`formula_note` and :func:`flip_note`, each a line (ASCII minus, as printed)."""
+    notes = (formula_note(script), flip_note(script))
+    return [restyle(note, PLAIN) for note in notes if note]
+
+
+def result_notes(script: Script) -> list[str]:
+    """What the result shows, in the lesson script's own sentences (its ``result.*``
+    beats): the derivation says nothing the script has not worded from the facts."""
+    return [restyle(b.caption, PLAIN) for b in script.beats() if b.key.startswith("result.")]
 
 
 def _grid_lines(
     rows: Sequence[Sequence[Number]], padded: Sequence[Sequence[bool]] | None = None
 ) -> list[str]:
-    cells = [[fmt(v) for v in row] for row in rows]
+    cells = [[text(v) for v in row] for row in rows]
     width = max(len(c) for row in cells for c in row)
     lines = []
     for r, row in enumerate(cells):
@@ -209,33 +138,17 @@ def _side_by_side(blocks: Sequence[tuple[str, list[str]]], joiners: Sequence[str
     return out
 
 
-def _window_text(step: Step) -> str:
-    top, left, bottom, right = step.window
-    text = f"image rows {top}..{bottom}, columns {left}..{right}"
+def window_text(step: Step) -> str:
+    """Where a pixel's window lies on the image, in words (ASCII minus)."""
+    top, left, bottom, right = (text(v) for v in step.window)
+    out = f"image rows {top}..{bottom}, columns {left}..{right}"
     if any(step.in_padding):
-        text += f" ({sum(step.in_padding)} of {len(step.in_padding)} in the padding, marked ·)"
-    return text
+        out += f" ({sum(step.in_padding)} of {len(step.in_padding)} in the padding, marked ·)"
+    return out
 
 
 def _indent(block: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else line for line in block.splitlines())
-
-
-def sized_axes(problem: Problem) -> list[tuple[AxisSize, int]]:
-    """Rows and columns, each with the output size sympy evaluates from the formula (the
-    outputs print this value, not the engine's: two derivations that must agree)."""
-    return [
-        (a, symbolic.output_size(a.size, a.before, a.after, a.kernel, a.stride, a.dilation))
-        for a in axis_sizes(problem)
-    ]
-
-
-def latex_size_line(axis: AxisSize, value: int) -> str:
-    """The output-size formula with one axis's numbers substituted, ``= value``."""
-    return (
-        rf"\left\lfloor \frac{{{axis.size} + {axis.before} + {axis.after} - "
-        rf"{axis.dilation}\cdot({axis.kernel}-1) - 1}}{{{axis.stride}}} \right\rfloor + 1 = {value}"
-    )
 
 
 def _size_lines(problem: Problem) -> list[str]:
@@ -247,19 +160,11 @@ def _size_lines(problem: Problem) -> list[str]:
     ]
 
 
-PRODUCT = "·"
-"""The one product sign of every output: the video's x · w, the text and (as \\cdot) LaTeX."""
-
-
-def _linear(term: sp.Basic) -> str:
-    return _LINEAR.doprint(term).replace("*", PRODUCT)
-
-
 def _sum_lines(lhs: str, expr: sp.Expr, per_line: int) -> list[str]:
     """``lhs = 1/9 · ( a + b + c`` / ``+ d + …)``: one line per kernel row, as on a board."""
     scale, body_terms = split_sum(expr)
-    terms = [_linear(t) for t in body_terms]
-    head = f"  {lhs} = " + (f"{_linear(scale)} {PRODUCT} ( " if scale is not None else "")
+    terms = [linear(t) for t in body_terms]
+    head = f"  {lhs} = " + (f"{linear(scale)} {PRODUCT} ( " if scale is not None else "")
     pad = " " * (len(head) - 2)
     lines = []
     for start in range(0, len(terms), per_line):
@@ -279,7 +184,7 @@ def render_text(der: Derivation) -> str:
         _indent(pretty(symbolic.general_formula(problem)), "  "),
         "",
     ]
-    out += [_flip_note(problem), _divisor_note(problem, trace), ""]
+    out += [*formula_notes(der.script), ""]
     oh, ow = trace.output_shape
     out += [
         "The output size, on each axis:",
@@ -290,7 +195,7 @@ def render_text(der: Derivation) -> str:
     out += [f"  {line}" for line in _size_lines(problem)] + [""]
     for step, pix in der.steps():
         i0, j0 = step.index
-        out.append(f"── y[{i0}, {j0}] ── window on {_window_text(step)}")
+        out.append(f"── y[{i0}, {j0}] ── window on {window_text(step)}")
         blocks = [
             ("patch x", _grid_lines(step.grid(step.patch), step.grid(step.in_padding))),
             ("kernel w", _grid_lines(step.grid(step.weights))),
@@ -301,10 +206,10 @@ def render_text(der: Derivation) -> str:
         lhs = f"y[{i0}, {j0}]"
         out += _sum_lines(lhs, pix.expansion, step.kernel_shape[1])
         out += _sum_lines(" " * len(lhs), pix.substituted, step.kernel_shape[1])
-        value = fmt(symbolic.from_sympy(pix.value))
+        value = text(symbolic.from_sympy(pix.value))
         scale, _ = split_sum(pix.substituted)
         if scale is not None:  # the sum of products first, then the division
-            sum_then_scale = f"{_linear(scale)} {PRODUCT} {_operand(step.total, True)}"
+            sum_then_scale = f"{linear(scale)} {PRODUCT} {operand(step.total)}"
             out.append(f"  {' ' * len(lhs)} = {sum_then_scale} = {value}")
         else:
             out.append(f"  {' ' * len(lhs)} = {value}")
@@ -314,29 +219,8 @@ def render_text(der: Derivation) -> str:
         out += _indent("\n".join(_grid_lines(trace.output)), "  ").splitlines()
     else:
         out += [f"Result y ({oh}×{ow}): too large to print legibly; --format json has it all."]
-    out += ["", *_result_notes(problem)]
+    out += ["", *result_notes(der.script)]
     return "\n".join(out) + "\n"
-
-
-def _operand(v: Number, second: bool) -> str:
-    """A number after an operator, in parentheses where it would be misread: ``· (-7)``,
-    ``· (1/5)``."""
-    text = fmt(v)
-    return f"({text})" if "/" in text or (second and text.startswith("-")) else text
-
-
-def _result_notes(problem: Problem) -> list[str]:
-    """What the result shows, in the lesson script's own sentences (its ``result.*`` beats):
-    the derivation says nothing the script has not worded from the facts."""
-    script = build_script(problem)
-    return [beat.caption for beat in script.beats() if beat.key.startswith("result.")]
-
-
-def _latex_matrix(rows: Sequence[Sequence[Number]]) -> str:
-    """A matrix in parentheses; ``array`` has no column limit (amsmath's pmatrix stops at 10)."""
-    body = r" \\ ".join(" & ".join(_latex_number(v) for v in row) for row in rows)
-    columns = "r" * len(rows[0])
-    return rf"\left(\begin{{array}}{{{columns}}} " + body + r" \end{array}\right)"
 
 
 def _latex_sum_step(step: Step, pix: PixelDerivation) -> str:
@@ -344,27 +228,7 @@ def _latex_sum_step(step: Step, pix: PixelDerivation) -> str:
     scale, _ = split_sum(pix.substituted)
     if scale is None:
         return ""
-    return rf" = {latex(scale)} \cdot {_latex_operand(step.total)}"
-
-
-def _latex_operand(v: Number) -> str:
-    text = _latex_number(v)
-    return rf"\left({text}\right)" if text.startswith("-") or "frac" in text else text
-
-
-def _latex_number(v: Number) -> str:
-    if isinstance(v, Fraction) and v.denominator != 1:
-        sign = "-" if v < 0 else ""
-        return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-    return fmt(v)
-
-
-def latex_rows(expr: sp.Expr, per_line: int) -> tuple[str | None, list[str]]:
-    """A derivation's sum as LaTeX rows of ``per_line`` terms, and its scale (1/N) if any."""
-    scale, body_terms = split_sum(expr)
-    terms = [latex(t) for t in body_terms]
-    rows = [" + ".join(terms[k : k + per_line]) for k in range(0, len(terms), per_line)]
-    return (latex(scale) if scale is not None else None), rows
+    return rf" = {latex(scale)} \cdot {latex_operand(step.total)}"
 
 
 def _latex_sum_rows(expr: sp.Expr, per_line: int) -> str:
@@ -386,12 +250,12 @@ def _latex_step(step: Step, pix: PixelDerivation) -> str:
     ]
     scale, _ = split_sum(pix.substituted)
     if scale is not None:  # the sum of products first, then the division
-        lines.append(rf"&= {latex(scale)} \cdot {_latex_operand(step.total)} \\")
+        lines.append(rf"&= {latex(scale)} \cdot {latex_operand(step.total)} \\")
     lines.append(rf"&= {latex(pix.value)}")
     grids = (
-        rf"{_latex_matrix(step.grid(step.patch))} \cdot "
-        rf"{_latex_matrix(step.grid(step.weights))} = "
-        rf"{_latex_matrix(step.grid(step.products))}"
+        rf"{latex_matrix(step.grid(step.patch))} \cdot "
+        rf"{latex_matrix(step.grid(step.weights))} = "
+        rf"{latex_matrix(step.grid(step.products))}"
     )
     return (
         "\\begin{gather*}\n" + grids + "\n\\end{gather*}\n"
@@ -408,23 +272,23 @@ def render_latex(der: Derivation) -> str:
         r"\usepackage{amsmath,amssymb}",
         r"\allowdisplaybreaks",
         r"\begin{document}",
-        r"\section*{Convolution: " + _latex_text(problem.describe()) + "}",
+        r"\section*{Convolution: " + latex_text(problem.describe()) + "}",
         r"\[ " + latex(symbolic.general_formula(problem)) + r" \]",
-        _latex_text(_flip_note(problem) + " " + _divisor_note(problem, trace)),
+        latex_text(" ".join(formula_notes(der.script))),
     ]
     for step, pix in der.steps():
         i0, j0 = step.index
         parts.append(
             rf"\subsection*{{Output pixel $({i0}, {j0})$: "
-            rf"{_latex_text(_window_text(step))}}}"
+            rf"{latex_text(window_text(step))}}}"
         )
         parts.append(_latex_step(step, pix))
     parts.append(r"\subsection*{Result}")
     if max(trace.output_shape) <= MAX_PRINTED_SIDE:
-        parts.append(r"\[ y = " + _latex_matrix(trace.output) + r" \]")
+        parts.append(r"\[ y = " + latex_matrix(trace.output) + r" \]")
     else:
         parts.append(
-            _latex_text(
+            latex_text(
                 f"The result is {trace.output_shape[0]}×{trace.output_shape[1]}: "
                 "too large to typeset; use --format json."
             )
@@ -433,25 +297,10 @@ def render_latex(der: Derivation) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _latex_text(text: str) -> str:
-    table = {
-        "×": r"$\times$",
-        "→": r"$\rightarrow$",
-        "°": r"$^\circ$",
-        "·": r"$\cdot$",
-        "_": r"\_",
-        "&": r"\&",
-        "%": r"\%",
-        "#": r"\#",
-        "−": "-",
-    }
-    return "".join(table.get(ch, ch) for ch in text)
-
-
 def _md_table(rows: Sequence[Sequence[Number]]) -> str:
     head = "| i \\ j | " + " | ".join(f"{c}" for c in range(len(rows[0]))) + " |"
     rule = "|---|" + "---:|" * len(rows[0])
-    body = [f"| **{r}** | " + " | ".join(fmt(v) for v in row) + " |" for r, row in enumerate(rows)]
+    body = [f"| **{r}** | " + " | ".join(text(v) for v in row) + " |" for r, row in enumerate(rows)]
     return "\n".join([head, rule, *body])
 
 
@@ -462,7 +311,7 @@ def render_markdown(der: Derivation) -> str:
         "",
         "$$" + latex(symbolic.general_formula(problem)) + "$$",
         "",
-        _flip_note(problem) + " " + _divisor_note(problem, trace),
+        " ".join(formula_notes(der.script)),
         "",
     ]
     for step, pix in der.steps():
@@ -470,7 +319,7 @@ def render_markdown(der: Derivation) -> str:
         out += [
             f"## Output pixel ({i0}, {j0})",
             "",
-            f"Window on {_window_text(step)}.",
+            f"Window on {window_text(step)}.",
             "",
             "$$" + latex(sp.Eq(symbolic.y[i0, j0], pix.expansion, evaluate=False)) + "$$",
             "",
@@ -505,21 +354,21 @@ def render_json(der: Derivation) -> str:
             "dilation": list(problem.dilation),
             "flip": problem.flip,
             "normalize": problem.normalize,
-            "divisor": fmt(trace.divisor),
+            "divisor": text(trace.divisor),
             "output_shape": list(trace.output_shape),
         },
         "formula": latex(symbolic.general_formula(problem)),
-        "result": [[fmt(v) for v in row] for row in trace.output],
+        "result": [[text(v) for v in row] for row in trace.output],
         "patches": [
             {
                 "index": list(step.index),
                 "positions": [list(pos) for pos in step.positions],
                 "in_padding": list(step.in_padding),
-                "patch": [fmt(v) for v in step.patch],
-                "kernel": [fmt(v) for v in step.weights],
-                "products": [fmt(v) for v in step.products],
-                "sum": fmt(step.total),
-                "value": fmt(symbolic.from_sympy(pix.value)),
+                "patch": [text(v) for v in step.patch],
+                "kernel": [text(v) for v in step.weights],
+                "products": [text(v) for v in step.products],
+                "sum": text(step.total),
+                "value": text(symbolic.from_sympy(pix.value)),
                 "latex": latex(pix.substituted),
             }
             for step, pix in der.steps()
@@ -545,3 +394,21 @@ def render(der: Derivation, fmt_name: str = "text") -> str:
             f"unknown format {fmt_name!r}; choose one of " + ", ".join(FORMATS)
         ) from None
     return renderer(der)
+
+
+__all__ = [
+    "FORMATS",
+    "Derivation",
+    "derivation",
+    "flip_note",
+    "formula_note",
+    "formula_notes",
+    "latex",
+    "latex_rows",
+    "latex_size_line",
+    "pretty",
+    "render",
+    "result_notes",
+    "sized_axes",
+    "window_text",
+]

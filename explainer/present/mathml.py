@@ -17,15 +17,17 @@ and one summation sign per sum of a double sum (sympy's printer shows only one).
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 from explainer.core.trace import Number
+from explainer.present.numbers import MINUS, SCREEN, text
 from explainer.proof.symbolic import PixelDerivation, Times, split_sum, to_sympy
 
-MINUS = "\u2212"
 DOT = "\u22c5"
 
 
@@ -50,7 +52,7 @@ class _Printer(MathMLPresentationPrinter):
         return self._element("mrow", self._mo("("), inner, self._mo(")"))
 
     def _print_Integer(self, e: sp.Integer) -> Any:
-        return self._element("mn", text=str(int(e)).replace("-", MINUS))
+        return self._element("mn", text=text(int(e), SCREEN))
 
     def _print_int(self, e: int) -> Any:
         return self._print_Integer(sp.Integer(e))
@@ -153,11 +155,6 @@ def to_mathml(expr: sp.Basic, *, block: bool = False) -> str:
     return _math(printer._print(expr), block=block)
 
 
-def number(v: Number) -> str:
-    """An exact number as a ``<math>`` element (a fraction stays a fraction)."""
-    return to_mathml(to_sympy(v))
-
-
 def _rows(printer: _Printer, expr: sp.Expr, per_line: int) -> list[str]:
     """A derivation's sum as rows of ``per_line`` terms (one kernel row each), in MathML."""
     scale, terms = split_sum(expr)
@@ -179,6 +176,17 @@ def _rows(printer: _Printer, expr: sp.Expr, per_line: int) -> list[str]:
     return rows
 
 
+def _in_lowest_terms(total: Number, divisor: Number) -> bool:
+    """Whether total/divisor, written as a fraction, is already the value (−1/9, 7/9; not
+    3/9, 9/9 or a decimal divisor)."""
+    if isinstance(total, float) or isinstance(divisor, float):
+        return False
+    t, d = Fraction(total), Fraction(divisor)
+    return (
+        t.denominator == 1 and d.denominator == 1 and d > 1 and gcd(t.numerator, d.numerator) == 1
+    )
+
+
 def derivation_lines(
     der: PixelDerivation, kernel_shape: tuple[int, int], total: Number, divisor: Number | None
 ) -> list[tuple[str, str]]:
@@ -197,12 +205,14 @@ def derivation_lines(
         lines.append((_math(lhs) if k == 0 else "", row))
     for k, row in enumerate(_rows(printer, der.substituted, per_line)):
         lines.append((_math("<mo>=</mo>") if k == 0 else "", row))
+    value = _math(printer._print(der.value))
     if divisor is not None:
         quotient = printer._element(
             "mfrac", printer._print(to_sympy(total)), printer._print(to_sympy(divisor))
         )
-        lines.append((_math("<mo>=</mo>"), _math(quotient)))
-    lines.append((_math("<mo>=</mo>"), _math(printer._print(der.value))))
+        if not _in_lowest_terms(total, divisor):  # 7/9 would say the value twice
+            lines.append((_math("<mo>=</mo>"), _math(quotient)))
+    lines.append((_math("<mo>=</mo>"), value))
     return lines
 
 

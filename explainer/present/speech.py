@@ -6,9 +6,9 @@ parts, each knowing its written form (``7/9``, ``9×9``, ``(1, 1)``) and its spo
 with both, so the caption and the speech say the same thing, and the voice never has to
 guess how to read ``−1/9``.
 
-Numbers are shown the way :data:`MAX_SHOWN_DENOMINATOR` allows: exact fractions while they
-stay readable, a short decimal (with "about") past that; the derivation keeps the exact
-value.
+Numbers are written as :func:`explainer.present.numbers.display` shows them, in the same
+:class:`~explainer.present.numbers.NumberStyle`: exact fractions while they stay readable, a
+short decimal (with "about") past that; the derivation keeps the exact value.
 
 >>> n = number(Fraction(-1, 9))
 >>> n.written, n.spoken
@@ -23,8 +23,20 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-MAX_SHOWN_DENOMINATOR = 64
-"""Past this denominator a fraction is unreadable at a glance (−209/255): show ≈ −0.82."""
+from explainer.present.numbers import (
+    MAX_SHOWN_DENOMINATOR,
+    SCREEN,
+    NumberStyle,
+    display,
+    exact,
+    is_decimal,
+    is_readable,
+    short_decimal,
+)
+
+is_shown_exactly = is_readable
+"""Whether :func:`number` can show a value exactly in some style (the lessons' name for
+:func:`explainer.present.numbers.is_readable`)."""
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -122,37 +134,60 @@ def decimal_words(text: str) -> str:
     return sign + words
 
 
-def _short_decimal(q: Fraction) -> str:
-    """Two significant digits, no trailing zeros: −209/255 → −0.82 (the exact value stays
-    in the derivation; a caption or a cell needs only to be read)."""
-    text = f"{float(q):.2g}"
-    if "e" in text:  # very small or large: keep a plain positional form
-        text = f"{float(q):.6f}".rstrip("0").rstrip(".")
-    return text
+MAX_SPOKEN_NUMERATOR = 20
+"""Past this numerator a fraction is hard to follow by ear ("one thousand four hundred
+eighty-six ninths"): the voice says a short decimal, the screen keeps the exact value."""
 
 
-def number(v: int | float | Fraction, decimal: bool = False) -> Said:
-    """A value as shown and spoken: exact while readable, else a short decimal (always a
-    decimal with ``decimal``, for lessons whose values are decimals anyway).
+def _spoken_decimal(q: Fraction) -> str:
+    """What the voice says for a fraction it would stumble on: two significant digits
+    below 10, one decimal place from 10 up (1486/9 → 165.1, −7/9 → −0.78)."""
+    if abs(q) >= 10:
+        return f"{float(q):.1f}".rstrip("0").rstrip(".")
+    return short_decimal(q)
+
+
+def number(
+    v: int | float | Fraction, style: NumberStyle = SCREEN, spoken_decimal: bool = False
+) -> Said:
+    """A value as shown and spoken: :func:`~explainer.present.numbers.display` in ``style``
+    (exact while readable, else a short decimal, always a decimal with ``style.decimal``),
+    "≈" and "about" before a decimal that is not the exact value.
+
+    A fraction whose numerator is large (improper fractions such as 1486/9), or any
+    fraction with ``spoken_decimal`` (values compared across different denominators), is
+    written exactly and spoken as "about" a short decimal.
 
     >>> number(Fraction(-209, 255))
     Said(written='≈ −0.82', spoken='about minus zero point eight two')
     >>> number(12).spoken, number(0.25).written
     ('twelve', '1/4')
+    >>> number(Fraction(1486, 9))
+    Said(written='1486/9', spoken='about one hundred sixty-five point one')
     """
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    if q.denominator == 1:
-        return Said(str(q.numerator).replace("-", "−"), integer_words(q.numerator))
-    if q.denominator <= MAX_SHOWN_DENOMINATOR and not decimal:
-        return Said(f"{q.numerator}/{q.denominator}".replace("-", "−"), fraction_words(q))
-    short = _short_decimal(q)
-    return Said("≈ " + short.replace("-", "−"), "about " + decimal_words(short))
+    if not is_decimal(v, style):
+        q = Fraction(exact(v))
+        written = display(v, style)
+        if q.denominator != 1 and (spoken_decimal or abs(q.numerator) > MAX_SPOKEN_NUMERATOR):
+            return Said(written, "about " + decimal_words(_spoken_decimal(q)))
+        return Said(written, fraction_words(q))
+    return Said("≈ " + display(v, style), "about " + decimal_words(short_decimal(v)))
 
 
-def is_shown_exactly(v: int | float | Fraction) -> bool:
-    """Whether :func:`number` shows ``v`` exactly (an integer or a readable fraction)."""
-    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
-    return q.denominator <= MAX_SHOWN_DENOMINATOR
+def compared(*values: int | float | Fraction, style: NumberStyle = SCREEN) -> tuple[Said, ...]:
+    """Values said side by side ("only 1/3, against 7/9"): when fractions of different
+    denominators meet, the voice says each as a short decimal, so the listener can tell
+    which is larger; the screen keeps them exact.
+
+    >>> [s.spoken for s in compared(Fraction(1, 3), Fraction(7, 9))]
+    ['about zero point three three', 'about zero point seven eight']
+    >>> [s.spoken for s in compared(Fraction(1, 9), Fraction(7, 9))]
+    ['one ninth', 'seven ninths']
+    """
+    qs = [Fraction(exact(v)) for v in values]
+    denominators = {q.denominator for q in qs}
+    mixed = len(denominators) > 1 and any(d != 1 for d in denominators)
+    return tuple(number(q, style, spoken_decimal=mixed) for q in qs)
 
 
 def size(rows: int, cols: int) -> Said:
@@ -232,7 +267,9 @@ def read_aloud(text: str) -> str:
 
 __all__ = [
     "MAX_SHOWN_DENOMINATOR",
+    "MAX_SPOKEN_NUMERATOR",
     "Said",
+    "compared",
     "count",
     "decimal_words",
     "fraction_words",

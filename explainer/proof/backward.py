@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from explainer.core import limits
 from explainer.core.backward import (
     conv2d_backward,
     conv_transpose2d,
@@ -38,7 +39,7 @@ from explainer.core.backward import (
 from explainer.core.backward_common import backward_inputs
 from explainer.core.problem import is_exact
 from explainer.core.transposed import _transposed_layout
-from explainer.errors import ProblemError, TooLargeError
+from explainer.errors import ProblemError
 from explainer.proof.symbolic import border_value, from_sympy, to_sympy
 
 x = sp.IndexedBase("x")
@@ -49,7 +50,6 @@ b = sp.IndexedBase("b")
 # The layer's formulas are built whole, and verify_backward differentiates every formula
 # once for each symbol it holds. At this limit (products of the forward pass) it takes
 # about 10 s on the 2-core development machine.
-MAX_PROVED_PRODUCTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -137,11 +137,7 @@ class BackwardDerivation:
         if not (is_exact(xs) and is_exact(ws) and is_exact(gs)):
             raise ProblemError("the proof needs exact numbers (integers or Fractions), not floats")
         products = gs.size * ws[0].size  # every output pixel × its taps (an upper bound)
-        if products > MAX_PROVED_PRODUCTS:
-            raise TooLargeError(
-                f"the layer's forward pass has up to {products:,} products; sympy derives at "
-                f"most {MAX_PROVED_PRODUCTS:,}: use a smaller layer"
-            )
+        limits.refuse("layer-proof", products)
         self.flat = flat
         self.options = {
             "stride": geometry.stride,

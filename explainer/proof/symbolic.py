@@ -21,12 +21,11 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
-from explainer.core import display
+from explainer.core import display, limits
 from explainer.core.engine import exact_values
-from explainer.core.limits import MAX_DERIVED_PRODUCTS
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
-from explainer.errors import ProblemError, TooLargeError
+from explainer.errors import ProblemError
 
 x = sp.IndexedBase("x")
 w = sp.IndexedBase("w")
@@ -347,12 +346,7 @@ def derive_all(
     called after each one when given."""
     oh, ow = problem.output_shape
     products = oh * ow * problem.kernel.size
-    if products > MAX_DERIVED_PRODUCTS:
-        raise TooLargeError(
-            f"deriving all {oh * ow:,} patches with sympy means {products:,} products; "
-            f"at most {MAX_DERIVED_PRODUCTS:,} products are derived at once: "
-            "choose patches with --patch I,J, or use a smaller image"
-        )
+    limits.refuse("derive-all", products, patches=oh * ow)
     deriver = _Deriver(problem)
     derived = []
     for r in range(oh):

@@ -24,6 +24,7 @@ def notation(s: LectureScene) -> None:
         lesson.scale,
         padding=lesson.padding_mask,
         show_labels=False,
+        style=lesson.style,
     )
     # The formula's w is the filter as the user gave it (with the flip, read backwards):
     # draw that one, so that the indices in the formula refer to the drawn grid.
@@ -34,9 +35,15 @@ def notation(s: LectureScene) -> None:
         stroke=ACCENT,
         first_row=0,
         first_col=0,
-        exact=True,
+        style=lesson.style.exact(),
     )
-    result = ValueGrid(lesson.trace.output, small / max(oh, ow), lesson.scale, show_labels=False)
+    result = ValueGrid(
+        lesson.trace.output,
+        small / max(oh, ow),
+        lesson.scale,
+        show_labels=False,
+        style=lesson.style,
+    )
     conv = MathTex(r"\otimes", color=INK).scale(1.3)
     eq = MathTex("=", color=INK).scale(1.3)
     row = VGroup(image, conv, kernel, eq, result).arrange(RIGHT, buff=0.5).move_to(UP * 1.7)
@@ -67,7 +74,9 @@ def notation(s: LectureScene) -> None:
     if s.has("notation.symmetric"):
         # The filter turned by 180°, beside it: the same numbers in the same places.
         rotated = [row[::-1] for row in lesson.problem.kernel.tolist()[::-1]]
-        turned = ValueGrid(rotated, kernel.cell_size, lesson.scale, stroke=ACCENT, exact=True)
+        turned = ValueGrid(
+            rotated, kernel.cell_size, lesson.scale, stroke=ACCENT, style=lesson.style.exact()
+        )
         same = MathTex("=", color=INK).scale(0.9)
         pair = VGroup(same, turned).arrange(RIGHT, buff=0.25).next_to(kernel, DOWN, buff=0.9)
         with s.beat("notation.symmetric") as clock:
@@ -90,9 +99,14 @@ def conclusion(s: LectureScene) -> None:
         lesson.scale,
         padding=lesson.padding_mask,
         show_labels=False,
+        style=lesson.style,
     )
     result = ValueGrid(
-        lesson.trace.output, min(0.5, 4.2 / max(oh, ow)), lesson.scale, show_labels=False
+        lesson.trace.output,
+        min(0.5, 4.2 / max(oh, ow)),
+        lesson.scale,
+        show_labels=False,
+        style=lesson.style,
     )
     arrow = MathTex(r"\longrightarrow", color=INK).scale(1.5)
     VGroup(image, arrow, result).arrange(RIGHT, buff=0.8).move_to(UP * 0.4)

@@ -22,6 +22,7 @@ from manim import (
 )
 
 from explainer.lessons.convolution.facts import padding_source
+from explainer.present import numbers
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
@@ -34,7 +35,6 @@ from scenes.components import (
     grid_label_size,
     halo,
     label,
-    show_number,
 )
 from scenes.stage import BOTTOM, TOP, LectureScene, cell_for
 
@@ -63,12 +63,15 @@ def one_dimension(s: LectureScene) -> None:
     signal_values = trace.padded_image[0]
     n = len(signal_values)
     k = len(trace.applied_kernel[0])
+    stride = trace.problem.stride[1]
     cell = min(0.8, 11.0 / n)
     first = s.lesson.script.prelude_origin[1]  # numbered by the image's columns
-    signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=first)
+    signal = ValueGrid(
+        [signal_values], cell, scale, first_row=None, first_col=first, style=s.lesson.style
+    )
     signal.move_to(np.array([0.0, 0.4, 0.0]))
     taps_as_given = trace.problem.kernel.tolist()
-    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT, exact=True)
+    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT, style=s.lesson.style.exact())
     kernel.move_to(np.array([0.0, 2.0, 0.0]))
     out = len(trace.steps)
     sums = EmptyGrid(1, out, cell, first_row=None, first_col=0)  # positions, from 0
@@ -89,7 +92,9 @@ def one_dimension(s: LectureScene) -> None:
     s.remove(names[1])
     kernel.add(names[1])  # the filter's name travels with it
     if s.has("one-dimension.flip"):
-        reversed_row = ValueGrid(trace.applied_kernel, cell, scale, stroke=ACCENT, exact=True)
+        reversed_row = ValueGrid(
+            trace.applied_kernel, cell, scale, stroke=ACCENT, style=s.lesson.style.exact()
+        )
         reversed_row.move_to(kernel.cells)
         kernel.remove(names[1])
         s.add(names[1])
@@ -99,7 +104,7 @@ def one_dimension(s: LectureScene) -> None:
         s.remove(names[1])
         reversed_row.add(names[1])
         kernel = reversed_row
-    size = grid_label_size([show_number(st.value) for st in trace.steps], cell)
+    size = grid_label_size([numbers.display(st.value, s.lesson.style) for st in trace.steps], cell)
     window = signal.outline(0, 0, 0, k - 1, ACCENT, 5)
     filled = VGroup()
     with s.beat("one-dimension.slide") as clock:
@@ -113,8 +118,9 @@ def one_dimension(s: LectureScene) -> None:
         per = 0.8 / out
         for step in trace.steps:
             j = step.index[1]
-            box = signal.outline(0, j, 0, j + k - 1, ACCENT, 5)
-            cell_mob = filled_cell(sums, 0, j, step.value, scale, size)
+            at = j * stride  # the prelude moves by the problem's column stride
+            box = signal.outline(0, at, 0, at + k - 1, ACCENT, 5)
+            cell_mob = filled_cell(sums, 0, j, step.value, scale, size, s.lesson.style)
             shift = _above(box, cell) - kernel.cells.get_center()
             anims = [window.animate.become(box), kernel.animate.shift(shift)]
             if j == 0:
@@ -128,7 +134,7 @@ def one_dimension(s: LectureScene) -> None:
         marks = VGroup()
         for _row, c in best.steps:
             marks.add(halo(SurroundingRectangle(sums.cell(0, c), color=HIGHLIGHT, buff=0.03)))
-            marks.add(signal.outline(0, c, 0, c + k - 1, HIGHLIGHT, 5))
+            marks.add(signal.outline(0, c * stride, 0, c * stride + k - 1, HIGHLIGHT, 5))
         s.play(LaggedStart(*[Create(m) for m in marks], lag_ratio=0.2), run_time=clock.share(0.5))
     if s.has("one-dimension.to-2d"):
         with s.beat("one-dimension.to-2d") as clock:
@@ -152,7 +158,12 @@ def image(s: LectureScene) -> None:
     with s.beat("image.show") as clock:
         grid = s.image_grid(cell, center, padded=False)
         values = [v for row in lesson.image_values for v in row]
-        legend = Legend(lesson.scale, (min(values), max(values)), height=min(3.0, grid.height))
+        legend = Legend(
+            lesson.scale,
+            (min(values), max(values)),
+            lesson.style,
+            height=min(3.0, grid.height),
+        )
         # Beside the image with its border (drawn next), not just the image.
         legend.move_to(np.array([center[0] + cols * cell / 2 + 0.9, center[1], 0]))
         s.play(FadeIn(legend), run_time=clock.share(0.15))  # colour carries the numbers
@@ -283,7 +294,7 @@ def _flip(s: LectureScene, original: ValueGrid, name) -> None:
         stroke=ACCENT,
         first_row=0,
         first_col=0,
-        exact=True,
+        style=lesson.style.exact(),
     )
     rotated.shift(original.cells.get_center() - rotated.cells.get_center())
     new_name = label(lesson.labels["filter-rotated"], size=0.3, color=ACCENT).move_to(name)

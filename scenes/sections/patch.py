@@ -22,7 +22,7 @@ from manim import (
 
 from explainer.core.trace import Step
 from explainer.outputs import printing
-from explainer.present.speech import is_shown_exactly
+from explainer.present import numbers
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
@@ -36,8 +36,6 @@ from scenes.components import (
     grid_label_size,
     halo,
     label,
-    show_factor,
-    show_number,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 
@@ -65,6 +63,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         padding=step.grid(step.in_padding),
         first_row=0,
         first_col=0,
+        style=lesson.style,
     )
     patch.shift(np.array([-0.35, ROW_Y, 0]) - patch.cells.get_center())
     products = EmptyGrid(kh, kw, cell, first_row=0, first_col=0)
@@ -93,7 +92,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         link = VGroup(inside, halo(Line(edge, end, color=HIGHLIGHT, stroke_width=2.5)))
     else:
         link = VGroup(halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5)))
-    size = grid_label_size([show_number(p) for p in step.products], cell)
+    size = grid_label_size([numbers.display(p, lesson.style) for p in step.products], cell)
     return dict(
         grid=grid,
         patch=patch,
@@ -131,15 +130,22 @@ def multiply_out(s: LectureScene, step: Step, layout: dict, clock: Clock, slow: 
     unit = 0.92 / (3 * slow + (taps - slow))
     filled = VGroup()
     line = None
-    scale = s.lesson.scale
+    scale, style = s.lesson.scale, s.lesson.style
     for k in range(taps):
         r, c = divmod(k, kw)
         x, w, p = step.patch[k], step.weights[k], step.products[k]
         text = arrow_text(
-            [show_factor(x), "·", show_factor(w, exact=True), "=", show_number(p)], size=0.4
+            [
+                numbers.factor(x, style),
+                "·",
+                numbers.factor(w, style.exact()),
+                "=",
+                numbers.display(p, style),
+            ],
+            size=0.4,
         )
         text.move_to(np.array([2.8, LINE_Y, 0]))
-        cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"])
+        cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"], style)
         hi = VGroup(
             halo(SurroundingRectangle(layout["patch"].cell(r, c), color=HIGHLIGHT, buff=0)),
             halo(SurroundingRectangle(kernel.cell(r, c), color=HIGHLIGHT, buff=0)),
@@ -168,8 +174,12 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
     lesson = s.lesson
     kh, kw = step.kernel_shape
     # In a sum only negative terms need parentheses: 1/16 + (−1/8).
-    terms = [show_term(p) if k else show_number(p) for k, p in enumerate(step.products)]
-    total = show_number(step.total)
+    style = lesson.style
+    terms = [
+        numbers.term(p, style) if k else numbers.display(p, style)
+        for k, p in enumerate(step.products)
+    ]
+    total = numbers.display(step.total, style)
     lines = VGroup()
     for r in range(kh):
         lead = "" if r == 0 else "+ "
@@ -188,8 +198,8 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
     parts = VGroup(lines)
     if lesson.problem.normalize is not None:
         div = label(
-            f"{show_number(step.total)} ÷ {show_number(lesson.trace.divisor)} = "
-            f"{show_number(step.value)}",
+            f"{total} ÷ {numbers.display(lesson.trace.divisor, style)} = "
+            f"{numbers.display(step.value, style)}",
             size=0.42,
             color=INK,
         )
@@ -205,12 +215,6 @@ def layout_bottom(s: LectureScene) -> float:
     return min(p.get_bottom()[1] for p in parts) if parts else LINE_Y
 
 
-def show_term(v) -> str:
-    """A term of a sum after the first: negative numbers in parentheses."""
-    text = show_number(v)
-    return f"({text})" if text.startswith("−") else text
-
-
 def sympy_block(s: LectureScene, step: Step, width: float, height: float) -> MathTex:
     """This pixel's derivation as sympy writes it, rows broken like the kernel."""
     der = s.lesson.derivation(step)
@@ -220,9 +224,9 @@ def sympy_block(s: LectureScene, step: Step, width: float, height: float) -> Mat
     head = rf"y_{{{i},{j}}} &= " + (rf"{scale} \Big( " if scale else "")
     tail = r" \Big)" if scale else ""
     value = printing.latex(der.value)
-    shown = show_number(step.value)
-    if not is_shown_exactly(step.value):  # the exact value, and the short one the caption says
-        value += rf" \approx {shown.replace('−', '-')}"
+    if not numbers.is_readable(step.value):
+        # the exact value, and the short one the caption says
+        value += rf" \approx {numbers.display(step.value, numbers.PLAIN)}"
     tex = MathTex(
         r"\begin{aligned} " + head + body + tail + rf" \\ &= {value} \end{{aligned}}", color=INK
     )
@@ -257,7 +261,14 @@ def _restore_products(s: LectureScene, step: Step) -> VGroup:
     kw = step.kernel_shape[1]
     filled = VGroup(
         *[
-            filled_cell(layout["products"], *divmod(k, kw), p, scale, layout["product_size"])
+            filled_cell(
+                layout["products"],
+                *divmod(k, kw),
+                p,
+                scale,
+                layout["product_size"],
+                s.lesson.style,
+            )
             for k, p in enumerate(step.products)
         ]
     )
@@ -314,7 +325,14 @@ def multiply_out_fast(s: LectureScene, step: Step, layout: dict, clock: Clock) -
     kw = step.kernel_shape[1]
     cells = VGroup(
         *[
-            filled_cell(layout["products"], *divmod(k, kw), p, scale, layout["product_size"])
+            filled_cell(
+                layout["products"],
+                *divmod(k, kw),
+                p,
+                scale,
+                layout["product_size"],
+                s.lesson.style,
+            )
             for k, p in enumerate(step.products)
         ]
     )

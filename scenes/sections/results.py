@@ -21,6 +21,7 @@ from manim import (
 )
 
 from explainer.outputs import printing
+from explainer.present import numbers
 from explainer.proof import symbolic
 from scenes.components import (
     ACCENT,
@@ -34,7 +35,6 @@ from scenes.components import (
     filled_cell,
     grid_label_size,
     label,
-    show_number,
     thinner,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
@@ -139,7 +139,7 @@ def _result_layout(s: LectureScene) -> tuple[ValueGrid, EmptyGrid, Legend]:
     cell = cell_for(oh, ow, 5.2, TOP - BOTTOM - 0.5, 0.75)
     empty = EmptyGrid(oh, ow, cell, first_row=0, first_col=0)
     empty.shift(np.array([1.9, -0.2, 0]) - empty.cells.get_center())
-    legend = Legend(lesson.scale, _ticks(s), height=min(4.0, empty.cells.height))
+    legend = Legend(lesson.scale, _ticks(s), lesson.style, height=min(4.0, empty.cells.height))
     legend.next_to(empty, RIGHT, buff=0.4)
     if legend.get_right()[0] > 6.9:
         legend.shift(RIGHT * (6.9 - legend.get_right()[0]))
@@ -171,7 +171,9 @@ def sweep(s: LectureScene) -> None:
     title = label(lesson.labels["result"], size=0.28, color=MUTED)
     title.next_to(empty, UP, buff=0.2)
     steps = lesson.trace.steps
-    size = grid_label_size([show_number(st.value) for st in steps], empty.cell_size)
+    size = grid_label_size(
+        [numbers.display(st.value, lesson.style) for st in steps], empty.cell_size
+    )
     marker = s.window_marker(grid, steps[0], HIGHLIGHT)
     link = _link(grid, marker, empty, steps[0].index, HIGHLIGHT)
     cells = VGroup()
@@ -188,7 +190,8 @@ def sweep(s: LectureScene) -> None:
             last = batch[-1]
             new_marker = s.window_marker(grid, last, HIGHLIGHT)
             new_cells = [
-                filled_cell(empty, *st.index, st.value, lesson.scale, size) for st in batch
+                filled_cell(empty, *st.index, st.value, lesson.scale, size, lesson.style)
+                for st in batch
             ]
             s.play(
                 marker.animate.become(new_marker),
@@ -222,6 +225,7 @@ def summary(s: LectureScene) -> None:
         show_labels=False,
         first_row=0,
         first_col=0,
+        style=lesson.style,
     )
     result.shift(empty.cells.get_center() - result.cells.get_center())
     with s.beat("sweep.summary") as clock:
@@ -241,11 +245,12 @@ def result(s: LectureScene) -> None:
     if "result_cells" not in s.stage:
         grid, empty, legend = _result_layout(s)
         size = grid_label_size(
-            [show_number(st.value) for st in lesson.trace.steps], empty.cell_size
+            [numbers.display(st.value, lesson.style) for st in lesson.trace.steps],
+            empty.cell_size,
         )
         cells = VGroup(
             *[
-                filled_cell(empty, *st.index, st.value, lesson.scale, size)
+                filled_cell(empty, *st.index, st.value, lesson.scale, size, lesson.style)
                 for st in lesson.trace.steps
             ]
         )

@@ -14,6 +14,7 @@ from manim import (
 )
 
 from explainer.core.trace import Step
+from explainer.present import numbers
 from scenes.components import (
     ACCENT,
     BACKGROUND,
@@ -23,7 +24,6 @@ from scenes.components import (
     ValueGrid,
     fit_label_size,
     label,
-    show_number,
 )
 from scenes.sections.opening import filter_
 from scenes.stage import LectureScene
@@ -81,7 +81,7 @@ def laid_filter(s: LectureScene, grid: ValueGrid, step: Step) -> VGroup:
     to the filter drawn beside the image."""
     tints = VGroup()
     weights = VGroup()
-    texts = [show_number(w, exact=True) for w in step.weights]
+    texts = [numbers.display(w, s.lesson.style.exact()) for w in step.weights]
     size = min(grid.label_size, fit_label_size(texts, grid.cell_size))
     write = grid.show_labels and size >= MIN_TEXT_SIZE
     for (r, c), text in zip(s.lesson.grid_cells(step), texts, strict=True):

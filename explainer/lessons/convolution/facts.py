@@ -170,26 +170,9 @@ class Facts:
     @cached_property
     def kernel_kind(self) -> str:
         """One of :data:`KERNEL_KINDS`, in that order of precedence."""
-        weights = self.kernel_weights
-        magnitudes = {abs(v) for v in weights}
-        if len(magnitudes) == 1 and 0 not in magnitudes and min(weights) < 0 < max(weights):
-            return "pattern"
-        positive = sum(1 for v in weights if v > 0)
-        if min(weights) >= 0 and positive >= 2 and self.kernel_symmetric:
-            return "smoothing"  # a blur spreads evenly: it looks the same turned around
-        if self.kernel_sum == 0 and any(weights):
-            return "change"
-        if self.kernel_sum == 1 and min(weights) < 0 and self._centre_is_largest():
-            return "sharpen"
-        return "general"
-
-    def _centre_is_largest(self) -> bool:
         kh, kw = self.problem.kernel.shape
-        if kh % 2 == 0 or kw % 2 == 0:
-            return False
-        middle = (kh // 2) * kw + kw // 2
-        centre = self.kernel_weights[middle]
-        return all(v < centre for k, v in enumerate(self.kernel_weights) if k != middle)
+        w = self.kernel_weights
+        return classify_kernel([list(w[r * kw : (r + 1) * kw]) for r in range(kh)])
 
     @property
     def kernel_centre(self) -> Number:
@@ -199,16 +182,22 @@ class Facts:
     @cached_property
     def change_direction(self) -> str | None:
         """For a kernel that answers change: the direction its positive response rises in,
-        as the kernel is applied (after any flip): "left to right", "top to bottom", or None
-        when it answers change in every direction (a Laplacian)."""
+        as the kernel is applied (after any flip): "left to right", "top to bottom" (or the
+        reverse), or None when it answers change in no one direction (a Laplacian).
+
+        A kernel mirrored left to right into its own negative answers change across; which
+        way is the sign of its weights' moment along the columns, Σ w·n (not its middle
+        row, which may be all zeros).
+        """
         applied = [list(row) for row in self.trace.applied_kernel]
-        flipped_lr = [[-v for v in reversed(row)] for row in applied]
-        flipped_ud = [[-v for v in row] for row in reversed(applied)]
-        if applied == flipped_lr:
-            return "left to right" if _rises(applied[len(applied) // 2]) else "right to left"
-        if applied == flipped_ud:
-            column = [row[len(row) // 2] for row in applied]
-            return "top to bottom" if _rises(column) else "bottom to top"
+        if applied == [[-v for v in reversed(row)] for row in applied]:
+            moment = sum(v * n for row in applied for n, v in enumerate(row))
+            if moment:
+                return "left to right" if moment > 0 else "right to left"
+        if applied == [[-v for v in row] for row in reversed(applied)]:
+            moment = sum(v * m for m, row in enumerate(applied) for v in row)
+            if moment:
+                return "top to bottom" if moment > 0 else "bottom to top"
         return None
 
     @cached_property
@@ -416,9 +405,28 @@ def _fold(v: int, size: int, mode: str) -> int:
     return period - v if v >= size else v
 
 
-def _rises(values) -> bool:
-    """The weights along a line grow from its start to its end (negative, then positive)."""
-    return values[-1] > values[0]
+def classify_kernel(weights: list[list[Number]]) -> str:
+    """The kind of a kernel given as rows: one of :data:`KERNEL_KINDS`.
+
+    >>> classify_kernel([[1, -1]]), classify_kernel([[1, 2, 1]]), classify_kernel([[0, 0]])
+    ('pattern', 'smoothing', 'general')
+    """
+    flat = [v for row in weights for v in row]
+    magnitudes = {abs(v) for v in flat}
+    if len(magnitudes) == 1 and 0 not in magnitudes and min(flat) < 0 < max(flat):
+        return "pattern"
+    positive = sum(1 for v in flat if v > 0)
+    if min(flat) >= 0 and positive >= 2 and flat == flat[::-1]:
+        return "smoothing"  # a blur spreads evenly: it looks the same turned around
+    total = sum(flat, 0)
+    if total == 0 and any(flat):
+        return "change"
+    kh, kw = len(weights), len(weights[0])
+    if total == 1 and min(flat) < 0 and kh % 2 == 1 and kw % 2 == 1:
+        centre = weights[kh // 2][kw // 2]
+        if all(v < centre for k, v in enumerate(flat) if k != (kh // 2) * kw + kw // 2):
+            return "sharpen"
+    return "general"
 
 
 def _plain(v: Number) -> Number:

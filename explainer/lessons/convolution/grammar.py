@@ -12,9 +12,33 @@ from explainer.lessons.script import Beat
 from explainer.present.speech import Said, count, integer_words, number, position, sentence
 
 
-def _beat(key: str, template: str, *, steps=(), values=(), **parts: Said | str) -> Beat:
+def _beat(key: str, template: str, *, steps=(), values=(), claims=(), **parts: Said | str) -> Beat:
     caption, speech = sentence(template, **parts)
-    return Beat(key, caption, speech, tuple(steps), tuple(values))
+    return Beat(key, caption, speech, tuple(steps), tuple(values), tuple(c for c in claims if c))
+
+
+def _all_or_some(n: int, total: int, noun: str, nouns: str) -> Said:
+    """'none of the 25 values', 'all 36 values', 'one of the 36 values', '6 of the 16
+    values': a count of a whole, in the grammar :class:`~explainer.lessons.claims.Count`
+    licenses."""
+    whole = _amount(total)
+    if n == 0:
+        return Said(f"none of the {whole.written} {nouns}", f"none of the {whole.spoken} {nouns}")
+    if n == total:
+        return Said(f"all {whole.written} {nouns}", f"all {whole.spoken} {nouns}")
+    part = _amount(n)
+    return Said(
+        f"{part.written} of the {whole.written} {nouns}",
+        f"{part.spoken} of the {whole.spoken} {nouns}",
+    )
+
+
+def _last(n: int, one: str, many: str) -> Said:
+    """'the last row', 'the last two rows'."""
+    if n == 1:
+        return Said(f"the last {one}", f"the last {one}")
+    amount = _amount(n)
+    return Said(f"the last {amount.written} {many}", f"the last {amount.spoken} {many}")
 
 
 def _capitalized(part: Said) -> Said:

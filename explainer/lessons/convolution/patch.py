@@ -1,15 +1,16 @@
-"""The sentences about one patch: matches, operation, multiply, add, contrast."""
+"""The sentences about one patch: matches, operation, multiply (add and contrast are in
+:mod:`.adding`)."""
 
 from __future__ import annotations
 
-from explainer.core.trace import Number, Step
+from explainer.lessons.claims import Count, MovesLikePrelude, Products, Setting, Shape
 from explainer.lessons.convolution.grammar import (
     MAX_MARKED,
+    _amount,
     _beat,
     _capitalized,
     _distance,
     _join,
-    _pixels,
 )
 from explainer.lessons.script import Beat
 from explainer.present.speech import (
@@ -23,13 +24,14 @@ from explainer.present.speech import (
 
 
 class PatchWords:
-    """The sentences about one patch: matches, operation, multiply, add, contrast."""
+    """The sentences about one patch: matches, operation, multiply."""
 
     def matches(self) -> list[Beat]:
         f = self.f
-        if self.kind != "pattern" or f.all_equal:
+        if not self.matching:
             return []
-        n = f.best.count
+        fit = self.best_fit()
+        n = len(fit.positions)
         marked = min(n, MAX_MARKED)
         shown = (
             ""
@@ -39,6 +41,7 @@ class PatchWords:
                 f", the first {integer_words(marked)} outlined",
             )
         )
+        quality = self.match_quality()
         if f.best_is_perfect:
             lead = _capitalized(count(n, "window matches", "windows match"))
             text = "{lead} the pattern exactly{shown}: there it appears whole."
@@ -51,16 +54,18 @@ class PatchWords:
                 text,
                 lead=lead,
                 shown=shown,
-                steps=f.best.indices[:marked],
+                steps=fit.positions[:marked],
+                claims=[self.kind_claim(), fit, quality],
             )
         ]
-        partial = [s for s in f.runners_up if 0 < s.value < f.best.value]
-        if partial:
+        if self.partial_values:
+            partial = [s for s in f.trace.steps if 0 < s.total < self.best_sum]
             beats.append(
                 _beat(
                     "matches.partial",
                     "Other places hold part of the pattern.",
                     steps=[s.index for s in partial[:3]],
+                    claims=[self.partial_claim()],
                 )
             )
         return beats
@@ -91,25 +96,36 @@ class PatchWords:
                 d=d,
                 gap=gap,
                 steps=[(0, 0)],
+                claims=[Setting("dilation", (dh, dw))],
             )
         sh, sw = self.p.stride
         oh, ow = self.p.output_shape
         across = _distance(sw)
         down = _distance(sh, "row")
-        again = ", as in one dimension" if self.prelude is not None else ""
+        stride = self.stride_claim()
         if ow == 1 and oh == 1:
             slide = _beat(
-                "operation.slide", "Here the filter fits in only one place.", steps=[(0, 0)]
+                "operation.slide",
+                "Here the filter fits in only one place.",
+                steps=[(0, 0)],
+                claims=[Count(1, "result-pixels")],
             )
         elif ow == 1:
+            # The prelude slid along a row; here the filter only moves down: no "as in one
+            # dimension".
             slide = _beat(
                 "operation.slide",
-                "The filter fits only once across, so it moves {down} down at a time{again}.",
+                "The filter fits only once across, so it moves {down} down at a time.",
                 down=down,
-                again=again,
                 steps=[(i, 0) for i in range(min(oh, 2))],
+                claims=[Count(1, "positions-across"), stride],
             )
         else:
+            claims = [stride]
+            again = ""
+            if self.prelude_choice is not None:
+                again = ", as in one dimension"
+                claims += [self.prelude_claim(), MovesLikePrelude(sw)]
             nxt = ", and starts again {down} down" if oh > 1 else ""
             slide = _beat(
                 "operation.slide",
@@ -120,6 +136,7 @@ class PatchWords:
                 down=down,
                 again=again,
                 steps=[(0, j) for j in range(ow)] + ([(1, 0)] if oh > 1 else []),
+                claims=claims,
             )
         return [lay, slide]
 
@@ -127,37 +144,53 @@ class PatchWords:
         f = self.f
         step = f.first
         n = f.best.count
-        if self.kind == "pattern":
-            where = "where the filter fits best"
-            where_many = "where the filter fits best"
-        else:
-            where = "where the output is largest"
-            where_many = "with the largest output"
-        if f.all_equal:
+        pos = position(*step.index)
+        if self.one_pixel:
+            take = _beat(
+                "multiply.take",
+                "Take the patch of output pixel {pos}, the only one.",
+                pos=pos,
+                steps=[step.index],
+                claims=[self.one_pixel_claim()],
+            )
+        elif f.all_equal:
             text = "Take the patch of output pixel {pos}; every pixel will have the same value."
-            take = _beat("multiply.take", text, pos=position(*step.index), steps=[step.index])
-        elif n == 1:
             take = _beat(
-                "multiply.take",
-                "Take the patch of output pixel {pos}, " + where + ".",
-                pos=position(*step.index),
-                steps=[step.index],
+                "multiply.take", text, pos=pos, steps=[step.index], claims=[self.all_equal()]
             )
         else:
-            take = _beat(
-                "multiply.take",
-                "Take the patch of output pixel {pos}, one of {n} " + where_many + ".",
-                pos=position(*step.index),
-                n=integer_words(n) if n < 10 else str(n),
-                steps=[step.index],
-            )
+            if self.matching:
+                where, where_many = "where the filter fits best", "where the filter fits best"
+                claims = [self.best_fit(), self.largest()]
+            else:
+                where, where_many = "where the output is largest", "with the largest output"
+                claims = [self.largest()]
+            if n == 1:
+                take = _beat(
+                    "multiply.take",
+                    "Take the patch of output pixel {pos}, " + where + ".",
+                    pos=pos,
+                    steps=[step.index],
+                    claims=claims,
+                )
+            else:
+                take = _beat(
+                    "multiply.take",
+                    "Take the patch of output pixel {pos}, one of {n} " + where_many + ".",
+                    pos=pos,
+                    n=_amount(n),
+                    steps=[step.index],
+                    claims=claims,
+                )
         kh, kw = step.kernel_shape
+        products = Products(step.index, step.products)
         if kh * kw == 1:
             mult = _beat(
                 "multiply.products",
                 "Multiply the image pixel by the filter's one weight.",
                 steps=[step.index],
                 values=step.products,
+                claims=[products, Count(1, "products")],
             )
         else:
             mult = _beat(
@@ -167,172 +200,6 @@ class PatchWords:
                 dims=size(kh, kw),
                 steps=[step.index],
                 values=step.products,
+                claims=[products, Shape(kh, kw, of="kernel")],
             )
         return [take, mult]
-
-    def add(self) -> list[Beat]:
-        f = self.f
-        step = f.first
-        beats = [self._sum_beat(step)]
-        value = self.num(step.value)
-        best = step.value
-        found = ", found in {n}" if f.best.count > 1 and not f.all_equal else ""
-        if f.all_equal:
-            text = "The output is {v}, and so is every other pixel's."
-        elif self.kind == "pattern" and f.best_is_perfect and best == 1:
-            text = "Here it is exactly {v}: a perfect match" + found + "."
-        elif self.kind == "pattern" and f.best_is_perfect:
-            text = (
-                "Here it is {v}, the most this filter can give here: a perfect match" + found + "."
-            )
-        elif self.kind == "pattern":
-            text = (
-                "Here it is {v}, the largest value of all"
-                + found
-                + "; a whole match would give {m}."
-            )
-        else:
-            text = "The output is {v}, the largest value of all" + found + "."
-        beats.append(
-            _beat(
-                "add.value",
-                text,
-                v=value,
-                m=self.num(f.reachable_max),
-                n=_pixels(f.best.count),
-                steps=[step.index],
-                values=(step.value,) if "{m}" not in text else (step.value, f.reachable_max),
-            )
-        )
-        beats.append(
-            _beat(
-                "add.derivation",
-                "From the formula alone, {sympy} derives the same value, term by term.",
-                sympy=Said("sympy", "sim-pie"),
-                steps=[step.index],
-                values=(step.value,),
-            )
-        )
-        return beats
-
-    def _sum_beat(self, step: Step) -> Beat:
-        n = len(step.products)
-        total, value, divisor = step.total, step.value, self.f.trace.divisor
-        norm = self.p.normalize
-        if n == 1:
-            if norm is None:
-                return _beat(
-                    "add.sum",
-                    "With one product, the product itself, {t}, is the output pixel.",
-                    t=self.num(total),
-                    steps=[step.index],
-                    values=(total,),
-                )
-            what = "the number of filter pixels" if norm == "area" else "the filter's sum"
-            return _beat(
-                "add.sum",
-                "Divide the one product, {t}, by {d}, " + what + ": the output is {v}.",
-                t=self.num(total),
-                d=number(divisor),
-                v=self.num(value),
-                steps=[step.index],
-                values=(total, divisor, value),
-            )
-        products = count(n, "product", "products")
-        if norm is None:
-            return _beat(
-                "add.sum",
-                "Add the {products}: their sum, {t}, is the output pixel.",
-                products=products,
-                t=self.num(total),
-                steps=[step.index],
-                values=(total,),
-            )
-        if norm == "area":
-            return _beat(
-                "add.sum",
-                "Add the {products}, {t}, and divide by {d}, the number of filter pixels: the "
-                "average product, {v}.",
-                products=products,
-                t=self.num(total),
-                d=number(divisor),
-                v=self.num(value),
-                steps=[step.index],
-                values=(total, divisor, value),
-            )
-        if divisor == 1:
-            return _beat(
-                "add.sum",
-                "Add the {products}, {t}, and divide by the filter's sum, 1, which changes "
-                "nothing: its weights already add up to 1.",
-                products=products,
-                t=self.num(total),
-                steps=[step.index],
-                values=(total, divisor),
-            )
-        return _beat(
-            "add.sum",
-            "Add the {products}, {t}, and divide by the filter's sum, {d}, so that the weights "
-            "count as shares of one: {v}.",
-            products=products,
-            t=self.num(total),
-            d=number(divisor),
-            v=self.num(value),
-            steps=[step.index],
-            values=(total, divisor, value),
-        )
-
-    def contrast(self) -> list[Beat]:
-        f = self.f
-        step = f.contrast
-        if step is None:
-            return []
-        signs = f.signs(step)
-        pos = position(*step.index)
-        if self.kind == "pattern" and signs.negative:
-            take = _beat(
-                "contrast.take",
-                "Now the patch of output pixel {pos}. Where its sign differs from the filter's, "
-                "the product is negative.",
-                pos=pos,
-                steps=[step.index],
-                values=step.products,
-            )
-        else:
-            take = _beat(
-                "contrast.take",
-                "Now the patch of output pixel {pos}.",
-                pos=pos,
-                steps=[step.index],
-                values=step.products,
-            )
-        v = self.num(step.value)
-        first = f.signs(f.first)
-        if signs.count == 1:  # one product: it is the value, there is no sum to pull down
-            text = "Its one product is {v}: the value is only {v}, against {b} before."
-            parts = {"v": v, "b": self.num(f.first.value)}
-            values = (step.value, f.first.value)
-        elif signs.cancel:
-            text = "Its {p} and {neg} cancel: the sum is 0, and so is the value."
-            parts = {
-                "p": count(signs.positive, "positive product", "positive products"),
-                "neg": count(signs.negative, "negative product", "negative products"),
-            }
-            values: tuple[Number, ...] = (step.total, step.value)
-        elif signs.negative > first.negative:  # more disagreement than the first patch had
-            neg = count(signs.negative, "negative product", "negative products")
-            verb = "pulls" if signs.negative == 1 else "pull"
-            was = "" if not first.negative else ", against {m} in the first patch,"
-            text = "{neg}" + was + " " + verb + " the sum down: the value is only {v}, against {b}."
-            parts = {
-                "neg": _capitalized(neg),
-                "m": integer_words(first.negative) if first.negative < 10 else str(first.negative),
-                "v": v,
-                "b": self.num(f.first.value),
-            }
-            values = (step.value, f.first.value)
-        else:
-            text = "Its products add up to less: the value is only {v}, against {b} before."
-            parts = {"v": v, "b": self.num(f.first.value)}
-            values = (step.value, f.first.value)
-        return [take, _beat("contrast.value", text, steps=[step.index], values=values, **parts)]

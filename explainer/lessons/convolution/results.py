@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from explainer.lessons.claims import (
+    ChangeDirection,
+    Count,
+    OppositeExtremes,
+    Range,
+    Shape,
+    TooLarge,
+)
 from explainer.lessons.convolution.grammar import (
     MAX_MARKED,
     _article,
     _beat,
     _distance,
+    _last,
     _where,
 )
+from explainer.lessons.convolution.sections import MAX_PIXELWISE
 from explainer.lessons.script import Beat
 from explainer.present.palette import NEGATIVE_NAME, POSITIVE_NAME
 from explainer.present.speech import (
     Said,
     count,
-    integer_words,
     number,
     size,
 )
@@ -35,6 +44,11 @@ class ResultWords:
             n = count(axis.out, "position", "positions")
             return Said(n.written + apart, n.spoken + apart_spoken)
 
+        counted = [
+            Count(cols.out, "positions-across"),
+            Count(rows.out, "positions-down"),
+            self.stride_claim(),
+        ]
         if (rows.out, rows.stride) == (cols.out, cols.stride):
             count_beat = _beat(
                 "output-size.count",
@@ -42,6 +56,7 @@ class ResultWords:
                 c=fits(cols),
                 steps=[(0, j) for j in range(cols.out)],
                 values=(cols.out,),
+                claims=counted,
             )
         else:
             count_beat = _beat(
@@ -51,24 +66,26 @@ class ResultWords:
                 r=fits(rows),
                 steps=[(0, j) for j in range(cols.out)],
                 values=(cols.out, rows.out),
+                claims=counted,
             )
         beats = [count_beat]
         left_over = [a for a in (rows, cols) if a.unused > 0]
         if left_over:
-            names = " and ".join(
-                f"the last {a.unused} {a.name if a.unused > 1 else a.name[:-1]}" for a in left_over
-            )
-            spoken = " and ".join(
-                f"the last {integer_words(a.unused)} {a.name if a.unused > 1 else a.name[:-1]}"
-                for a in left_over
+            names = [_last(a.unused, a.name[:-1], a.name) for a in left_over]
+            said = Said(
+                " and ".join(n.written for n in names), " and ".join(n.spoken for n in names)
             )
             beats.append(
                 _beat(
                     "output-size.unused",
                     "The stride skips past {names}: no window reaches "
                     + ("them." if len(left_over) > 1 or left_over[0].unused > 1 else "it."),
-                    names=Said(names, spoken),
+                    names=said,
                     values=tuple(a.unused for a in left_over),
+                    claims=[
+                        Count(a.unused, "unused-rows" if a.name == "rows" else "unused-columns")
+                        for a in left_over
+                    ],
                 )
             )
         text = (
@@ -86,6 +103,7 @@ class ResultWords:
                 c=number(ow),
                 dims=size(oh, ow),
                 values=(oh, ow),
+                claims=[Shape(oh, ow)],
             )
         )
         return beats
@@ -99,6 +117,7 @@ class ResultWords:
             "pixel per patch.",
             dims=size(oh, ow),
             steps=[(0, 0)],
+            claims=[Shape(oh, ow)],
         )
         return [first, self._colour_beat("sweep.fill", total)]
 
@@ -106,6 +125,15 @@ class ResultWords:
         f = self.f
         lo, hi = f.worst.value, f.best.value
         steps = [s.index for s in f.trace.steps]
+        if self.one_pixel:
+            return _beat(
+                key,
+                "Its one value is {v}.",
+                v=self.num(hi),
+                steps=steps,
+                values=(hi,),
+                claims=[self.one_pixel_claim(), self.all_equal()],
+            )
         if f.all_equal:
             return _beat(
                 key,
@@ -113,6 +141,7 @@ class ResultWords:
                 v=self.num(hi),
                 steps=steps,
                 values=(hi,),
+                claims=[self.all_equal()],
             )
         if lo < 0 < hi:
             text = (
@@ -130,7 +159,15 @@ class ResultWords:
             text = (
                 "Every value is zero or above, shades of " + POSITIVE_NAME + ": from {lo} to {hi}."
             )
-        return _beat(key, text, lo=self.num(lo), hi=self.num(hi), steps=steps, values=(lo, hi))
+        return _beat(
+            key,
+            text,
+            lo=self.num(lo),
+            hi=self.num(hi),
+            steps=steps,
+            values=(lo, hi),
+            claims=[self.value_range()],
+        )
 
     def summary_sweep(self) -> list[Beat]:
         oh, ow = self.p.output_shape
@@ -141,6 +178,7 @@ class ResultWords:
                 "colours show every value.",
                 dims=size(oh, ow),
                 a=_article(oh).written.lower(),
+                claims=[Shape(oh, ow), TooLarge(MAX_PIXELWISE)],
             ),
             self._colour_beat("sweep.colours", oh * ow),
         ]
@@ -148,98 +186,38 @@ class ResultWords:
     def result(self) -> list[Beat]:
         f = self.f
         best = f.best
-        n = best.count
-        marked = best.indices[:MAX_MARKED]
         v = self.num(best.value)
-        if f.all_equal:
-            why = {
-                "change": "the image is flat everywhere the filter looks",
-            }.get(self.kind, "the filter sees the same thing everywhere")
+        if self.one_pixel:
             return [
                 _beat(
                     "result.best",
-                    "Every pixel of the result is {v}: " + why + ".",
+                    "The result is a single pixel, {v}.",
                     v=v,
+                    steps=[best.indices[0]],
                     values=(best.value,),
+                    claims=[self.one_pixel_claim(), self.all_equal()],
                 )
             ]
-        pixels = count(n, "pixel", "pixels")
-        where = _where(best)
-        if self.kind == "pattern" and f.best_is_perfect:
-            if n == 1:
-                text = "The pixel equal to {v} is exactly where the image matches the filter."
+        if f.all_equal:
+            claims = [self.all_equal()]
+            if self.windows_flat:
+                why = ": the image is flat everywhere the filter looks"
+                claims.append(self.flat_claim())
+            elif self.windows_ramps:
+                why = (
+                    ": everywhere the filter looks, the image is a ramp, changing at a steady rate"
+                )
+                claims.append(self.ramp_claim())
             else:
-                text = "The {pixels} equal to {v} are exactly where the image matches the filter."
-        elif self.kind == "pattern":
-            text = (
-                "The largest value, {v}, {where}, is where the image comes closest to the filter."
-            )
-        elif self.kind == "change" and f.change_direction:
-            text = (
-                "The largest value, {v}, {where}, marks where the image rises most steeply "
-                "from " + f.change_direction + "."
-            )
-        elif self.kind == "change":
-            text = "The largest value, {v}, {where}, marks where the image changes most."
-        elif self.kind == "smoothing":
-            text = "The largest value, {v}, {where}, is where the weighted patch is brightest."
-        else:
-            text = "The largest value is {v}, {where}."
-        beats = [
-            _beat(
-                "result.best",
-                text,
-                v=v,
-                pixels=pixels,
-                where=where,
-                steps=marked,
-                values=(best.value,),
-            )
-        ]
-        worst = f.worst
+                why = ""
+            text = "Every pixel of the result is {v}" + why + "."
+            return [_beat("result.best", text, v=v, values=(best.value,), claims=claims)]
+        beats = [self._best_beat()]
         if f.has_negative_values:
-            w = self.num(worst.value)
-            where = _where(worst)
-            if f.opposite_as_strong:
-                if self.kind == "pattern":
-                    meaning = "the pattern inverted"
-                elif self.kind == "change":
-                    meaning = "the same change, the other way round"
-                elif f.kernel_non_negative:
-                    meaning = "where the image itself is negative"
-                else:
-                    meaning = "the opposite response"
-                text = (
-                    "The most negative value, {w}, {where}, is just as strong with the "
-                    "opposite sign: " + meaning + "."
-                )
-            elif f.negative_is_strongest:
-                text = (
-                    "The most negative value, {w}, {where}, is further from zero than the "
-                    "largest: the strongest response here is negative."
-                )
-            elif self.kind == "pattern":
-                text = (
-                    "Negative values, down to {w}, are where the image disagrees with the "
-                    "filter more than it agrees."
-                )
-            elif f.kernel_non_negative:
-                text = "Negative values, down to {w}, come from the image's negative pixels."
-            else:
-                text = "Negative values go down to {w}, where the negative weights win."
-            beats.append(
-                _beat(
-                    "result.negative",
-                    text,
-                    w=w,
-                    where=where,
-                    steps=worst.indices[:MAX_MARKED],
-                    values=(worst.value,),
-                )
-            )
-        partial = [x for x in f.distinct_values if 0 < x < best.value]
-        partial_steps = [s.index for s in f.trace.steps if 0 < s.value < best.value]
-        if self.kind == "pattern" and len(partial) == 1:
+            beats.append(self._negative_beat())
+        partial = self.partial_values if self.matching else ()
+        partial_steps = [s.index for s in f.trace.steps if 0 < s.total < self.best_sum]
+        if len(partial) == 1:
             beats.append(
                 _beat(
                     "result.others",
@@ -247,9 +225,10 @@ class ResultWords:
                     p=self.num(partial[0]),
                     steps=partial_steps,
                     values=(partial[0],),
+                    claims=[self.partial_claim()],
                 )
             )
-        elif self.kind == "pattern" and partial:
+        elif partial:
             beats.append(
                 _beat(
                     "result.others",
@@ -257,6 +236,103 @@ class ResultWords:
                     v=v,
                     steps=partial_steps,
                     values=(best.value,),
+                    claims=[self.partial_claim(), self.largest()],
                 )
             )
         return beats
+
+    def _best_beat(self) -> Beat:
+        f = self.f
+        best = f.best
+        claims: list = [self.largest()]
+        strongest = self.strongest
+        if self.matching:
+            claims += [self.best_fit(), self.match_quality()]
+            if f.best_is_perfect and best.count == 1:
+                text = "The pixel equal to {v} is exactly where the image matches the filter."
+            elif f.best_is_perfect:
+                text = "The {pixels} equal to {v} are exactly where the image matches the filter."
+            else:
+                text = (
+                    "The largest value, {v}, {where}, is where the image comes closest to the "
+                    "filter."
+                )
+        elif self.kind == "change" and f.change_direction:
+            claims += [self.kind_claim(), ChangeDirection(f.change_direction)]
+            text = (
+                "The largest value, {v}, {where}, marks where the image rises most steeply "
+                "from " + f.change_direction + "."
+            )
+        elif strongest is not None and strongest.value == best.value and self.kind != "smoothing":
+            claims.append(strongest)
+            text = "The largest value, {v}, {where}, is where the filter responds most."
+        elif self.kind == "smoothing":
+            claims.append(self.kind_claim())
+            text = "The largest value, {v}, {where}, is where the weighted patch is brightest."
+        else:
+            text = "The largest value is {v}, {where}."
+        return _beat(
+            "result.best",
+            text,
+            v=self.num(best.value),
+            pixels=count(best.count, "pixel", "pixels"),
+            where=_where(best),
+            steps=best.indices[:MAX_MARKED],
+            values=(best.value,),
+            claims=claims,
+        )
+
+    def _negative_beat(self) -> Beat:
+        f = self.f
+        worst = f.worst
+        claims: list = [self.smallest()]
+        strongest = self.strongest
+        if f.opposite_as_strong:
+            claims.append(OppositeExtremes(f.best.value))
+            if self.matching:
+                meaning = "the pattern inverted"
+                claims.append(self.kind_claim())
+            elif self.kind == "change":
+                meaning = "the same change, the other way round"
+                claims.append(self.kind_claim())
+            elif f.kernel_non_negative:
+                meaning = "where the image itself is negative"
+                claims.append(self._kernel_range())
+            else:
+                meaning = "the opposite response"
+            text = (
+                "The most negative value, {w}, {where}, is just as strong with the opposite "
+                "sign: " + meaning + "."
+            )
+        elif strongest is not None and strongest.value == worst.value:
+            claims.append(strongest)
+            text = (
+                "The most negative value, {w}, {where}, is further from zero than the largest: "
+                "the strongest response here is negative."
+            )
+        elif self.matching:
+            claims.append(self.kind_claim())
+            text = (
+                "Negative values, down to {w}, are where the image disagrees with the filter "
+                "more than it agrees."
+            )
+        elif f.kernel_non_negative and f.trace.divisor > 0:
+            claims.append(self._kernel_range())
+            text = "Negative values, down to {w}, come from the image's negative pixels."
+        elif f.trace.divisor > 0:
+            text = "Negative values go down to {w}, where the negative weights win."
+        else:
+            text = "Negative values go down to {w}."
+        return _beat(
+            "result.negative",
+            text,
+            w=self.num(worst.value),
+            where=_where(worst),
+            steps=worst.indices[:MAX_MARKED],
+            values=(worst.value,),
+            claims=claims,
+        )
+
+    def _kernel_range(self) -> Range:
+        weights = self.f.kernel_weights
+        return Range(min(weights), max(weights), of="kernel")

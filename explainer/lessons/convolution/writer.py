@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace, build_trace
+from explainer.lessons.convolution.adding import AddWords
+from explainer.lessons.convolution.claimed import ClaimsOfFacts
 from explainer.lessons.convolution.closing import ClosingWords
 from explainer.lessons.convolution.facts import Facts, facts_of
 from explainer.lessons.convolution.opening import OpeningWords
 from explainer.lessons.convolution.patch import PatchWords
-from explainer.lessons.convolution.prelude import choose_prelude
+from explainer.lessons.convolution.prelude import PreludeChoice, choose_prelude
+from explainer.lessons.convolution.prelude_words import PreludeWords
 from explainer.lessons.convolution.results import ResultWords
 from explainer.lessons.convolution.sections import (
     BEAT_KEYS,
@@ -30,18 +33,33 @@ from explainer.lessons.convolution.sections import (
     TITLES,
     pixelwise,
 )
-from explainer.lessons.script import Beat, Script, Section
+from explainer.lessons.script import Beat, Script, Section, verify_script
+from explainer.present.numbers import NumberStyle
 from explainer.present.speech import Said, number
 
 
-def build_script(problem: Problem, trace: Trace | None = None) -> Script:
-    """Word the lesson for ``problem`` from the facts of its exact trace."""
+def build_script(problem: Problem, trace: Trace | None = None, *, verify: bool = True) -> Script:
+    """Word the lesson for ``problem`` from the facts of its exact trace.
+
+    Every beat carries the claims its sentence makes; with ``verify`` (the default) the
+    independent verifier checks them all before the script is returned, and a claim that
+    does not hold raises :class:`~explainer.lessons.verifier.ClaimError` naming the beat.
+    """
     trace = trace if trace is not None else build_trace(problem, exact=True)
-    facts = facts_of(trace)
-    origin, prelude = choose_prelude(problem)
-    writer = _Writer(facts, prelude, origin)
-    return Script(
-        problem=problem,
+    return script_from_facts(facts_of(trace), choose_prelude(problem), verify=verify)
+
+
+def script_from_facts(
+    facts: Facts, prelude: PreludeChoice | None, *, verify: bool = True
+) -> Script:
+    """The script worded from ``facts`` (and the prelude chosen for the problem), verified.
+
+    Separate from :func:`build_script` so that a test can hand the writer altered facts
+    and see the verifier refuse what they make it say.
+    """
+    writer = _Writer(facts, prelude)
+    script = Script(
+        problem=facts.problem,
         lesson=LESSON,
         sections=writer.sections(),
         keys=BEAT_KEYS,
@@ -50,27 +68,31 @@ def build_script(problem: Problem, trace: Trace | None = None) -> Script:
         facts=facts,
         decimal=facts.needs_decimals,
         pixelwise=pixelwise(facts),
-        prelude=prelude,
-        prelude_origin=origin,
+        prelude=prelude.trace if prelude else None,
+        prelude_origin=prelude.origin if prelude else None,
     )
+    if verify:
+        verify_script(script)
+    return script
 
 
-class _Writer(OpeningWords, PatchWords, ResultWords, ClosingWords):
-    """Chooses every sentence of one lesson from its facts."""
+class _Writer(
+    ClaimsOfFacts, PreludeWords, OpeningWords, PatchWords, AddWords, ResultWords, ClosingWords
+):
+    """Chooses every sentence of one lesson from its facts, and the claims it makes."""
 
-    def __init__(self, facts: Facts, prelude: Trace | None, origin: tuple[int, int] | None) -> None:
+    def __init__(self, facts: Facts, prelude: PreludeChoice | None) -> None:
         self.f = facts
         self.p = facts.problem
-        self.prelude = prelude
-        self.prelude_origin = origin
+        self.prelude_choice = prelude
         self.kind = facts.kernel_kind
         # Values with long denominators are shown as decimals: then all of them are, so
         # that a caption never sets 37/51 against ≈ 0.64.
-        self.decimal = facts.needs_decimals
+        self.style = NumberStyle(decimal=facts.needs_decimals)
 
     def num(self, v: Number) -> Said:
         """A value of the image, the products or the result, as this lesson shows them."""
-        return number(v, decimal=self.decimal)
+        return number(v, self.style)
 
     # ----- the vocabulary ----------------------------------------------------------------
 
@@ -100,6 +122,9 @@ class _Writer(OpeningWords, PatchWords, ResultWords, ClosingWords):
             "d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "
             "m, n: filter row, column",
+            "formula-symbols": "k, l: the filter's rows and columns; s: the stride, how far "
+            "the window jumps; d: the dilation, the spacing of the filter's taps; p: the "
+            "padding before the first row or column; N: the divisor (1 when nothing is divided)",
         }
 
     def sections(self) -> tuple[Section, ...]:

@@ -17,6 +17,11 @@
   let notesWindow = null;
   let notesStart = null;
   let filterBox = null; // where the one-dimensional filter lies on the signal
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  let paused = reduceMotion.matches; // the moving window: stopped for who asked for less motion
+  let tab = null; // on a phone, the grid in view: "image", "kernel" or "result"
+  let chosenTab = null; // ... as the learner chose it for this beat
+  const phone = window.matchMedia("(max-width: 640px)");
 
   // ----- drawing grids ---------------------------------------------------------------------
 
@@ -47,11 +52,20 @@
     svg.dataset.units = `${width} ${height}`;
     const size = fontSize(grid.cells);
     const writeNumbers = opts.numbers !== false && size >= U * 0.2;
+    const name = opts.name || "";
+    svg.setAttribute("role", "group");
+    svg.setAttribute("aria-label", `${name}, ${grid.rows} by ${grid.cols}`);
     const cells = [];
     grid.cells.forEach((cell, k) => {
       const r = Math.floor(k / grid.cols);
       const c = k % grid.cols;
       const g = el("g", { class: "cell", "data-r": r, "data-c": c }, svg);
+      // Each cell names its value and position (row and column as numbered on the grid).
+      g.dataset.label = `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
+        cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
+      g.setAttribute("role", opts.role || "img");
+      g.setAttribute("aria-label", g.dataset.label);
+      if (opts.role === "button") g.setAttribute("tabindex", "-1");
       const x = m + c * U;
       const y = m + r * U;
       el("rect", { class: "fill", x, y, width: U, height: U, fill: cell[2] }, g);
@@ -65,6 +79,14 @@
           "font-size": size, fill: cell[3],
         }, g);
         t.textContent = cell[0];
+      } else {
+        // Too small for the numbers: the sign still shows in more than colour.
+        const sign = cell[0].startsWith("−") ? "−" : cell[0] === "0" ? "0" : "+";
+        const t = el("text", {
+          x: x + U / 2, y: y + U / 2, "text-anchor": "middle", "dominant-baseline": "central",
+          "font-size": U * 0.55, fill: cell[3], class: "sign",
+        }, g);
+        t.textContent = sign;
       }
       const title = el("title", {}, g);
       title.textContent = cell[1];
@@ -124,23 +146,27 @@
     ? [Math.min(...inside.map((p) => p[0])), Math.min(...inside.map((p) => p[1])),
        Math.max(...inside.map((p) => p[0])), Math.max(...inside.map((p) => p[1]))]
     : null;
+  const L = D.labels;
   const views = {
-    image: drawGrid($("image-grid"), D.image, { frame, numbers: D.pixelwise }),
-    kernel: drawGrid($("kernel-grid"), D.kernel),
-    result: drawGrid($("result-grid"), D.result, { numbers: D.pixelwise }),
+    image: drawGrid($("image-grid"), D.image, { frame, numbers: D.pixelwise, name: L.image }),
+    kernel: drawGrid($("kernel-grid"), D.kernel, { name: D.flip ? `${L.filter}, ${L["filter-rotated"]}` : L.filter }),
+    result: drawGrid($("result-grid"), D.result, { numbers: D.pixelwise, name: L.result, role: "button" }),
   };
-  if (D.kernelGiven) views.given = drawGrid($("given-grid"), D.kernelGiven);
+  if (D.kernelGiven) views.given = drawGrid($("given-grid"), D.kernelGiven, { name: L["filter-as-given"] });
   if (D.prelude) {
-    views.signal = drawGrid($("signal-grid"), D.prelude.signal, { rowNumbers: false });
-    views.preludeFilter = drawGrid($("prelude-filter-grid"), D.prelude.filter, { numbered: false });
-    views.sums = drawGrid($("sums-grid"), D.prelude.sums, { rowNumbers: false });
+    views.signal = drawGrid($("signal-grid"), D.prelude.signal, { rowNumbers: false, name: L.signal });
+    views.preludeFilter = drawGrid($("prelude-filter-grid"), D.prelude.filter, { numbered: false, name: L.filter });
+    views.sums = drawGrid($("sums-grid"), D.prelude.sums, { rowNumbers: false, name: L.sums });
   }
+  $("tab-image").textContent = L.image;
+  $("tab-kernel").textContent = L.filter;
+  $("tab-result").textContent = L.result;
 
   // legend: the lesson's colour bar with the result's extremes and zero marked
   (function legend() {
     const L = D.legend;
     const box = $("legend");
-    const svg = el("svg", { class: "bar", viewBox: "0 0 120 260", width: 84, height: 182 }, box);
+    const svg = el("svg", { class: "bar", viewBox: "0 0 120 260", width: 84, height: 182, "aria-hidden": "true" }, box);
     const h = 240, top = 10;
     L.bands.forEach((colour, k) => {
       el("rect", { x: 4, y: top + (k * h) / L.bands.length, width: 26, height: h / L.bands.length + 0.6, fill: colour }, svg);
@@ -155,9 +181,9 @@
     const words = document.createElement("div");
     words.className = "words";
     const items = [
-      [L.bands[0], `${L.words.positive}: > 0`],
-      [L.bands[Math.floor(L.bands.length / 2)], `${L.words.zero}: 0`],
-      [L.bands[L.bands.length - 1], `${L.words.negative}: < 0`],
+      [L.swatches.positive, `${L.words.positive}: > 0`],
+      [L.swatches.zero, `${L.words.zero}: 0`],
+      [L.swatches.negative, `${L.words.negative}: < 0`],
     ];
     for (const [colour, text] of items) {
       const line = document.createElement("div");
@@ -192,6 +218,13 @@
     li.textContent = text;
     $("symbols").append(li);
   }
+  $("stage-formula").innerHTML = D.formula;
+  for (const text of D.labels.symbols.split("; ")) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    $("stage-symbols").append(li);
+  }
+  $("stage-size-formula").innerHTML = D.sizeFormula;
   $("size-formula").innerHTML = D.sizeFormula;
   for (const text of D.labels["size-symbols"].split("; ")) {
     const li = document.createElement("li");
@@ -208,14 +241,18 @@
     math.innerHTML = line.math;
     row.append(name, math);
     $("size-lines").append(row);
+    $("stage-size-lines").append(row.cloneNode(true));
   }
   for (const eq of D.equivalents) {
     const box = document.createElement("div");
     box.className = "equivalent";
     box.dataset.library = eq.library;
-    const h = document.createElement("h4");
+    const h = document.createElement("h3");
     h.textContent = eq.library;
     const pre = document.createElement("pre");
+    pre.tabIndex = 0; // it may scroll sideways: reachable by keyboard
+    pre.setAttribute("role", "group");
+    pre.setAttribute("aria-label", `${eq.library} code`);
     const code = document.createElement("code");
     code.textContent = eq.code;
     pre.append(code);
@@ -255,9 +292,9 @@
     panel.dataset.focus = index.join(",");
     $("detail-title").textContent = `${D.labels["output-pixel"]} (${index[0]}, ${index[1]})`;
     $("detail-where").textContent = s.where;
-    drawGrid($("patch-grid"), smallGrid(s.patch, s.pad), { numbered: false });
-    drawGrid($("weights-grid"), D.kernel, { numbered: false });
-    drawGrid($("products-grid"), smallGrid(s.products), { numbered: false });
+    drawGrid($("patch-grid"), smallGrid(s.patch, s.pad), { numbered: false, name: D.labels.patch });
+    drawGrid($("weights-grid"), D.kernel, { numbered: false, name: D.labels.filter });
+    drawGrid($("products-grid"), smallGrid(s.products), { numbered: false, name: D.labels.products });
     const sum = $("detail-sum");
     sum.textContent = "";
     // As written in the cells (a short decimal past readable fractions); exact on hover.
@@ -285,8 +322,19 @@
       b.innerHTML = rhs;
       der.append(a, b);
     }
-    der.style.fontSize = "";
+    placeSheet(index);
     fitDetail();
+  }
+
+  /* On a phone a tapped cell's arithmetic opens as a sheet over the page, on the half of the
+     screen away from the cell, so that the cell stays in view beside it. */
+  function placeSheet(index) {
+    const sheet = Boolean(pinned && index && phone.matches);
+    body.classList.toggle("sheet", sheet);
+    if (!sheet) return;
+    const g = views.result.cells[index[0] * D.result.cols + index[1]];
+    const box = g.getBoundingClientRect();
+    body.classList.toggle("sheet-top", box.top + box.height / 2 > window.innerHeight / 2);
   }
 
   // ----- one beat ----------------------------------------------------------------------------
@@ -306,8 +354,14 @@
     if (pinned) keep.add(pinned.join(","));
     views.result.cells.forEach((g, k) => {
       const key = `${Math.floor(k / D.result.cols)},${k % D.result.cols}`;
-      g.classList.toggle("hidden", !(show || keep.has(key)));
+      setHidden(g, !(show || keep.has(key)));
     });
+  }
+
+  function setHidden(g, hidden) {
+    g.classList.toggle("hidden", hidden);
+    const label = g.dataset.label;
+    g.setAttribute("aria-label", hidden ? label.replace(/:[^:]*$/, ": " + D.labels.hidden) : label);
   }
 
   function focusIndex(beat) {
@@ -335,8 +389,18 @@
     $("slider").value = String(current);
     $("prev").disabled = current === 0;
     $("next").disabled = current === N - 1;
+    tab = chosenTab || beat.tab || "image";
+    body.dataset.tab = tab;
+    for (const button of document.querySelectorAll("#tabs button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.tab === tab));
+    }
+    const moving = beat.animate && (beat.view === "prelude" || beat.view === "grids");
+    $("pause").disabled = !moving;
+    $("pause").textContent = paused ? "Play" : "Pause";
+    $("pause").setAttribute("aria-pressed", String(paused));
     if (beat.view === "prelude") renderPrelude(beat);
-    else renderGrids(beat);
+    else if (beat.view === "grids") renderGrids(beat);
+    else showDetail(null);
     updateNotes();
     fit();
   }
@@ -353,17 +417,25 @@
     }
     if (beat.animate) {
       let k = 0;
-      const period = Math.max(120, Math.min(600, 6000 / beat.steps.length));
+      const n = beat.steps.length;
+      const period = Math.max(120, Math.min(600, 6000 / n));
+      const fill = beat.fill && !paused && !allValues;
       const tick = () => {
         clearWindows(views.image);
-        const [i, j] = beat.steps[k % beat.steps.length];
+        const [i, j] = beat.steps[k % n];
         const s = stepAt(i, j);
         drawWindow(views.image, s.box, "", s.taps);
         markCells(views.result, [[i, j]], "focus");
+        if (fill && k < n) {
+          // The first pass writes each value as its window reaches it; later passes keep all.
+          beat.steps.forEach(([a, b], q) => {
+            setHidden(views.result.cells[a * D.result.cols + b], q > k);
+          });
+        }
         k += 1;
       };
       tick();
-      timer = setInterval(tick, period);
+      if (!paused) timer = setInterval(tick, period);
       return;
     }
     for (const [i, j] of beat.steps) {
@@ -393,7 +465,7 @@
         k += 1;
       };
       tick();
-      timer = setInterval(tick, 600);
+      if (!paused) timer = setInterval(tick, 600);
       return;
     }
     for (const box of boxes) drawWindow(views.signal, box, "focus");
@@ -418,6 +490,7 @@
     const next = Math.max(0, Math.min(N - 1, k));
     if (next === current && body.dataset.beat !== undefined) return;
     current = next;
+    chosenTab = null;
     render();
   }
 
@@ -433,15 +506,35 @@
     const W = stage.clientWidth, H = stage.clientHeight;
     if (!W || !H) return;
     const label = parseFloat(getComputedStyle(document.querySelector("figcaption")).fontSize) * 1.6;
-    if (body.dataset.view === "grids") {
+    if (body.dataset.view === "grids" && phone.matches) {
+      // One grid at a time, as wide as the screen; never below 24 px a cell (WCAG's target
+      // size): a larger grid scrolls inside the stage, never the page.
+      const v = views[tab] || views.image;
+      const s = units(v.svg);
+      const most = Math.min((W - 8) / s.w, (window.innerHeight * 0.62 - label) / s.h, 56 / U);
+      const scale = Math.max(most, 24.5 / U);
+      for (const w of [views.image, views.kernel, views.result, views.given]) {
+        if (!w) continue;
+        const u = units(w.svg);
+        w.svg.setAttribute("width", u.w * scale);
+        w.svg.setAttribute("height", u.h * scale);
+      }
+    } else if (body.dataset.view === "grids") {
       const shapes = [views.image, views.kernel, views.result].map((v) => units(v.svg));
-      const legend = $("legend").offsetWidth + 24;
-      const operators = 2 * 56;
+      // On a slide the legend lies under the grids (its height counts), else beside them.
+      const under = body.classList.contains("present");
+      const legend = under ? 0 : $("legend").offsetWidth + 24;
+      const legendH = under ? $("legend").offsetHeight + 12 : 0;
+      // A projector's slide with a pixel's arithmetic beside it leaves the filter to that
+      // panel (it is drawn there), so that the image and the result stay large.
+      const kernelShown = $("kernel-figure").offsetWidth > 0;
+      if (!kernelShown) shapes[1] = { w: 0, h: 0 };
+      const operators = (kernelShown ? 2 : 1) * 56;
       const totalW = shapes.reduce((a, s) => a + s.w, 0);
       let kernelH = shapes[1].h;
-      if (views.given) kernelH = kernelH * 2 + 40;
+      if (views.given && kernelShown) kernelH = kernelH * 2 + 40;
       const maxH = Math.max(shapes[0].h, kernelH, shapes[2].h);
-      const scale = Math.min((W - legend - operators - 40) / totalW, (H - label - 8) / maxH);
+      const scale = Math.min((W - legend - operators - 40) / totalW, (H - label - legendH - 8) / maxH);
       for (const v of [views.image, views.kernel, views.result, views.given]) {
         if (!v) continue;
         const s = units(v.svg);
@@ -468,20 +561,27 @@
     for (const op of arith.querySelectorAll(".operator")) W -= op.offsetWidth + 12;
     if (W <= 0) return;
     const each = W / 3;
+    const most = body.classList.contains("present") ? 1.6 : 3.2;
     for (const id of ["patch-grid", "weights-grid", "products-grid"]) {
       const svg = $(id);
       const s = units(svg);
       if (!s.w) continue;
-      const scale = Math.min(each / s.w, 3.2);
+      const scale = Math.min(each / s.w, most);
       svg.setAttribute("width", s.w * scale);
       svg.setAttribute("height", s.h * scale);
     }
-    // A long derivation is set smaller rather than cut off at the panel's edge.
-    const der = $("derivation");
-    if (der.scrollWidth > der.clientWidth + 1) {
-      const now = parseFloat(getComputedStyle(der).fontSize);
-      der.style.fontSize = `${Math.max(9, (now * der.clientWidth) / der.scrollWidth)}px`;
-    }
+    // A long derivation or formula is set smaller rather than cut off at the panel's edge,
+    // down to a floor (24 px on a projector); past that it scrolls inside its box.
+    shrink($("derivation"));
+    shrink($("detail-formula"));
+  }
+
+  function shrink(node) {
+    node.style.fontSize = "";
+    if (node.scrollWidth <= node.clientWidth + 1) return;
+    const now = parseFloat(getComputedStyle(node).fontSize);
+    const floor = body.classList.contains("present") ? 24 : 14;
+    node.style.fontSize = `${Math.max(floor, (now * node.clientWidth) / node.scrollWidth)}px`;
   }
 
   // ----- presentation mode and speaker notes -------------------------------------------------
@@ -562,6 +662,9 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
     const onButton = target && target.tagName === "BUTTON";
     const key = event.key;
     if ((key === " " || key === "Enter") && onButton) return;
+    if (target && target.closest && target.closest("#result-grid")) {
+      if (onCellKey(event)) return;
+    }
     if (onSlider && key.startsWith("Arrow")) return; // the slider moves itself
     const actions = {
       ArrowRight: () => go(current + 1), ArrowDown: () => go(current + 1),
@@ -574,6 +677,7 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
       s: openNotes,
       c: () => body.classList.toggle("no-caption"),
       v: toggleValues,
+      k: togglePause,
       Escape: () => { pinned = null; setPresent(false); render(); },
     };
     const action = actions[key.length === 1 ? key.toLowerCase() : key];
@@ -581,6 +685,39 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
       event.preventDefault();
       action();
     }
+  }
+
+  function togglePause() {
+    paused = !paused;
+    render();
+  }
+
+  /* The result is one tab stop; arrows move between its cells, Enter or Space pins one. */
+  function onCellKey(event) {
+    const g = event.target.closest(".cell");
+    if (!g) return false;
+    let r = Number(g.dataset.r), c = Number(g.dataset.c);
+    const moves = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] };
+    if (moves[event.key]) {
+      r = Math.max(0, Math.min(D.result.rows - 1, r + moves[event.key][0]));
+      c = Math.max(0, Math.min(D.result.cols - 1, c + moves[event.key][1]));
+      event.preventDefault();
+      focusCell(r, c);
+      return true;
+    }
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      return true;
+    }
+    return false;
+  }
+
+  function focusCell(r, c) {
+    for (const cell of views.result.cells) cell.setAttribute("tabindex", "-1");
+    const g = views.result.cells[r * D.result.cols + c];
+    g.setAttribute("tabindex", "0");
+    g.focus();
   }
 
   function toggleValues() {
@@ -602,11 +739,21 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
   });
   $("notes-button").addEventListener("click", openNotes);
   $("values-button").addEventListener("click", toggleValues);
+  $("pause").addEventListener("click", togglePause);
+  $("detail-close").addEventListener("click", () => { pinned = null; render(); });
+  for (const button of document.querySelectorAll("#tabs button")) {
+    button.addEventListener("click", () => { chosenTab = button.dataset.tab; render(); });
+  }
+  reduceMotion.addEventListener("change", () => { paused = reduceMotion.matches; render(); });
+  phone.addEventListener("change", () => render());
+  views.result.cells[0].setAttribute("tabindex", "0");
 
   views.result.cells.forEach((g) => {
     const index = [Number(g.dataset.r), Number(g.dataset.c)];
     g.addEventListener("pointerenter", () => { hovered = index; render(); });
     g.addEventListener("pointerleave", () => { hovered = null; render(); });
+    g.addEventListener("focus", () => { hovered = index; render(); });
+    g.addEventListener("blur", () => { hovered = null; render(); });
     g.addEventListener("click", () => {
       pinned = pinned && pinned[0] === index[0] && pinned[1] === index[1] ? null : index;
       render();

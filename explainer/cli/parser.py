@@ -1,6 +1,7 @@
-"""The ``explainer`` command's options: every subcommand, its help and its choices.
+"""The ``explainer`` command's parser: its commands, options and help (built by argparse).
 
-Built with argparse; its errors become one-line :class:`ProblemError` (see :class:`_Parser`).
+Its errors become one-line :class:`ProblemError` (see :class:`_Parser`); :mod:`explainer.cli`
+runs the commands.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import sys
 
 from explainer.errors import OutputError, ProblemError
 from explainer.files.safe_io import reason
-from explainer.outputs import printing
+from explainer.layer_request import add_layer_options, add_lesson_option
 from explainer.outputs.notes import NOTE_FORMATS
+from explainer.outputs.printing import FORMATS
 from explainer.request import (
     DEFAULT_VOICE,
     QUALITIES,
@@ -114,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument(
         "--format",
         default="text",
-        choices=printing.FORMATS,
+        choices=FORMATS,
         help="text (unicode, for the terminal), latex (a complete document), "
         "markdown, or json (exact numbers as strings, for tools)",
     )
@@ -123,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         metavar="FILE",
         help="write to FILE (complete or not at all) instead of the terminal",
+    )
+    add_lesson_option(derive)
+    add_layer_options(derive)
+    derive.add_argument(
+        "--layer", type=int, default=None, metavar="N", help="--lesson layer: layer N (default 1)"
+    )
+    derive.add_argument(
+        "--element",
+        metavar="C,I,J",
+        help="--lesson layer: this element, pooled when the layer pools (default 0,0,0)",
     )
 
     check = sub.add_parser(
@@ -133,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         "engine's trace and its vectorized result. Exit status 1 on any mismatch.",
     )
     add_problem_options(check)
+    add_lesson_option(check)
+    add_layer_options(check)
 
     sub.add_parser(
         "presets",
@@ -192,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), markdown, or json (with the spoken form and the values of "
         "each sentence)",
     )
+    add_lesson_option(script)
+    add_layer_options(script)
     script.add_argument(
         "--video",
         metavar="FILE.mp4",
@@ -215,8 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         "-o",
         metavar="FILE",
-        default="output/lesson.html",
-        help="where the page goes (default: output/lesson.html)",
+        default=None,
+        help="where the page goes (default: output/lesson.html, or output/slides.html with "
+        "--slides, so that the slides never overwrite the page)",
     )
 
     handout = sub.add_parser(

@@ -16,9 +16,9 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from explainer.cli_parser import build_parser
-from explainer.cli_parser import discard_stdout as _discard_stdout
-from explainer.core.limits import check_derivable
+from explainer.cli.parser import build_parser
+from explainer.cli.parser import discard_stdout as _discard_stdout
+from explainer.core.limits import check_derivable, check_handout, check_showable
 from explainer.core.presets import PRESETS
 from explainer.core.trace import build_trace
 from explainer.errors import ExplainerError, ExplainerWarning, OutputError, ProblemError
@@ -26,15 +26,15 @@ from explainer.files.cache import cache_root, check_cache_folder, clear, human_s
 from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
+from explainer.layer_request import element, stack_from_args
+from explainer.lessons import ClaimError
 from explainer.lessons.convolution import build_script
+from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
-from explainer.outputs.handout import check_handout, write_handout
+from explainer.outputs.handout import write_handout
 from explainer.outputs.notes import read_timings, render_notes
-from explainer.outputs.page import check_showable, render_page
-from explainer.request import (
-    ints,
-    render_request,
-)
+from explainer.outputs.page import render_page
+from explainer.request import ints, render_request
 from explainer.request import problem_from_args as _problem_from_args
 
 EXIT_MISMATCH = 1
@@ -87,7 +87,36 @@ def _write_stdout(text: str) -> None:
         raise OutputError(f"cannot write to standard output: {reason(err)}") from None
 
 
+def _layer_lesson(args: argparse.Namespace) -> bool:
+    return getattr(args, "lesson", "convolution") == "layer"
+
+
+def _stack_from_args(args: argparse.Namespace, *, derive: bool = False):
+    stack = stack_from_args(args, derive=derive)
+    _release_warnings()
+    return stack
+
+
+def _layer_derive(args: argparse.Namespace) -> int:
+    from explainer.outputs.layer_printing import layer_derivation, render_layer
+
+    if args.output:
+        check_distinct_outputs(Path(args.output), None, args)
+        check_target(Path(args.output))
+    index = element(args.element)
+    doc = layer_derivation(_stack_from_args(args, derive=True), args.layer, index)
+    text = render_layer(doc, args.format)
+    if args.output:
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        _say(f"wrote {args.output}")
+    else:
+        _write_stdout(text)
+    return 0
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
+    if _layer_lesson(args):
+        return _layer_derive(args)
     if args.output:
         check_distinct_outputs(Path(args.output), None, args)
         check_target(Path(args.output))  # before minutes of work, not after
@@ -107,6 +136,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from explainer.outputs.checking import check_problem
 
+    if _layer_lesson(args):
+        from explainer.outputs.layer_checking import check_stack
+
+        layer_report = check_stack(_stack_from_args(args, derive=True))
+        _write_stdout(layer_report.text())
+        return 0 if layer_report.ok else EXIT_MISMATCH
     problem = problem_from_args(args, lambda g: check_derivable(g, None))
     report = check_problem(problem, _progress_line("checking"))
     _write_stdout(report.text())
@@ -153,7 +188,10 @@ def _os_error_in(err: BaseException) -> OSError | None:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    script = build_script(problem_from_args(args))
+    if _layer_lesson(args):
+        script = build_layer_script(_stack_from_args(args))
+    else:
+        script = build_script(problem_from_args(args))
     timings = None
     if args.video is not None:
         video = Path(args.video)
@@ -187,15 +225,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_page(args: argparse.Namespace) -> int:
+    if args.output is None:  # the slides have a file of their own: the page is never replaced
+        args.output = "output/slides.html" if args.slides else "output/lesson.html"
     target = Path(args.output)
     check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
-    def showable(g) -> None:
-        (rows, cols), (oh, ow) = g.padded_shape, g.output_shape
-        check_showable(rows, cols, oh, ow, g.products)
-
-    problem = problem_from_args(args, showable)
+    problem = problem_from_args(args, check_showable)
     write_atomic(target, render_page(problem, present=args.slides).encode("utf-8"))
     _say(f"wrote {args.output}")
     return 0
@@ -210,7 +246,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
 
     def feasible(g) -> None:
         check_derivable(g, patches)
-        check_handout(g)
+        check_handout(g, patches)
 
     problem = problem_from_args(args, feasible)
     write_handout(problem, target, patches=patches, worksheet=args.worksheet)
@@ -344,6 +380,11 @@ def _run(argv: list[str], debug: bool) -> int:
         code = COMMANDS[args.command](args)
         _release_warnings()  # for commands that read no problem
         return code
+    except ClaimError as err:  # a sentence the verifier refutes: nothing was written
+        if debug:
+            raise
+        _say(f"explainer: error: {err}")
+        return EXIT_MISMATCH
     except ExplainerError as err:
         if debug:
             raise
