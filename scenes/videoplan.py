@@ -76,7 +76,7 @@ def plan_video(
     from scenes.lecture import CONTINUES
 
     check_stageable(lesson_name)
-    check_renderable(problem)
+    check_renderable(problem.geometry)
     script = find_lesson(lesson_name).build_script(problem)
     board = [n for n in script.section_names if not sections or n in sections]
     settings = {

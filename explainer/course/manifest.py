@@ -36,8 +36,6 @@ from explainer.errors import ExplainerError, ProblemError
 from explainer.files.safe_io import printable, read_regular_file
 from explainer.lessons import lesson as find_lesson
 from explainer.lessons import lesson_names
-from explainer.outputs.handout import check_handout
-from explainer.outputs.page import check_showable
 from explainer.outputs.printing import FORMATS as DERIVATION_FORMATS
 from explainer.request import QUALITIES, VOICES, problem_from_argument_string
 
@@ -280,14 +278,13 @@ def _check_outputs(problem: Problem, outputs: tuple[str, ...], where: str) -> No
     )
     checks = {
         "video": lambda: limits.check_renderable(geometry),
-        "page": lambda: check_showable(
-            *geometry.padded_shape, *geometry.output_shape, geometry.products
+        "page": lambda: limits.check_showable(geometry),
+        "slides": lambda: limits.check_showable(geometry),
+        "handout": lambda: (limits.check_derivable(geometry, None), limits.check_handout(geometry)),
+        "worksheet": lambda: (
+            limits.check_derivable(geometry, None),
+            limits.check_handout(geometry),
         ),
-        "slides": lambda: check_showable(
-            *geometry.padded_shape, *geometry.output_shape, geometry.products
-        ),
-        "handout": lambda: (limits.check_derivable(geometry, None), check_handout(geometry)),
-        "worksheet": lambda: (limits.check_derivable(geometry, None), check_handout(geometry)),
         "derivation": lambda: limits.check_derivable(geometry, None),
     }
     for output in outputs:
