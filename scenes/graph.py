@@ -224,7 +224,23 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
             ) as cluster,
             Client(cluster) as client,
         ):
-            yield client
+            try:
+                yield client
+            finally:
+                client.close()
+                cluster.close()
+                _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Reap multiprocessing's resource tracker (started for the worker processes) now, not
+    after the command: under an init that does not reap, it stayed behind as a zombie."""
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)  # Python ≥ 3.11.7
+    if stop is not None:
+        with contextlib.suppress(Exception):
+            stop()
 
 
 def _cpus() -> int:
