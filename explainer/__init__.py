@@ -10,15 +10,6 @@ array([[5]])
 import importlib
 
 from explainer.core import display
-from explainer.core.backward import (
-    conv2d_backward,
-    conv_matrix,
-    conv_transpose2d,
-    transposed_by_matrix,
-    transposed_by_scatter,
-    transposed_by_zero_insertion,
-    transposed_overlap,
-)
 from explainer.core.conv import conv2d
 from explainer.core.engine import compute
 from explainer.core.layer import Layer, LayerOutputs
@@ -96,6 +87,15 @@ __all__ = [
 # The symbolic functions need sympy, which takes several times as long to import as the
 # rest together, and show() the page and the lessons: each is imported when first used.
 _LAZY = {
+    # The backward pass and the transposed convolution: loaded when first used, so that
+    # `import explainer` costs little more than numpy.
+    "conv2d_backward": "explainer.core.backward",
+    "conv_matrix": "explainer.core.backward",
+    "conv_transpose2d": "explainer.core.backward",
+    "transposed_by_matrix": "explainer.core.backward",
+    "transposed_by_scatter": "explainer.core.backward",
+    "transposed_by_zero_insertion": "explainer.core.backward",
+    "transposed_overlap": "explainer.core.backward",
     "derive_all": "explainer.proof.symbolic",
     "derive_pixel": "explainer.proof.symbolic",
     "general_formula": "explainer.proof.symbolic",
