@@ -250,3 +250,16 @@ def test_a_worker_killed_mid_course_is_replaced_and_the_bytes_are_the_same(cours
     for lesson in ("x", "edges"):
         for name in ("video.mp4", "video.srt"):
             assert (again / lesson / name).read_bytes() == (out / lesson / name).read_bytes()
+
+
+def test_a_lesson_courses_cannot_build_yet_is_refused_not_mishandled(tmp_path, capsys):
+    """The layer lesson reads options of its own: a course refuses it up front."""
+    first, second = SILENT.split("[[lessons]]")[1:]
+    second = second.replace('lesson = "convolution"', 'lesson = "layer"', 1)
+    manifest = tmp_path / "course.toml"
+    manifest.write_text(HEAD + "[[lessons]]" + first + "[[lessons]]" + second, encoding="utf-8")
+    assert main(["course", str(manifest), "--output-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "lessons[2] 'edges': lesson: the layer lesson cannot be part of a course yet" in err
+    assert not (tmp_path / "out").exists()

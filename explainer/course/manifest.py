@@ -149,6 +149,11 @@ def parse_manifest(text: str, source: str, folder: Path | None = None) -> Course
     return Course(title, tuple(lessons), source)
 
 
+COURSE_LESSONS = ("convolution",)
+"""Lessons a course can build today: their problems are read from the convolution options,
+and their outputs are the convolution lesson's (another lesson needs its own of both)."""
+
+
 def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> LessonEntry:
     _only(entry, _LESSON_KEYS, where)
     ident = _text(entry.get("id"), f"{where}: id")
@@ -162,6 +167,12 @@ def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> Les
         raise ProblemError(
             f"{where}: lesson: unknown lesson {printable(name)!r}; the lessons are "
             + ", ".join(lesson_names())
+        )
+    if name not in COURSE_LESSONS:
+        raise ProblemError(
+            f"{where}: lesson: the {printable(name)} lesson cannot be part of a course yet "
+            f"(its problem options and outputs are its own); courses take "
+            + ", ".join(COURSE_LESSONS)
         )
     outputs = _outputs(entry.get("outputs", defaults["outputs"]), f"{where}: outputs")
     quality = _choice(entry.get("quality", defaults["quality"]), QUALITIES, f"{where}: quality")
