@@ -12,16 +12,16 @@ Looking up a key that is not in the registry is a programming error
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from explainer.core import display
-from explainer.core.problem import Problem
 from explainer.core.trace import Number, Trace
+from explainer.lessons.board import Board, Grid, check_boards
 from explainer.lessons.claims import Claim
-from explainer.lessons.layer_verifier import verify_layer_beats
-from explainer.lessons.verifier import ClaimReport, verify_beats
+from explainer.lessons.verifier import ClaimReport
 from explainer.present.numbers import NumberStyle
 
 
@@ -46,6 +46,9 @@ class Beat:
     claims: tuple[Claim, ...] = ()
     """What the sentence asserts, as typed data (:mod:`explainer.lessons.claims`): its
     qualitative words are chosen from these, and the verifier checks each one."""
+    board: Board | None = None
+    """What the generic stage shows while the sentence is spoken (:mod:`.board`); the
+    convolution lesson, staged by outputs of its own, leaves it empty."""
 
     @property
     def section(self) -> str:
@@ -65,7 +68,9 @@ class Section:
 class Script:
     """The whole lesson for one problem, in order."""
 
-    problem: Problem
+    problem: Any
+    """The lesson's problem: a :class:`Problem` for convolution, a layer stack for the
+    layer lesson; only the lesson's own writer and verifier read inside it."""
     lesson: str
     """The lesson's name (its folder under :mod:`explainer.lessons`)."""
     sections: tuple[Section, ...]
@@ -85,6 +90,11 @@ class Script:
     """The one-dimensional problem of the prelude section, traced by the same engine."""
     prelude_origin: tuple[int, int] | None = None
     """(row, first column) of the image stretch the prelude takes its signal from."""
+    grids: Mapping[str, Grid] = field(default_factory=dict, repr=False)
+    """Every grid a beat's :class:`~explainer.lessons.board.Board` may show, by key."""
+
+    def __post_init__(self) -> None:
+        check_boards(self.grids, ((b.key, b.board) for b in self.beats()))
 
     def section(self, name: str) -> Section:
         for sec in self.sections:
@@ -128,18 +138,18 @@ class Script:
 
 
 def verify_script(script: Script, *, strict: bool = True) -> ClaimReport:
-    """Check every claim of every beat against the script's problem with the independent
-    verifier (:mod:`explainer.lessons.verifier`).
+    """Check every claim of every beat against the script's problem with the lesson's
+    independent verifier (its package's ``verify_beats``).
 
     With ``strict`` (the default) a claim that does not hold raises
     :class:`~explainer.lessons.verifier.ClaimError` naming the beat and the claim;
     otherwise the report says which hold.
     """
     pairs = [(b.key, b.claims) for b in script.beats()]
-    if isinstance(script.problem, Problem):
-        report = verify_beats(script.problem, pairs)
-    else:  # a stack of layers (the layer lesson): its own verifier
-        report = verify_layer_beats(script.problem, pairs)
+    # Each lesson package names its own verifier (``verify_beats``), which shares no code
+    # with its writer; looked up by name so that no lesson is imported by another.
+    verifier = importlib.import_module(f"explainer.lessons.{script.lesson}").verify_beats
+    report = verifier(script.problem, pairs)
     if strict:
         report.raise_for_failure()
     return report
