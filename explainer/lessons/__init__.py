@@ -1,7 +1,8 @@
 """Lessons: one folder each, holding its facts, its words and its section order.
 
-A lesson package exposes ``LESSON`` (its name), ``SECTION_NAMES``, ``BEAT_KEYS`` and
-``build_script(problem)``. :func:`lesson` finds one by name among the folders here, so
+A lesson package exposes ``LESSON`` (its name), ``SECTION_NAMES``, ``BEAT_KEYS``,
+``build_script(problem)`` and ``verify_beats(problem, pairs)`` (its claim verifier, which
+shares no code with its writer). :func:`lesson` finds one by name among the folders here, so
 adding a lesson adds a folder and touches no other lesson.
 """
 
