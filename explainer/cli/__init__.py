@@ -13,7 +13,8 @@ import stat
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from pathlib import Path
 
 from explainer.cli.parser import build_parser
@@ -27,11 +28,13 @@ from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
 from explainer.layer_request import element, stack_from_args
-from explainer.lessons import ClaimError
+from explainer.lessons import DEFAULT_LESSON, ClaimError
 from explainer.lessons.convolution import build_script
 from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
 from explainer.outputs.handout import write_handout
+from explainer.outputs.lesson_handout import lesson_derivation, write_lesson_handout
+from explainer.outputs.lesson_page import render_lesson_page
 from explainer.outputs.notes import read_timings, render_notes
 from explainer.outputs.page import render_page
 from explainer.request import ints, render_request
@@ -95,6 +98,25 @@ def _stack_from_args(args: argparse.Namespace, *, derive: bool = False):
     stack = stack_from_args(args, derive=derive)
     _release_warnings()
     return stack
+
+
+LESSON_PROBLEMS: dict[str, Callable[[argparse.Namespace], Any]] = {
+    "layer": _stack_from_args,
+}
+"""Each lesson other than the convolution, and how its problem is read from the options:
+its page, handout and video are staged from its script's boards (one entry per lesson)."""
+
+
+def _lesson_script(args: argparse.Namespace):
+    """The script of the lesson ``--lesson`` names when it is not the convolution, else None."""
+    from explainer.lessons import lesson as find_lesson
+
+    name = getattr(args, "lesson", DEFAULT_LESSON)
+    if name == DEFAULT_LESSON:
+        return None
+    if name not in LESSON_PROBLEMS:
+        raise ProblemError(f"the {name} lesson reads no problem from options yet")
+    return find_lesson(name).build_script(LESSON_PROBLEMS[name](args))
 
 
 def _layer_derive(args: argparse.Namespace) -> int:
@@ -211,7 +233,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         check_creatable_folder(Path(args.output_dir), "--output-dir")
         check_cache_folder()  # the cache's own failures are not the output folder's
         check_stdout()  # the video's path is printed there at the end
+    name = getattr(args, "lesson", DEFAULT_LESSON)
     try:
+        if name != DEFAULT_LESSON:
+            if name not in LESSON_PROBLEMS:
+                raise ProblemError(f"the {name} lesson reads no problem from options yet")
+            return render_command(render_request(args), LESSON_PROBLEMS[name](args), name)
         return render_command(render_request(args), problem_from_args(args))
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
@@ -231,6 +258,13 @@ def cmd_page(args: argparse.Namespace) -> int:
     check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
+    script = _lesson_script(args)
+    if script is not None:
+        if args.slides:
+            raise ProblemError(f"the {script.lesson} lesson's page has no slides yet")
+        write_atomic(target, render_lesson_page(script).encode("utf-8"))
+        _say(f"wrote {args.output}")
+        return 0
     problem = problem_from_args(args, check_showable)
     write_atomic(target, render_page(problem, present=args.slides).encode("utf-8"))
     _say(f"wrote {args.output}")
@@ -242,6 +276,13 @@ def cmd_handout(args: argparse.Namespace) -> int:
     check_distinct_outputs(target, target.with_suffix(".tex"), args)
     check_target(target)
     check_target(target.with_suffix(".tex"))
+    script = _lesson_script(args)
+    if script is not None:
+        if args.patch or args.worksheet:
+            raise ProblemError(f"the {script.lesson} lesson's handout has no --patch or --worksheet")
+        write_lesson_handout(script, target, lesson_derivation(script))
+        _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
+        return 0
     patches = _patches(args.patch)
 
     def feasible(g) -> None:

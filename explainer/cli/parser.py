@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the lecture as a video with captions, from the trace.",
     )
     add_problem_options(render)
+    add_lesson_option(render)
+    add_layer_options(render)
     render.add_argument(
         "--quality",
         default="high",
@@ -222,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         "browser; P or the Present button shows one slide per beat, S opens speaker notes.",
     )
     add_problem_options(page)
+    add_lesson_option(page)
+    add_layer_options(page)
     page.add_argument(
         "--slides",
         action="store_true",
@@ -245,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
         "pdflatex. The .tex source is written beside the PDF.",
     )
     add_problem_options(handout)
+    add_lesson_option(handout)
+    add_layer_options(handout)
     handout.add_argument(
         "--patch",
         metavar="I,J",

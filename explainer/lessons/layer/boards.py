@@ -271,8 +271,7 @@ class _Boards:
             gone = tuple((i, j) for i, row in enumerate(plane) for j, v in enumerate(row) if v < 0)
             if gone:
                 marks.append(Mark(f"pre1.{o}", gone, "focus"))
-                marks.append(Mark(f"act1.{o}", gone, "result"))
-        shown = tuple(k for o in self.filters(lf) for k in (f"pre1.{o}", f"act1.{o}"))
+        shown = self.stage(lf, "pre") + self.stage(lf, "act")  # a row of each, as it fits
         line = f"ReLU(y) = max(y, 0): {lf.negatives} of {lf.total} negative → 0"
         return Board(shown, tuple(marks), (line,))
 
@@ -301,10 +300,10 @@ class _Boards:
         return self._pool_window(claim, "avg")
 
     def _pooling(self, beat: Beat) -> Board:
-        """pooling.size and pooling.edge: the maps beside their pooled maps; the edge beat
+        """pooling.size and pooling.edge: map 0 beside the pooled maps; the edge beat
         marks what rounding leaves unread (down) or reads in a last partial window (up)."""
         lf = self.first
-        shown = tuple(k for o in self.filters(lf) for k in (f"act1.{o}", f"pool1.{o}"))
+        shown = ("act1.0",) + self.stage(lf, "pool")
         spec = lf.layer.pool
         axes = lf.pool_axes(spec.ceil_mode)
         lines = [f"pooled: {shape(lf.pooled_shape)}"]
