@@ -45,8 +45,8 @@ MAX_CELL = 0.75
 GAP = 0.4
 LABEL_SIZE = 0.24
 SMALLEST_LABEL = 0.16
-FORMULA_SIZE = 0.27
-FORMULA_LINE = 0.4
+FORMULA_SIZE = 0.25
+FORMULA_LINE = 0.36
 INDEX_MARGIN = 0.38
 """Room the row and column numbers take beside a grid's cells."""
 MIN_NUMBERED = 0.32
@@ -179,7 +179,8 @@ def draw_marks(grid: ValueGrid, board: Board, key: str) -> VGroup:
         if mark.grid != key or not mark.cells:
             continue
         color, width = MARK_STYLE[mark.kind]
-        width = max(2.5, min(width, grid.cell_size * 14))
+        small = grid.cell_size < 0.4  # thin lines, no dark edge: the cells stay readable
+        width = max(2.0, min(width, grid.cell_size * (9 if small else 14)))
         box = _rectangle(mark.cells) if mark.kind == "window" else None
         if box is not None:
             out.add(grid.outline(*box, color, width))
@@ -188,7 +189,7 @@ def draw_marks(grid: ValueGrid, board: Board, key: str) -> VGroup:
         for r, c in mark.cells:
             sq = grid.cell(r, c).copy().set_fill(opacity=0).scale(shrink)
             sq.set_stroke(color, width)
-            out.add(halo(sq))
+            out.add(sq if small else halo(sq))
     return out
 
 

@@ -117,6 +117,20 @@ def test_boards_point_at_what_the_sentences_say(layer):
     assert (total - 16).tolist() == expected["pre2.0"].tolist()
 
 
+def test_with_ceil_mode_the_edge_board_marks_the_partial_windows(tmp_path):
+    from explainer.cli.parser import build_parser
+    from explainer.layer_request import stack_from_args
+
+    args = build_parser().parse_args(["script", "--lesson", "layer", "--ceil-mode"])
+    script = build_script(stack_from_args(args))
+    board = script.beat("pooling.edge").board
+    # 7 cells pooled 2 by 2 with ceil mode: the 4th window of a row or column holds only
+    # cell 6, so the partial windows cover exactly row 6 and column 6.
+    partial = {(r, c) for r in range(7) for c in range(7) if r == 6 or c == 6}
+    assert set(board.marked("act1.0", "window")) == partial
+    assert script.grids["pool1.0"].shape == (4, 4)
+
+
 def test_a_grid_the_boards_show_is_checked_by_the_verifier(layer):
     stack, script, expected = layer
     claims = [c for b in script.beats() for c in b.claims]
@@ -141,7 +155,7 @@ def test_cell_details_give_each_channels_partial_sum(layer):
     parts = [int(expected[f"part2.0.{c}"][0, 0]) for c in range(3)]
     assert parts == [12, 2, 16]
     assert script.grids["act2.0"].detail(0, 0) == (
-        "ch 0: 12, ch 1: 2, ch 2: 16; sum 30; + bias (−16) = 14; ReLU → 14"
+        "ch 0: 12, ch 1: 2, ch 2: 16; sum = 30; + bias (−16) = 14; ReLU → 14"
     )
 
 
@@ -278,7 +292,7 @@ def test_a_cell_shows_its_value_and_sums_by_hover_and_by_keyboard(browser, tmp_p
     page.reload()
     page.hover('table[data-key="pre2.0"] td[data-r="0"][data-c="0"]')
     assert page.text_content("#detail") == (
-        "layer 2 map 0, 2×2 (0, 0) = 14: ch 0: 12, ch 1: 2, ch 2: 16; sum 30; + bias (−16) = 14"
+        "layer 2 map 0, 2×2 (0, 0) = 14: ch 0: 12, ch 1: 2, ch 2: 16; sum = 30; + bias (−16) = 14"
     )
     page.focus('table[data-key="pre2.0"] td[tabindex="0"]')
     page.keyboard.press("ArrowDown")

@@ -23,7 +23,7 @@ from dataclasses import replace
 from explainer.lessons.board import Board, Grid, Mark
 from explainer.lessons.claims import Claim
 from explainer.lessons.layer.facts import Facts, LayerFacts
-from explainer.lessons.layer.words import num, shape
+from explainer.lessons.layer.words import shape
 from explainer.lessons.layer_claims import (
     BiasValues,
     ElementSums,
@@ -35,11 +35,28 @@ from explainer.lessons.layer_claims import (
     PoolPick,
 )
 from explainer.lessons.script import Beat, Section
+from explainer.present.numbers import display, is_decimal
 
 MAX_FILTERS = 4
 """A board shows at most this many filters' maps (the sentences speak of four at most)."""
 MAX_CHANNELS = 3
 """… and at most this many input channels of each."""
+
+
+def num(v) -> str:
+    """A value as a board writes it: as the grids show it (exact while readable, else a
+    short decimal, never the caption's "≈" inside a sum: :func:`rel` says it once)."""
+    return display(v)
+
+
+def rel(*values) -> str:
+    """'=' between exact values, '≈' when any of them is shown rounded."""
+    return "≈" if any(is_decimal(v) for v in values) else "="
+
+
+def approx(v) -> str:
+    """A value standing alone: '≈ 0.75' when shown rounded."""
+    return ("≈ " if is_decimal(v) else "") + num(v)
 
 
 def _term(v) -> str:
@@ -55,16 +72,16 @@ def _detail(lf: LayerFacts, o: int, i: int, j: int, relu: bool) -> str:
     step = lf.element((o, i, j))
     partials = step.partial_sums
     if len(partials) == 1:
-        out = f"Σ products = {num(partials[0])}"
+        out = f"Σ products {rel(partials[0])} {num(partials[0])}"
     else:
-        channels = ", ".join(f"ch {c}: {num(v)}" for c, v in zip(step.channels, partials))
-        out = f"{channels}; sum {num(step.total)}"
+        channels = ", ".join(f"ch {c}: {approx(v)}" for c, v in zip(step.channels, partials))
+        out = f"{channels}; sum {rel(*partials, step.total)} {num(step.total)}"
     if step.divisor != 1:
         out += f"; ÷ {num(step.divisor)}"
     if lf.biases:
-        out += f"; + bias {_term(step.bias)} = {num(step.pre_activation)}"
+        out += f"; + bias {_term(step.bias)} {rel(step.pre_activation)} {num(step.pre_activation)}"
     if relu and lf.layer.activation == "relu":
-        out += f"; ReLU → {num(step.activation)}"
+        out += f"; ReLU → {approx(step.activation)}"
     return out
 
 
@@ -254,9 +271,11 @@ class _Boards:
             general += f" + b[{o}]"
         lines = [general]
         terms = list(claim.partials) + ([claim.bias] if lf.biases else [])
-        lines.append(f"= {_sum_words(terms)} = {num(claim.pre)}")
+        r = rel(*terms, claim.pre)
+        lines.append(f"{r} {_sum_words(terms)} {r} {num(claim.pre)}")
         if lf.layer.activation == "relu":
-            lines.append(f"ReLU: max({num(claim.pre)}, 0) = {num(claim.activation)}")
+            r = rel(claim.pre, claim.activation)
+            lines.append(f"ReLU: max({num(claim.pre)}, 0) {r} {num(claim.activation)}")
         return Board(tuple(shown), tuple(marks), tuple(lines))
 
     def _bias(self, beat: Beat) -> Board:
@@ -287,7 +306,8 @@ class _Boards:
         if word == "max":
             line = f"max({', '.join(num(v) for v in step.values)}) = {num(step.value)}"
         else:
-            line = f"({_sum_words(step.values)}) / {step.divisor} = {num(step.value)}"
+            r = rel(*step.values, step.value)
+            line = f"({_sum_words(step.values)}) / {step.divisor} {r} {num(step.value)}"
         return Board((act, pooled), tuple(marks), (f"pooled[{c},{i},{j}] = {line}",))
 
     def _pooling_rule(self, beat: Beat) -> Board:
@@ -311,10 +331,11 @@ class _Boards:
         if beat.key == "pooling.edge":
             _, h, w = lf.maps_shape
             if spec.ceil_mode:
+                full = spec.size[0] * spec.size[1]  # a partial window holds fewer cells
                 cells = {
                     p
                     for s in lf.pool_steps()
-                    if s.index[0] == 0 and (s.window[2] >= h or s.window[3] >= w)
+                    if s.index[0] == 0 and len(s.positions) < full
                     for p in s.positions
                 }
                 kind = "window"
