@@ -29,6 +29,7 @@ from explainer.files.preflight import check_creatable_folder, check_distinct_out
 from explainer.files.safe_io import kind_of, printable, reason
 from explainer.layer_request import element, stack_from_args
 from explainer.lessons import DEFAULT_LESSON, ClaimError
+from explainer.lessons import lesson as find_lesson
 from explainer.lessons.convolution import build_script
 from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
@@ -109,8 +110,6 @@ its page, handout and video are staged from its script's boards (one entry per l
 
 def _lesson_script(args: argparse.Namespace):
     """The script of the lesson ``--lesson`` names when it is not the convolution, else None."""
-    from explainer.lessons import lesson as find_lesson
-
     name = getattr(args, "lesson", DEFAULT_LESSON)
     if name == DEFAULT_LESSON:
         return None
