@@ -179,8 +179,8 @@ def draw_marks(grid: ValueGrid, board: Board, key: str) -> VGroup:
         if mark.grid != key or not mark.cells:
             continue
         color, width = MARK_STYLE[mark.kind]
-        small = grid.cell_size < 0.4  # thin lines, no dark edge: the cells stay readable
-        width = max(2.0, min(width, grid.cell_size * (9 if small else 14)))
+        small = grid.cell_size < 0.4  # thinner lines on small cells: their colours show
+        width = max(2.5, min(width, grid.cell_size * (8 if small else 14)))
         box = _rectangle(mark.cells) if mark.kind == "window" else None
         if box is not None:
             out.add(grid.outline(*box, color, width))
@@ -189,7 +189,7 @@ def draw_marks(grid: ValueGrid, board: Board, key: str) -> VGroup:
         for r, c in mark.cells:
             sq = grid.cell(r, c).copy().set_fill(opacity=0).scale(shrink)
             sq.set_stroke(color, width)
-            out.add(sq if small else halo(sq))
+            out.add(halo(sq, width - 1.5) if small else halo(sq))
     return out
 
 
