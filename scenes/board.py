@@ -82,6 +82,8 @@ class Placed:
     center: tuple[float, float]
     numbered: bool
     label_size: float
+    bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """(left, bottom, right, top) of everything the grid takes: label, numbers, cells."""
 
 
 def _label_width(grid: Grid, size: float) -> float:
@@ -128,7 +130,7 @@ def _extent(line, cell: float, numbered: bool, size: float) -> tuple[float, floa
 
 
 def _largest(lines, numbered: bool, size: float, height: float, width: float) -> float | None:
-    lo, hi = 0.05, MAX_CELL
+    lo, hi = 0.01, MAX_CELL
     if not _fits(lines, lo, numbered, size, height, width):
         return None
     for _ in range(30):
@@ -156,7 +158,8 @@ def _place(lines, cell, numbered, size, top, bottom) -> list[Placed]:
             body_w, body_h = g.shape[1] * cell, g.shape[0] * cell
             cx = x + box / 2 + margin / 2 if box <= body_w + margin + 1e-9 else x + box / 2
             cy = y - size * 1.6 - margin - body_h / 2
-            out.append(Placed(g.key, cell, (cx, cy), numbered, _label_size(g, box, size)))
+            bounds = (x, cy - body_h / 2, x + box, y)
+            out.append(Placed(g.key, cell, (cx, cy), numbered, _label_size(g, box, size), bounds))
             x += box + GAP
         y -= h + GAP
     return out

@@ -386,3 +386,29 @@ def test_a_short_layer_render_at_low_quality(tmp_path):
     assert len(frames) > 15
     assert "The input is one tensor of shape 1×9×9" in out.captions.read_text(encoding="utf-8")
     assert Fraction(len(frames), 15) >= 2
+
+
+def test_every_board_is_laid_out_inside_the_frame_without_overlaps(layer):
+    pytest.importorskip("manim")
+    from scenes.board import layout
+    from scenes.stage import BOTTOM, TOP
+
+    _, script, _ = layer
+    for beat in script.beats():
+        grids = [script.grids[k] for k in beat.board.grids]
+        places = layout(grids, TOP - 1.2, BOTTOM)
+        boxes = []
+        for grid, p in zip(grids, places, strict=True):
+            e = 1e-6
+            box = (p.bounds[0] - e, p.bounds[1] - e, p.bounds[2] + e, p.bounds[3] + e)
+            rows, cols = grid.shape
+            # The cells lie inside the box, the box inside the frame and the board's area.
+            assert box[0] <= p.center[0] - cols * p.cell / 2 and p.center[0] + cols * p.cell / 2 <= box[2]
+            assert box[1] <= p.center[1] - rows * p.cell / 2 and p.center[1] + rows * p.cell / 2 <= box[3]
+            assert -7.1 <= box[0] and box[2] <= 7.1, (beat.key, grid.key, box)
+            assert BOTTOM - e <= box[1] and box[3] <= TOP - 1.2 + 2 * e, (beat.key, grid.key)
+            for other in boxes:  # no two grids share any area
+                apart = box[2] <= other[0] + 2 * e or other[2] <= box[0] + 2 * e
+                apart = apart or box[3] <= other[1] + 2 * e or other[3] <= box[1] + 2 * e
+                assert apart, (beat.key, grid.key)
+            boxes.append(box)
