@@ -249,8 +249,7 @@ def _open(browser, tmp_path, html: str, width: int, height: int):
 def _tables(page) -> dict[str, dict]:
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('table.cells')].map(t => [
-            t.dataset.key, {label: t.querySelector('caption').textContent,
-                            name: t.getAttribute('aria-label') || t.querySelector('caption').textContent,
+            t.dataset.key, {label: document.getElementById(t.getAttribute('aria-labelledby')).textContent,
                             rows: [...t.querySelectorAll('tr')].map(r =>
                                 [...r.querySelectorAll('td')].map(d => d.textContent))}]))"""
     )

@@ -50,9 +50,12 @@
     table.className = "cells" + (g.cols > 9 || g.cells.some((x) => x[0].length > 3) ? " dense" : "");
     table.setAttribute("role", "grid");
     table.dataset.key = key;
-    const cap = document.createElement("caption");
+    // The label above the grid names it (a figcaption: a table's caption would widen
+    // a narrow grid's columns to the label's length).
+    const cap = document.createElement("figcaption");
+    cap.id = "label-" + key.replace(/[^A-Za-z0-9_-]/g, "_");
     cap.textContent = g.label;
-    table.append(cap);
+    table.setAttribute("aria-labelledby", cap.id);
     const body = document.createElement("tbody");
     let first = null;
     for (let r = 0; r < g.rows; r++) {
@@ -83,7 +86,7 @@
     table.append(body);
     table.addEventListener("keydown", (e) => moveInGrid(e, table, g));
     box.append(table);
-    fig.append(box);
+    fig.append(cap, box);
     return fig;
   }
 
