@@ -100,9 +100,7 @@ def plan_video(
     root = partlib.parts_folder()
     partlib.remove_abandoned_work(root)
     jobs = tuple(
-        partlib.PartJob(
-            problem, part, quality, voice, key, root / key, dict(settings), lesson_name
-        )
+        partlib.PartJob(problem, part, quality, voice, key, root / key, dict(settings), lesson_name)
         for part in contiguous_parts(board, script.section_names, continues)
         for key in [partlib.part_key(problem, part, quality, voice, script, digest)]
     )

@@ -193,7 +193,9 @@ def test_cli_page_handout_and_render_options_for_the_layer_lesson(tmp_path, caps
     assert main(["page", "--lesson", "layer", "--slides", "-o", str(tmp_path / "s.html")]) == 2
     assert "no slides yet" in capsys.readouterr().err
     assert not (tmp_path / "s.html").exists()
-    assert main(["handout", "--lesson", "layer", "--patch", "1,1", "-o", str(tmp_path / "h.pdf")]) == 2
+    assert (
+        main(["handout", "--lesson", "layer", "--patch", "1,1", "-o", str(tmp_path / "h.pdf")]) == 2
+    )
     assert not (tmp_path / "h.pdf").exists()
     assert main(["render", "--lesson", "layer", "--list-sections"]) == 0
     assert "pooling" in capsys.readouterr().out
@@ -249,7 +251,8 @@ def _open(browser, tmp_path, html: str, width: int, height: int):
 def _tables(page) -> dict[str, dict]:
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('table.cells')].map(t => [
-            t.dataset.key, {label: document.getElementById(t.getAttribute('aria-labelledby')).textContent,
+            t.dataset.key,
+            {label: document.getElementById(t.getAttribute('aria-labelledby')).textContent,
                             rows: [...t.querySelectorAll('tr')].map(r =>
                                 [...r.querySelectorAll('td')].map(d => d.textContent))}]))"""
     )
@@ -316,7 +319,8 @@ def test_the_layer_page_fits_and_axe_finds_nothing(browser, tmp_path, layer, siz
         # Every cell at least 24 px, or its grid scrolls inside its own box.
         small = page.evaluate(
             """() => [...document.querySelectorAll('td')].filter(d => {
-                const r = d.getBoundingClientRect(); return r.width < 24 || r.height < 24;}).length"""
+                const r = d.getBoundingClientRect();
+                return r.width < 24 || r.height < 24;}).length"""
         )
         assert small == 0, key
         violations = axe.Axe().run(page).response["violations"]
@@ -402,8 +406,14 @@ def test_every_board_is_laid_out_inside_the_frame_without_overlaps(layer):
             box = (p.bounds[0] - e, p.bounds[1] - e, p.bounds[2] + e, p.bounds[3] + e)
             rows, cols = grid.shape
             # The cells lie inside the box, the box inside the frame and the board's area.
-            assert box[0] <= p.center[0] - cols * p.cell / 2 and p.center[0] + cols * p.cell / 2 <= box[2]
-            assert box[1] <= p.center[1] - rows * p.cell / 2 and p.center[1] + rows * p.cell / 2 <= box[3]
+            assert (
+                box[0] <= p.center[0] - cols * p.cell / 2
+                and p.center[0] + cols * p.cell / 2 <= box[2]
+            )
+            assert (
+                box[1] <= p.center[1] - rows * p.cell / 2
+                and p.center[1] + rows * p.cell / 2 <= box[3]
+            )
             assert -7.1 <= box[0] and box[2] <= 7.1, (beat.key, grid.key, box)
             assert BOTTOM - e <= box[1] and box[3] <= TOP - 1.2 + 2 * e, (beat.key, grid.key)
             for other in boxes:  # no two grids share any area

@@ -39,7 +39,8 @@ def build_script(problem):
         ),
     }
     first = trace.output[0][0]
-    hello = Board(("image", "result"), (Mark("result", ((0, 0),), "focus"),), (f"y[0,0] = {first}",))
+    focus = (Mark("result", ((0, 0),), "focus"),)
+    hello = Board(("image", "result"), focus, (f"y[0,0] = {first}",))
     return Script(
         problem=problem,
         lesson=LESSON,

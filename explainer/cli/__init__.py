@@ -14,8 +14,8 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from explainer.cli.parser import build_parser
 from explainer.cli.parser import discard_stdout as _discard_stdout
@@ -278,7 +278,9 @@ def cmd_handout(args: argparse.Namespace) -> int:
     script = _lesson_script(args)
     if script is not None:
         if args.patch or args.worksheet:
-            raise ProblemError(f"the {script.lesson} lesson's handout has no --patch or --worksheet")
+            raise ProblemError(
+                f"the {script.lesson} lesson's handout has no --patch or --worksheet"
+            )
         write_lesson_handout(script, target, lesson_derivation(script))
         _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
         return 0

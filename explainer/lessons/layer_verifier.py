@@ -20,10 +20,10 @@ from typing import Any
 from explainer.lessons.claims import Claim
 from explainer.lessons.layer_claims import (
     BiasValues,
-    KernelValues,
     ConvSize,
     ElementSums,
     FilterPattern,
+    KernelValues,
     MapMax,
     MapValues,
     MultiplyAdds,

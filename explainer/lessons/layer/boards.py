@@ -74,7 +74,8 @@ def _detail(lf: LayerFacts, o: int, i: int, j: int, relu: bool) -> str:
     if len(partials) == 1:
         out = f"Σ products {rel(partials[0])} {num(partials[0])}"
     else:
-        channels = ", ".join(f"ch {c}: {approx(v)}" for c, v in zip(step.channels, partials))
+        pairs = zip(step.channels, partials, strict=True)
+        channels = ", ".join(f"ch {c}: {approx(v)}" for c, v in pairs)
         out = f"{channels}; sum {rel(*partials, step.total)} {num(step.total)}"
     if step.divisor != 1:
         out += f"; ÷ {num(step.divisor)}"
@@ -134,24 +135,38 @@ class _Grids:
                     PartialMap(n, o, c, _rows(partial)),
                 )
             partials = tuple(self.claims[f"part{n}.{o}.{c}"][0] for c in step.channels)
-            sums = [[v - lf.element((o, i, j)).bias for j, v in enumerate(r)] for i, r in
-                    enumerate(t.pre_activation[o])]
+            sums = [
+                [v - lf.element((o, i, j)).bias for j, v in enumerate(r)]
+                for i, r in enumerate(t.pre_activation[o])
+            ]
             before = [[_detail(lf, o, i, j, False) for j in range(w)] for i in range(h)]
             after = [[_detail(lf, o, i, j, True) for j in range(w)] for i in range(h)]
             prefix = "map" if n == 1 else f"layer {n} map"
             size = shape((h, w))
             self._add(
-                f"sum{n}.{o}", f"{prefix} {o} before bias, {size}", sums,
-                MapValues(n, o, "sum", _rows(sums)), *partials, details=before,
-            )
-            self._add(
-                f"pre{n}.{o}", f"{prefix} {o}, {size}", t.pre_activation[o],
-                MapValues(n, o, "pre-activation", _rows(t.pre_activation[o])), *partials, *bias,
+                f"sum{n}.{o}",
+                f"{prefix} {o} before bias, {size}",
+                sums,
+                MapValues(n, o, "sum", _rows(sums)),
+                *partials,
                 details=before,
             )
             self._add(
-                f"act{n}.{o}", f"{prefix} {o} after ReLU, {size}", t.activation[o],
-                MapValues(n, o, "activation", _rows(t.activation[o])), *partials, *bias,
+                f"pre{n}.{o}",
+                f"{prefix} {o}, {size}",
+                t.pre_activation[o],
+                MapValues(n, o, "pre-activation", _rows(t.pre_activation[o])),
+                *partials,
+                *bias,
+                details=before,
+            )
+            self._add(
+                f"act{n}.{o}",
+                f"{prefix} {o} after ReLU, {size}",
+                t.activation[o],
+                MapValues(n, o, "activation", _rows(t.activation[o])),
+                *partials,
+                *bias,
                 details=after,
             )
         out = [f"act{n}.{o}" for o in range(co)]
@@ -227,7 +242,7 @@ class _Boards:
     def _maps_size(self, beat: Beat) -> Board:
         lf = self.first
         lines = []
-        for axis, (n, pad, k, s, d, out) in zip(("rows", "columns"), lf.conv_axes):
+        for axis, (n, pad, k, s, d, out) in zip(("rows", "columns"), lf.conv_axes, strict=True):
             if (pad, s, d) == (0, 1, 1):
                 lines.append(f"{axis}: {n} − {k} + 1 = {out}")
             else:
@@ -256,7 +271,7 @@ class _Boards:
         step = lf.element((o, i, j))
         n = lf.number
         marks, shown = [], []
-        for part, c in zip(step.parts, step.channels):
+        for part, c in zip(step.parts, step.channels, strict=True):
             if c >= MAX_CHANNELS:
                 break
             key = inputs[c]
