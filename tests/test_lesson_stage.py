@@ -335,7 +335,7 @@ def test_the_layer_page_fits_and_axe_finds_nothing(browser, tmp_path, layer, siz
 
 def _dry_run(stack, sections):
     from manim import tempconfig
-    from scene_support import texts_on_screen
+    from scene_support import FRAME_HALF_H, FRAME_HALF_W, leaves, texts_on_screen
 
     from scenes.board import board_scene
 
@@ -345,6 +345,10 @@ def _dry_run(stack, sections):
         def wait(self, *args, **kwargs):
             super().wait(*args, **kwargs)
             seen.append(texts_on_screen(self))
+            for m in leaves(self.mobjects):  # everything drawn stays inside the frame
+                (x0, y0, _), (x1, y1, _) = m.get_corner([-1, -1, 0]), m.get_corner([1, 1, 0])
+                assert -FRAME_HALF_W <= x0 and x1 <= FRAME_HALF_W, getattr(m, "text", m)
+                assert -FRAME_HALF_H <= y0 and y1 <= FRAME_HALF_H, getattr(m, "text", m)
 
     settings = {"dry_run": True, "quality": "low_quality", "disable_caching": True,
                 "verbosity": "ERROR", "progress_bar": "none"}  # fmt: skip
