@@ -245,11 +245,12 @@ def cmd_handout(args: argparse.Namespace) -> int:
     patches = _patches(args.patch)
 
     def feasible(g) -> None:
-        check_derivable(g, patches)
-        check_handout(g, patches)
+        typeset = None if args.all else (patches or [])  # a few patches, or every one
+        check_derivable(g, typeset)
+        check_handout(g, typeset)
 
     problem = problem_from_args(args, feasible)
-    write_handout(problem, target, patches=patches, worksheet=args.worksheet)
+    write_handout(problem, target, patches=patches, worksheet=args.worksheet, appendix=args.all)
     _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
     return 0
 

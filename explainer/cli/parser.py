@@ -40,7 +40,7 @@ examples:
   explainer render                         the spoken lecture video, into output/
   explainer script                         the lecture's sentences, as notes
   explainer page                           the lesson as one web page, output/lesson.html
-  explainer handout --worksheet            a printable PDF with blanks and an answer key
+  explainer handout --worksheet            a two-page worksheet and its answer key
   explainer course examples/course.toml    every lesson of a course, with an index page
 
 Run 'explainer COMMAND --help' for a command's options."""
@@ -240,21 +240,28 @@ def build_parser() -> argparse.ArgumentParser:
         "handout",
         parents=[common],
         help="write a printable PDF handout (pdflatex), with its LaTeX source beside it",
-        description="Typeset the problem, the general formula with every symbol named, the "
-        "output size worked out, each patch's derivation and the result, as a PDF made by "
-        "pdflatex. The .tex source is written beside the PDF.",
+        description="Typeset two A4 pages a teacher would print, as a PDF made by pdflatex: "
+        "the problem, the general formula with every symbol named and the output size "
+        "worked out; then one patch worked in full, the result, and two exercises with "
+        "their key. The .tex source is written beside the PDF.",
     )
     add_problem_options(handout)
     handout.add_argument(
         "--patch",
         metavar="I,J",
         action="append",
-        help="derive only output pixel (I, J), counted from 0; repeat for more",
+        help="work output pixel (I, J) in full (counted from 0) instead of the lesson's "
+        "own; repeat for more",
     )
     handout.add_argument(
         "--worksheet",
         action="store_true",
-        help="leave blanks for the learner to fill in, and append an answer key",
+        help="leave room to write the two exercises, with the answer key on a third page",
+    )
+    handout.add_argument(
+        "--all",
+        action="store_true",
+        help="add every patch worked in full as an appendix",
     )
     handout.add_argument(
         "--output",
