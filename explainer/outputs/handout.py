@@ -47,6 +47,8 @@ from explainer.present.tex import latex_text
 PDFLATEX_TIMEOUT = 300
 PAGES = 2
 """The handout's pages (a worksheet adds one for its answer key)."""
+ONE_ROW_COLUMNS = 16
+"""Up to this many columns (image and filters together) page one sets them side by side."""
 MAIN_PAGES = re.compile(r"HANDOUT-MAIN-PAGES=(\d+)")
 
 Index = tuple[int, int]
@@ -135,10 +137,14 @@ def _problem_page(script: Script, trace: Trace, fit) -> list[str]:
         rf"{{\large {tx.text(labels['subtitle'])}}}\par",
         tx.text(labels["problem"]) + ".",
         r"\subsection*{The problem}",
-        r"\begin{center}"
-        + tx.fits_in(fit.height("image"), tx.captioned(grids, [r"\qquad"] * (len(grids) - 1)))
-        + r"\end{center}",
     ]
+    if len(trace.padded_image[0]) + kw * (len(grids) - 1) <= ONE_ROW_COLUMNS:
+        rows = [(fit.height("image"), grids)]
+    else:  # a wide image takes the line alone, the filters under it
+        rows = [(fit.height("image"), grids[:1]), (fit.height("patch"), grids[1:])]
+    for height, row in rows:
+        body = tx.captioned(row, [r"\qquad"] * (len(row) - 1))
+        out.append(r"\begin{center}" + tx.fits_in(height, body) + r"\end{center}")
     out += _paragraph(
         _captions(
             script,
@@ -206,7 +212,7 @@ def handout_latex(
     """The handout (or, with ``worksheet``, the worksheet and its answer key) as LaTeX.
 
     ``patches`` are worked in full instead of the lesson's own; ``appendix`` adds every
-    patch in full at the end; ``level`` sets it tighter (0, 1 or 2).
+    patch in full at the end; ``level`` sets it tighter (0 to ``Fit.LEVELS`` − 1).
     """
     from explainer.outputs import handout_tex as tx
     from explainer.outputs import printing
@@ -375,13 +381,15 @@ def write_handout(
     else as tightly as it goes. Each file is complete or absent (see
     :mod:`explainer.files.output`). Returns the source's path.
     """
+    from explainer.outputs import handout_tex as tx
+
     trace = build_trace(problem, exact=True)
     script = build_script(problem, trace)
     choice = choose_patches(script, patches)
     typeset = None if appendix else [*choice.worked, *choice.exercises]
     limits.check_handout(problem.geometry, typeset)
     check_typesettable(trace, typeset)  # "Dimension too large" refused before pdflatex
-    for level in range(3):
+    for level in range(tx.Fit.LEVELS):
         tex = handout_latex(
             problem,
             patches,

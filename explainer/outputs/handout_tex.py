@@ -32,25 +32,28 @@ ANSWER = r"\answer"
 
 @dataclass(frozen=True)
 class Fit:
-    """How tightly a handout is set: the larger the level, the smaller the grids and type."""
+    """How tightly a handout is set: the larger the level, the smaller the grids and type
+    (grids are only ever scaled down to these heights, so a small one keeps its size)."""
 
     level: int = 0
 
+    LEVELS = 5
+
     @property
     def font(self) -> str:
-        return ("11pt", "10pt", "10pt")[self.level]
+        return ("11pt", "11pt", "10pt", "10pt", "10pt")[self.level]
 
     @property
     def margin(self) -> str:
-        return ("2cm", "1.7cm", "1.5cm")[self.level]
+        return ("2cm", "1.8cm", "1.7cm", "1.6cm", "1.5cm")[self.level]
 
     def height(self, what: str) -> str:
-        """The most a grid may take of the page's height (it is scaled down to it)."""
+        """The most a grid may take of the page's height."""
         heights = {
-            "image": ("7.5cm", "6.5cm", "5.5cm"),
-            "result": ("6cm", "5cm", "4.2cm"),
-            "patch": ("3.2cm", "2.8cm", "2.4cm"),
-            "exercise": ("4.5cm", "4cm", "3.5cm"),
+            "image": ("10cm", "8.5cm", "7.5cm", "6.5cm", "5.5cm"),
+            "result": ("10cm", "8cm", "6.5cm", "5.2cm", "4.2cm"),
+            "patch": ("3.2cm", "3cm", "2.8cm", "2.6cm", "2.4cm"),
+            "exercise": ("4.5cm", "4.2cm", "4cm", "3.7cm", "3.5cm"),
         }
         return heights[what][self.level]
 
@@ -58,7 +61,6 @@ class Fit:
 def preamble(fit: Fit) -> str:
     return rf"""\documentclass[{fit.font}]{{article}}
 \usepackage[a4paper,margin={fit.margin}]{{geometry}}
-\usepackage[T1]{{fontenc}}
 \usepackage{{amsmath,amssymb}}
 \usepackage{{graphicx}}
 \usepackage[table]{{xcolor}}
@@ -67,6 +69,7 @@ def preamble(fit: Fit) -> str:
 \usepackage{{adjustbox}}
 \usepackage{{needspace}}
 \allowdisplaybreaks
+\makeatletter\g@addto@macro\normalsize{{\setlength\abovedisplayskip{{5pt plus 2pt}}\setlength\belowdisplayskip{{5pt plus 2pt}}}}\makeatother
 \pagestyle{{plain}}
 \setlength{{\parindent}}{{0pt}}
 \setlength{{\parskip}}{{0.6ex}}
