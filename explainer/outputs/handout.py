@@ -19,7 +19,7 @@ pages, and writes the PDF and its ``.tex`` source beside it, each complete or ab
 
 >>> from explainer import lecture_problem
 >>> tex = handout_latex(lecture_problem())
->>> tex.startswith(r"\\documentclass") and tex.count("Output pixel") == 1
+>>> tex.startswith(r"\\documentclass") and tex.count("in full}") == 1
 True
 """
 

@@ -69,7 +69,9 @@ def preamble(fit: Fit) -> str:
 \usepackage{{adjustbox}}
 \usepackage{{needspace}}
 \allowdisplaybreaks
-\makeatletter\g@addto@macro\normalsize{{\setlength\abovedisplayskip{{5pt plus 2pt}}\setlength\belowdisplayskip{{5pt plus 2pt}}}}\makeatother
+\makeatletter\g@addto@macro\normalsize{{%
+  \setlength\abovedisplayskip{{5pt plus 2pt}}\setlength\belowdisplayskip{{5pt plus 2pt}}}}
+\makeatother
 \pagestyle{{plain}}
 \setlength{{\parindent}}{{0pt}}
 \setlength{{\parskip}}{{0.6ex}}
