@@ -236,9 +236,18 @@ def test_a_worked_patch_chosen_on_a_padded_strided_problem(tmp_path):
     sobel = np.asarray(preset("sobel-x")).tolist()
     value = plain_loop(square, sobel, stride=(2, 2), padding=(0, 1, 0, 1))[1][2]
     assert f"= {value}" in text
-    # The corner window reaches into the padding: its taps are shaded and counted.
-    assert main(["handout", *args, "--patch", "3,3", "--output", str(pdf)]) == 0
-    assert "5 of 9 taps in the padding, shaded" in pdf_text(pdf)
+    # By default the lesson's own patch, (1, 0), the largest (4); its exercises are the
+    # contrasting (1, 1) and, of another character, the corner window (3, 3), which reaches
+    # into the padding: rows 6..8 and columns 6..8, of which row 8 and column 8 are border,
+    # 5 of its 9 taps, shaded.
+    assert main(["handout", *args, "--output", str(pdf)]) == 0
+    text = pdf_text(pdf)
+    assert "Output pixel (1, 0) in full" in text
+    assert "1. Output pixel (1, 1), window on image rows 2..4, columns 2..4." in text
+    assert (
+        "2. Output pixel (3, 3), window on image rows 6..8, columns 6..8; 5 of 9 taps in the "
+        "padding, shaded." in " ".join(text.split())
+    )
 
 
 def test_a_wide_kernel_is_set_line_by_line(tmp_path):

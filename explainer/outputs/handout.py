@@ -71,7 +71,8 @@ def choose_patches(
 ) -> Choice:
     """The patch the lesson multiplies out (or ``worked``), and ``exercises`` others of
     different character: the lesson's contrasting patch, the window reaching furthest into
-    the padding, a negative value, a partial match…, each preferring a value not yet taken.
+    the padding, a negative value, a partial match…, each preferring a value (or, for a
+    window in the padding, a value there) not yet taken.
 
     >>> from explainer import lecture_problem
     >>> from explainer.lessons.convolution import build_script
@@ -91,14 +92,19 @@ def choose_patches(
         *_steps_of(script, "result.others"),
         *(s.index for s in trace.steps),
     ]
+
+    def character(index: Index) -> tuple:
+        step = trace.step(*index)
+        return step.value, any(step.in_padding)
+
     taken = list(dict.fromkeys(worked))
     chosen: list[Index] = []
-    for distinct in (True, False):  # first a value not yet taken, then any
+    for distinct in (True, False):  # first a value (or a padding) not yet met, then any
         for index in candidates:
             if len(chosen) == exercises:
                 break
-            seen = {trace.step(*k).value for k in taken}
-            if index in taken or (distinct and trace.step(*index).value in seen):
+            seen = {character(k) for k in taken}
+            if index in taken or (distinct and character(index) in seen):
                 continue
             chosen.append(index)
             taken.append(index)
@@ -143,7 +149,7 @@ def _problem_page(script: Script, trace: Trace, fit) -> list[str]:
     else:  # a wide image takes the line alone, the filters under it
         rows = [(fit.height("image"), grids[:1]), (fit.height("patch"), grids[1:])]
     for height, row in rows:
-        body = tx.captioned(row, [r"\qquad"] * (len(row) - 1))
+        body = tx.captioned(row, (), apart=True)
         out.append(r"\begin{center}" + tx.fits_in(height, body) + r"\end{center}")
     out += _paragraph(
         _captions(
@@ -286,6 +292,7 @@ def handout_latex(
             parts += tx.worked_block(step, pix, trace, kernel, labels, fit, heading)
             parts += _paragraph(_key_notes(script, step.index))
         parts += [
+            rf"\subsection*{{{tx.text(_title(script, 'result', 'The result'))}}}",
             r"\begin{center}",
             tx.fits_in(fit.height("result"), "y = " + tx.result_grid(trace)),
             r"\end{center}",
@@ -310,7 +317,8 @@ def _key_notes(script: Script, index: Index) -> list[str]:
 def _key(script: Script, number: int, step, pix) -> str:
     from explainer.outputs import handout_tex as tx
 
-    return tx.key_block(number, step, pix, script.trace, _key_notes(script, step.index))
+    notes = _key_notes(script, step.index)
+    return tx.key_block(number, step, pix, script.trace, script.labels, notes)
 
 
 def compile_pdf(tex: str) -> bytes:

@@ -80,7 +80,7 @@ def preamble(fit: Fit) -> str:
 \arrayrulecolor{{black!45}}
 \newcommand{{\gridindex}}[1]{{{{\scriptstyle\color{{black!60}}#1}}}}
 \newcommand{{\pad}}[1]{{\cellcolor{{black!12}}{{\color{{black!70}}#1}}}}
-\newcommand{{\blank}}{{\makebox[2.6em]{{\rule[-0.6em]{{0pt}}{{1.9em}}}}}}
+\newcommand{{\blank}}{{\makebox[2.3em]{{\rule[-0.6em]{{0pt}}{{1.9em}}}}}}
 \newcommand{{\answer}}{{\fbox{{\makebox[3.2em]{{\rule[-0.5em]{{0pt}}{{1.7em}}}}}}}}
 \newcommand{{\fitline}}[1]{{\adjustbox{{max width=\linewidth}}{{#1}}}}
 \newcommand{{\fitbox}}[2]{{\adjustbox{{max width=\linewidth,max totalheight=#1}}{{#2}}}}
@@ -173,8 +173,18 @@ def window_words(step: Step, labels: dict[str, str]) -> str:
     return out
 
 
-def captioned(items: Sequence[tuple[str, str]], joiners: Sequence[str]) -> str:
-    """Grids side by side, each with its label under it, joined by ·, = …"""
+def captioned(
+    items: Sequence[tuple[str, str]], joiners: Sequence[str], *, apart: bool = False
+) -> str:
+    """Grids side by side, each with its label under it, joined by ·, = …; ``apart`` for
+    grids of different heights that stand on their own: each sits on its label, the labels
+    on one line."""
+    if apart:
+        stacks = [
+            rf"\begin{{array}}[b]{{c}} {body} \\ \text{{\small {label}}} \end{{array}}"
+            for body, label in items
+        ]
+        return r" \qquad ".join(stacks)
     top = []
     bottom = []
     for k, (body, label) in enumerate(items):
@@ -326,7 +336,12 @@ def exercise_block(
 
 
 def key_block(
-    number: int, step: Step, pix: PixelDerivation, trace: Trace, notes: Sequence[str]
+    number: int,
+    step: Step,
+    pix: PixelDerivation,
+    trace: Trace,
+    labels: dict[str, str],
+    notes: Sequence[str],
 ) -> str:
     """An exercise's answer in a few lines: its products, their sum and the value, and what
     the script says of that patch (in a box half the line wide)."""
@@ -344,7 +359,10 @@ def key_block(
         lines.append(rf"y_{{{i},{j}}} = {value}")
     said = " ".join(text(n) for n in notes)
     stacked = r" \\[1ex] ".join(rf"\displaystyle {line}" for line in lines)
-    body = rf"{products} \quad \begin{{array}}{{l}} {stacked} \end{{array}}"
+    body = (
+        rf"\begin{{array}}[b]{{c}} {products} \\ \text{{\small {text(labels['products'])}}} "
+        rf"\end{{array}} \quad \begin{{array}}[b]{{l}} {stacked} \end{{array}}"
+    )
     return (
         r"\begin{minipage}[t]{0.48\linewidth}"
         + rf"\textbf{{{number}.}} $({i}, {j})$\par\smallskip "
