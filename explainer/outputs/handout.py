@@ -41,9 +41,13 @@ from explainer.errors import OutputError
 from explainer.files.output import write_atomic
 from explainer.lessons.convolution import build_script
 from explainer.lessons.script import Script
+from explainer.outputs.handout_fit import Fit, preamble
 from explainer.outputs.tex_limits import check_typesettable
 from explainer.present.tex import latex_text
 
+PREAMBLE = preamble(Fit())
+"""The handout's LaTeX preamble (its grids' commands; see :mod:`.handout_fit`), for other
+lessons' handouts to share."""
 PDFLATEX_TIMEOUT = 300
 PAGES = 2
 """The handout's pages (a worksheet adds one for its answer key)."""
@@ -223,7 +227,7 @@ def handout_latex(
     from explainer.outputs import handout_tex as tx
     from explainer.outputs import printing
 
-    fit = tx.Fit(level)
+    fit = Fit(level)
     trace = trace if trace is not None else build_trace(problem, exact=True)
     script = build_script(problem, trace)
     choice = choose_patches(script, patches)
@@ -232,7 +236,7 @@ def handout_latex(
     labels, kernel = script.labels, _kernel(script)
     lesson_patch = _steps_of(script, "multiply.take")[:1]
 
-    parts = [tx.preamble(fit), r"\begin{document}"]
+    parts = [preamble(fit), r"\begin{document}"]
     parts += _problem_page(script, trace, fit)
     parts.append(r"\clearpage")
     for index in choice.worked:
@@ -389,7 +393,6 @@ def write_handout(
     else as tightly as it goes. Each file is complete or absent (see
     :mod:`explainer.files.output`). Returns the source's path.
     """
-    from explainer.outputs import handout_tex as tx
 
     trace = build_trace(problem, exact=True)
     script = build_script(problem, trace)
@@ -397,7 +400,7 @@ def write_handout(
     typeset = None if appendix else [*choice.worked, *choice.exercises]
     limits.check_handout(problem.geometry, typeset)
     check_typesettable(trace, typeset)  # "Dimension too large" refused before pdflatex
-    for level in range(tx.Fit.LEVELS):
+    for level in range(Fit.LEVELS):
         tex = handout_latex(
             problem,
             patches,

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from explainer.core.trace import Number, Step, Trace
 from explainer.outputs import formulas
+from explainer.outputs.handout_fit import Fit
 from explainer.present.numbers import NumberStyle, latex
 from explainer.present.tex import latex_matrix, latex_text
 from explainer.proof.symbolic import PixelDerivation
@@ -28,63 +29,6 @@ BLANK = r"\blank"
 """A cell left empty to write in: a box of room in a grid."""
 ANSWER = r"\answer"
 """A box to write one number in, on a derivation's line."""
-
-
-@dataclass(frozen=True)
-class Fit:
-    """How tightly a handout is set: the larger the level, the smaller the grids and type
-    (grids are only ever scaled down to these heights, so a small one keeps its size)."""
-
-    level: int = 0
-
-    LEVELS = 5
-
-    @property
-    def font(self) -> str:
-        return ("11pt", "11pt", "10pt", "10pt", "10pt")[self.level]
-
-    @property
-    def margin(self) -> str:
-        return ("2cm", "1.8cm", "1.7cm", "1.6cm", "1.5cm")[self.level]
-
-    def height(self, what: str) -> str:
-        """The most a grid may take of the page's height."""
-        heights = {
-            "image": ("10cm", "8.5cm", "7.5cm", "6.5cm", "5.5cm"),
-            "result": ("10cm", "8cm", "6.5cm", "5.2cm", "4.2cm"),
-            "patch": ("3.2cm", "3cm", "2.8cm", "2.6cm", "2.4cm"),
-            "exercise": ("4.5cm", "4.2cm", "4cm", "3.7cm", "3.5cm"),
-        }
-        return heights[what][self.level]
-
-
-def preamble(fit: Fit) -> str:
-    return rf"""\documentclass[{fit.font}]{{article}}
-\usepackage[a4paper,margin={fit.margin}]{{geometry}}
-\usepackage{{amsmath,amssymb}}
-\usepackage{{graphicx}}
-\usepackage[table]{{xcolor}}
-\usepackage{{array}}
-\usepackage{{calc}}
-\usepackage{{adjustbox}}
-\usepackage{{needspace}}
-\allowdisplaybreaks
-\makeatletter\g@addto@macro\normalsize{{%
-  \setlength\abovedisplayskip{{5pt plus 2pt}}\setlength\belowdisplayskip{{5pt plus 2pt}}}}
-\makeatother
-\pagestyle{{plain}}
-\setlength{{\parindent}}{{0pt}}
-\setlength{{\parskip}}{{0.6ex}}
-\setlength{{\arraycolsep}}{{4pt}}
-\renewcommand{{\arraystretch}}{{1.25}}
-\arrayrulecolor{{black!45}}
-\newcommand{{\gridindex}}[1]{{{{\scriptstyle\color{{black!60}}#1}}}}
-\newcommand{{\pad}}[1]{{\cellcolor{{black!12}}{{\color{{black!70}}#1}}}}
-\newcommand{{\blank}}{{\makebox[2.3em]{{\rule[-0.6em]{{0pt}}{{1.9em}}}}}}
-\newcommand{{\answer}}{{\fbox{{\makebox[3.2em]{{\rule[-0.5em]{{0pt}}{{1.7em}}}}}}}}
-\newcommand{{\fitline}}[1]{{\adjustbox{{max width=\linewidth}}{{#1}}}}
-\newcommand{{\fitbox}}[2]{{\adjustbox{{max width=\linewidth,max totalheight=#1}}{{#2}}}}
-"""
 
 
 def fits(body: str) -> str:
