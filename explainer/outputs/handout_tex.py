@@ -167,6 +167,18 @@ def _reduces(total: Number, divisor: Number) -> bool:
     )
 
 
+def shown_divisor(trace: Trace) -> Number | None:
+    """The divisor a derivation writes out: none when nothing is divided or it is 1 (the
+    script says that dividing by 1 changes nothing; "7/1" would say nothing)."""
+    return trace.divisor if trace.problem.normalize and trace.divisor != 1 else None
+
+
+def quotient(total: Number, divisor: Number) -> str:
+    """total/divisor as a fraction; a total that is itself a fraction is written 3/4 on top."""
+    top = latex(total, SLASH) if Fraction(total).denominator != 1 else latex(total)
+    return rf"\frac{{{top}}}{{{latex(divisor)}}}"
+
+
 def derivation_lines(step: Step, pix: PixelDerivation, divisor: Number | None) -> list[str]:
     """``lhs & = rhs`` lines: the formula with this pixel's indices, the numbers, the sum
     over the divisor and the value."""
@@ -176,8 +188,8 @@ def derivation_lines(step: Step, pix: PixelDerivation, divisor: Number | None) -
     lines += _aligned_sum(pix.substituted, per_line, r"&= ")
     value = formulas.latex(pix.value)
     if divisor is not None:
-        quotient = rf"&= \frac{{{latex(step.total)}}}{{{latex(divisor)}}}"
-        lines.append(quotient + (f" = {value}" if _reduces(step.total, divisor) else ""))
+        written = rf"&= {quotient(step.total, divisor)}"
+        lines.append(written + (f" = {value}" if _reduces(step.total, divisor) else ""))
     else:
         lines.append(rf"&= {value}")
     return lines
@@ -232,7 +244,7 @@ def worked_block(
     """One patch in full: where its window lies, patch · filter = products, and sympy's
     derivation from the formula with its indices to the value; the script's sentences on
     it ``before`` and ``after``."""
-    divisor = trace.divisor if trace.problem.normalize else None
+    divisor = shown_divisor(trace)
     out = [r"\needspace{8\baselineskip}", heading]
     out += [" ".join(before)] if before else []
     out += [
@@ -265,7 +277,7 @@ def exercise_block(
     grids = patch_equation(step, kernel, labels, fit, blank_patch=True, blank_products=True)
     answer = rf"\text{{{text(labels['sum'])}}} = {ANSWER}"
     value = rf"y_{{{i},{j}}} = "
-    if trace.problem.normalize:
+    if shown_divisor(trace) is not None:
         value += rf"\dfrac{{{ANSWER}}}{{{latex(trace.divisor)}}} = {ANSWER}"
     else:
         value += ANSWER
@@ -294,18 +306,18 @@ def key_block(
     products = latex_matrix(values(step.products, kw))
     value = formulas.latex(pix.value)
     lines = [rf"\text{{sum}} = {latex(step.total)}"]
-    if trace.problem.normalize:
-        line = rf"y_{{{i},{j}}} = \frac{{{latex(step.total)}}}{{{latex(trace.divisor)}}}"
+    if shown_divisor(trace) is not None:
+        line = rf"y_{{{i},{j}}} = {quotient(step.total, trace.divisor)}"
         if _reduces(step.total, trace.divisor):
             line += f" = {value}"
         lines.append(line)
     else:
         lines.append(rf"y_{{{i},{j}}} = {value}")
     said = " ".join(text(n) for n in notes)
-    stacked = r" \\[1ex] ".join(rf"\displaystyle {line}" for line in lines)
+    stacked = r" \\[2.5ex] ".join(rf"\displaystyle {line}" for line in lines)
     body = (
-        rf"\begin{{array}}[b]{{c}} {products} \\ \text{{\small {text(labels['products'])}}} "
-        rf"\end{{array}} \quad \begin{{array}}[b]{{l}} {stacked} \end{{array}}"
+        rf"\begin{{array}}{{c}} {products} \\ \text{{\small {text(labels['products'])}}} "
+        rf"\end{{array}} \quad \begin{{array}}{{l}} {stacked} \end{{array}}"
     )
     return (
         r"\begin{minipage}[t]{0.48\linewidth}"
