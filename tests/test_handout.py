@@ -269,3 +269,16 @@ def test_a_handout_too_large_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "too large for the handout" in err
     assert not out.exists() and not (tmp_path / "big.tex").exists()
+
+
+def test_dividing_by_a_sum_of_one_is_not_written_out(tmp_path):
+    """The Gaussian preset's weights (1 2 1 / 2 4 2 / 1 2 1, over 16) add up to 1: divided by
+    their sum the values are unchanged, so no "/1" is written. By hand, patch (2, 1) of the
+    square (columns 1..3 of rows 2..4: 0 1 1 in each row) sums 2/16 + 1/16 + 4/16 + 2/16 +
+    2/16 + 1/16 = 12/16 = 3/4."""
+    pdf = tmp_path / "g.pdf"
+    args = ["--image", "square", "--kernel", "gaussian-blur", "--normalize", "sum"]
+    assert main(["handout", *args, "-o", str(pdf)]) == 0
+    tex = (tmp_path / "g.tex").read_text(encoding="utf-8")
+    assert r"\frac{1}{1}" not in tex and "}{1}}" not in tex and r"{\frac{3}{4}}" not in tex
+    assert r"\text{sum} = \frac{3}{4}" in tex and r"y_{2,1} = \frac{3}{4}" in tex

@@ -51,9 +51,12 @@ lessons' handouts to share."""
 PDFLATEX_TIMEOUT = 300
 PAGES = 2
 """The handout's pages (a worksheet adds one for its answer key)."""
-ONE_ROW_COLUMNS = 16
-"""Up to this many columns (image and filters together) page one sets them side by side."""
+ONE_ROW_WIDTH = 72
+"""Up to about this many characters (image and filters together, see
+:func:`.handout_tex.grid_width`) page one sets them side by side; a wider image takes the
+line alone."""
 MAIN_PAGES = re.compile(r"HANDOUT-MAIN-PAGES=(\d+)")
+PAGE_ONE = re.compile(r"HANDOUT-PAGE-ONE=(\d+)")
 
 Index = tuple[int, int]
 
@@ -148,13 +151,20 @@ def _problem_page(script: Script, trace: Trace, fit) -> list[str]:
         tx.text(labels["problem"]) + ".",
         r"\subsection*{The problem}",
     ]
-    if len(trace.padded_image[0]) + kw * (len(grids) - 1) <= ONE_ROW_COLUMNS:
-        rows = [(fit.height("image"), grids)]
-    else:  # a wide image takes the line alone, the filters under it
-        rows = [(fit.height("image"), grids[:1]), (fit.height("patch"), grids[1:])]
-    for height, row in rows:
-        body = tx.captioned(row, (), apart=True)
-        out.append(r"\begin{center}" + tx.fits_in(height, body) + r"\end{center}")
+    padded = [v for row in trace.padded_image for v in row]
+    width = tx.grid_width(padded, len(trace.padded_image[0]))
+    width += tx.grid_width(_flat(trace), kw) * (len(grids) - 1)
+    # The image scaled to its height, the filters to theirs (each grid on its label): side
+    # by side, or, for a wide image, the image alone and the filters under it.
+    image = tx.fits_in(fit.height("image"), tx.captioned(grids[:1], (), apart=True))
+    filters = [
+        tx.fits_in(fit.height("patch"), tx.captioned([g], (), apart=True)) for g in grids[1:]
+    ]
+    if width <= ONE_ROW_WIDTH:
+        lines = [r"\qquad ".join([image, *filters])]
+    else:
+        lines = [image, r"\qquad ".join(filters)]
+    out += [r"\begin{center}" + r"\\[2ex] ".join(lines) + r"\end{center}"]
     out += _paragraph(
         _captions(
             script,
@@ -218,16 +228,18 @@ def handout_latex(
     appendix: bool = False,
     trace: Trace | None = None,
     level: int = 0,
+    image_level: int | None = None,
 ) -> str:
     """The handout (or, with ``worksheet``, the worksheet and its answer key) as LaTeX.
 
     ``patches`` are worked in full instead of the lesson's own; ``appendix`` adds every
-    patch in full at the end; ``level`` sets it tighter (0 to ``Fit.LEVELS`` − 1).
+    patch in full at the end; ``level`` sets it tighter (0 to ``Fit.LEVELS`` − 1), and
+    ``image_level`` the image on page one alone.
     """
     from explainer.outputs import handout_tex as tx
     from explainer.outputs import printing
 
-    fit = Fit(level)
+    fit = Fit(level, image_level)
     trace = trace if trace is not None else build_trace(problem, exact=True)
     script = build_script(problem, trace)
     choice = choose_patches(script, patches)
@@ -238,7 +250,7 @@ def handout_latex(
 
     parts = [preamble(fit), r"\begin{document}"]
     parts += _problem_page(script, trace, fit)
-    parts.append(r"\clearpage")
+    parts += [r"\clearpage", r"\typeout{HANDOUT-PAGE-ONE=\the\numexpr\value{page}-1\relax}"]
     for index in choice.worked:
         step, pix = derived[index]
         ours = (index,) == lesson_patch  # the script's sentences are about its own patch
@@ -333,11 +345,20 @@ def compile_pdf(tex: str) -> bytes:
     OutputError
         When pdflatex is missing, fails or takes too long (its first error line is given).
     """
-    return _compile(tex)[0]
+    return _compile(tex).pdf
 
 
-def _compile(tex: str) -> tuple[bytes, int | None]:
-    """The PDF's bytes, and how many pages come before the answer key and the appendix."""
+@dataclass(frozen=True)
+class _Compiled:
+    pdf: bytes
+    pages: int | None
+    """Pages before the answer key and the appendix."""
+    first: int | None
+    """Pages the first part (the problem, the formula, the size) takes."""
+
+
+def _compile(tex: str) -> _Compiled:
+    """The PDF's bytes and how many pages its parts take."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise OutputError(
@@ -375,8 +396,12 @@ def _compile(tex: str) -> tuple[bytes, int | None]:
             errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
             why = errors[0] if errors else f"exit status {run.returncode}"
             raise OutputError(f"pdflatex could not typeset the handout: {why}")
-        pages = MAIN_PAGES.search(run.stdout)
-        return pdf.read_bytes(), int(pages.group(1)) if pages else None
+        pages, first = MAIN_PAGES.search(run.stdout), PAGE_ONE.search(run.stdout)
+        return _Compiled(
+            pdf.read_bytes(),
+            int(pages.group(1)) if pages else None,
+            int(first.group(1)) if first else None,
+        )
 
 
 def write_handout(
@@ -400,19 +425,31 @@ def write_handout(
     typeset = None if appendix else [*choice.worked, *choice.exercises]
     limits.check_handout(problem.geometry, typeset)
     check_typesettable(trace, typeset)  # "Dimension too large" refused before pdflatex
-    for level in range(Fit.LEVELS):
-        tex = handout_latex(
-            problem,
-            patches,
-            worksheet=worksheet,
-            appendix=appendix,
-            trace=trace,
-            level=level,
-        )
-        pdf, pages = _compile(tex)
-        if pages is not None and pages <= PAGES:
-            break
+    tex, made = _fitted(problem, patches, worksheet, appendix, trace)
     source = Path(target).with_suffix(".tex")
     write_atomic(source, tex.encode("utf-8"))
-    write_atomic(Path(target), pdf)
+    write_atomic(Path(target), made.pdf)
     return source
+
+
+def _fitted(problem, patches, worksheet, appendix, trace) -> tuple[str, _Compiled]:
+    """The loosest setting whose pages fit :data:`PAGES` (else the tightest): the type and
+    every grid set tighter level by level, and, while only page one runs over, its image
+    alone."""
+    for level in range(Fit.LEVELS):
+        for image_level in range(level, Fit.LEVELS):
+            tex = handout_latex(
+                problem,
+                patches,
+                worksheet=worksheet,
+                appendix=appendix,
+                trace=trace,
+                level=level,
+                image_level=image_level,
+            )
+            made = _compile(tex)
+            if made.pages is None or made.first is None or made.pages <= PAGES:
+                return tex, made
+            if made.first == 1 or made.pages - made.first > PAGES - 1:
+                break  # page one fits, or the rest is too long at this level anyway
+    return tex, made

@@ -18,6 +18,8 @@ class Fit:
     (grids are only ever scaled down to these heights, so a small one keeps its size)."""
 
     level: int = 0
+    image_level: int | None = None
+    """The image's own level when page one needs it smaller than the rest (else ``level``)."""
 
     LEVELS = 5
 
@@ -37,7 +39,8 @@ class Fit:
             "patch": ("3.2cm", "3cm", "2.8cm", "2.6cm", "2.4cm"),
             "exercise": ("4.5cm", "4.2cm", "4cm", "3.7cm", "3.5cm"),
         }
-        return heights[what][self.level]
+        level = self.image_level if what == "image" and self.image_level is not None else None
+        return heights[what][self.level if level is None else level]
 
 
 def preamble(fit: Fit) -> str:

@@ -8,6 +8,7 @@ pieces in order and fits them to the page).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -73,6 +74,12 @@ def image_grid(trace: Trace) -> str:
             cells.append(latex(v, SLASH) if inside else rf"\pad{{{latex(v, SLASH)}}}")
         rows.append(cells)
     return numbered(rows, -top, -left)
+
+
+def grid_width(values_: Sequence[Number], cols: int) -> int:
+    """About how wide a grid of these values prints, in characters: its columns times its
+    widest value (as the grid writes it)."""
+    return cols * (1 + max(len(re.sub(r"\\[a-zA-Z]+|[{}]", "", latex(v, SLASH))) for v in values_))
 
 
 def filter_grid(weights: Sequence[Number], cols: int) -> str:
