@@ -154,6 +154,7 @@ def test_a_handout_is_two_pages_and_a_worksheet_adds_its_key_on_a_third(
     args = [a.format(png=png, csv=csv) for a in args]
     pdf = tmp_path / f"{name}.pdf"
     assert main(["handout", *args, *(["--worksheet"] if worksheet else []), "-o", str(pdf)]) == 0
+    assert "outlined" not in pdf_text(pdf)  # paper outlines no window: not said
     if not worksheet:
         assert page_count(pdf) == 2
         return

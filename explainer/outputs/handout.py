@@ -118,8 +118,14 @@ def choose_patches(
     return Choice(tuple(dict.fromkeys(worked)), tuple(chosen))
 
 
+SCREEN_ONLY = re.compile(r",? the first \w+ outlined| \(the first \d+ are outlined\)")
+"""The clause of a sentence that points at windows the video and the page outline: paper
+outlines none, so the handout quotes the sentence without it."""
+
+
 def _captions(script: Script, *keys: str) -> list[str]:
-    return [latex_text(b.caption) for b in script.beats() if b.key in keys]
+    """The script's sentences of these beats, in its order (less what only a screen shows)."""
+    return [latex_text(SCREEN_ONLY.sub("", b.caption)) for b in script.beats() if b.key in keys]
 
 
 def _paragraph(sentences: Sequence[str]) -> list[str]:

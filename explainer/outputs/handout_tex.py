@@ -252,7 +252,8 @@ def worked_block(
     derivation from the formula with its indices to the value; the script's sentences on
     it ``before`` and ``after``."""
     divisor = shown_divisor(trace)
-    out = [r"\needspace{8\baselineskip}", heading]
+    lines = min(2 * step.kernel_shape[0] + 10, 40)  # a patch kept whole on its page
+    out = [rf"\needspace{{{lines}\baselineskip}}", heading]
     out += [" ".join(before)] if before else []
     out += [
         rf"\emph{{Window: {window_words(step, labels)}.}}",
