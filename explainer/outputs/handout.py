@@ -25,11 +25,7 @@ True
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,26 +33,22 @@ from pathlib import Path
 from explainer.core import limits
 from explainer.core.problem import Problem
 from explainer.core.trace import Trace, build_trace
-from explainer.errors import OutputError
 from explainer.files.output import write_atomic
 from explainer.lessons.convolution import build_script
 from explainer.lessons.script import Script
-from explainer.outputs.handout_fit import Fit, preamble
+from explainer.outputs.handout_fit import Compiled, Fit, compile_parts, compile_pdf, preamble
 from explainer.outputs.tex_limits import check_typesettable
 from explainer.present.tex import latex_text
 
 PREAMBLE = preamble(Fit())
 """The handout's LaTeX preamble (its grids' commands; see :mod:`.handout_fit`), for other
 lessons' handouts to share."""
-PDFLATEX_TIMEOUT = 300
 PAGES = 2
 """The handout's pages (a worksheet adds one for its answer key)."""
 ONE_ROW_WIDTH = 72
 """Up to about this many characters (image and filters together, see
 :func:`.handout_tex.grid_width`) page one sets them side by side; a wider image takes the
 line alone."""
-MAIN_PAGES = re.compile(r"HANDOUT-MAIN-PAGES=(\d+)")
-PAGE_ONE = re.compile(r"HANDOUT-PAGE-ONE=(\d+)")
 
 Index = tuple[int, int]
 
@@ -343,73 +335,6 @@ def _key(script: Script, number: int, step, pix) -> str:
     return tx.key_block(number, step, pix, script.trace, script.labels, notes)
 
 
-def compile_pdf(tex: str) -> bytes:
-    """Run pdflatex on ``tex`` in a private temporary folder and return the PDF's bytes.
-
-    Raises
-    ------
-    OutputError
-        When pdflatex is missing, fails or takes too long (its first error line is given).
-    """
-    return _compile(tex).pdf
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    pdf: bytes
-    pages: int | None
-    """Pages before the answer key and the appendix."""
-    first: int | None
-    """Pages the first part (the problem, the formula, the size) takes."""
-
-
-def _compile(tex: str) -> _Compiled:
-    """The PDF's bytes and how many pages its parts take."""
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        raise OutputError(
-            "pdflatex is not installed; run scripts/bootstrap.sh (or './run test') to set up "
-            "TeX Live"
-        )
-    with tempfile.TemporaryDirectory(prefix="explainer-handout-") as folder:
-        source = Path(folder) / "handout.tex"
-        source.write_text(tex, encoding="utf-8")
-        command = [
-            pdflatex,
-            "-interaction=nonstopmode",
-            "-halt-on-error",
-            "-no-shell-escape",
-            "handout.tex",
-        ]
-        env = dict(os.environ, TEXMFOUTPUT=folder)
-        try:
-            run = subprocess.run(
-                command,
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=PDFLATEX_TIMEOUT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise OutputError(
-                f"pdflatex took longer than {PDFLATEX_TIMEOUT} s; choose fewer patches"
-            ) from None
-        pdf = Path(folder) / "handout.pdf"
-        if run.returncode != 0 or not pdf.exists():
-            errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
-            why = errors[0] if errors else f"exit status {run.returncode}"
-            raise OutputError(f"pdflatex could not typeset the handout: {why}")
-        pages, first = MAIN_PAGES.search(run.stdout), PAGE_ONE.search(run.stdout)
-        return _Compiled(
-            pdf.read_bytes(),
-            int(pages.group(1)) if pages else None,
-            int(first.group(1)) if first else None,
-        )
-
-
 def write_handout(
     problem: Problem,
     target: Path,
@@ -438,7 +363,7 @@ def write_handout(
     return source
 
 
-def _fitted(problem, patches, worksheet, appendix, trace) -> tuple[str, _Compiled]:
+def _fitted(problem, patches, worksheet, appendix, trace) -> tuple[str, Compiled]:
     """The loosest setting whose pages fit :data:`PAGES` (else the tightest): the type and
     every grid set tighter level by level, and, while only page one runs over, its image
     alone."""
@@ -453,9 +378,20 @@ def _fitted(problem, patches, worksheet, appendix, trace) -> tuple[str, _Compile
                 level=level,
                 image_level=image_level,
             )
-            made = _compile(tex)
+            made = compile_parts(tex)
             if made.pages is None or made.first is None or made.pages <= PAGES:
                 return tex, made
             if made.first == 1 or made.pages - made.first > PAGES - 1:
                 break  # page one fits, or the rest is too long at this level anyway
     return tex, made
+
+
+__all__ = [
+    "PAGES",
+    "PREAMBLE",
+    "Choice",
+    "choose_patches",
+    "compile_pdf",
+    "handout_latex",
+    "write_handout",
+]

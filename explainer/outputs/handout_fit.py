@@ -1,5 +1,6 @@
-"""How tightly the handout is set, and its LaTeX preamble (light: no sympy, so that
-:mod:`explainer.outputs.handout` can export :data:`PREAMBLE` at import).
+"""How the handout is set: how tightly, its LaTeX preamble, and pdflatex, which tells how
+many pages each part took (light: no sympy, so that :mod:`explainer.outputs.handout` can
+export :data:`PREAMBLE` at import).
 
 The preamble defines what the handout's pieces use: ``\\gridindex`` (a grid's row and
 column numbers, small and grey), ``\\pad`` (a padding cell, shaded), ``\\blank`` (a cell
@@ -9,7 +10,19 @@ scaled down to the line, and to a height, never up).
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+
+from explainer.errors import OutputError
+
+PDFLATEX_TIMEOUT = 300
+MAIN_PAGES = re.compile(r"HANDOUT-MAIN-PAGES=(\d+)")
+PAGE_ONE = re.compile(r"HANDOUT-PAGE-ONE=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -70,3 +83,70 @@ def preamble(fit: Fit) -> str:
 \newcommand{{\fitline}}[1]{{\adjustbox{{max width=\linewidth}}{{#1}}}}
 \newcommand{{\fitbox}}[2]{{\adjustbox{{max width=\linewidth,max totalheight=#1}}{{#2}}}}
 """
+
+
+def compile_pdf(tex: str) -> bytes:
+    """Run pdflatex on ``tex`` in a private temporary folder and return the PDF's bytes.
+
+    Raises
+    ------
+    OutputError
+        When pdflatex is missing, fails or takes too long (its first error line is given).
+    """
+    return compile_parts(tex).pdf
+
+
+@dataclass(frozen=True)
+class Compiled:
+    pdf: bytes
+    pages: int | None
+    """Pages before the answer key and the appendix."""
+    first: int | None
+    """Pages the first part (the problem, the formula, the size) takes."""
+
+
+def compile_parts(tex: str) -> Compiled:
+    """The PDF's bytes and how many pages its parts take."""
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise OutputError(
+            "pdflatex is not installed; run scripts/bootstrap.sh (or './run test') to set up "
+            "TeX Live"
+        )
+    with tempfile.TemporaryDirectory(prefix="explainer-handout-") as folder:
+        source = Path(folder) / "handout.tex"
+        source.write_text(tex, encoding="utf-8")
+        command = [
+            pdflatex,
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            "handout.tex",
+        ]
+        env = dict(os.environ, TEXMFOUTPUT=folder)
+        try:
+            run = subprocess.run(
+                command,
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=PDFLATEX_TIMEOUT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            raise OutputError(
+                f"pdflatex took longer than {PDFLATEX_TIMEOUT} s; choose fewer patches"
+            ) from None
+        pdf = Path(folder) / "handout.pdf"
+        if run.returncode != 0 or not pdf.exists():
+            errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+            why = errors[0] if errors else f"exit status {run.returncode}"
+            raise OutputError(f"pdflatex could not typeset the handout: {why}")
+        pages, first = MAIN_PAGES.search(run.stdout), PAGE_ONE.search(run.stdout)
+        return Compiled(
+            pdf.read_bytes(),
+            int(pages.group(1)) if pages else None,
+            int(first.group(1)) if first else None,
+        )
