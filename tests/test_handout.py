@@ -283,3 +283,25 @@ def test_dividing_by_a_sum_of_one_is_not_written_out(tmp_path):
     tex = (tmp_path / "g.tex").read_text(encoding="utf-8")
     assert r"\frac{1}{1}" not in tex and "}{1}}" not in tex and r"{\frac{3}{4}}" not in tex
     assert r"\text{sum} = \frac{3}{4}" in tex and r"y_{2,1} = \frac{3}{4}" in tex
+
+
+@pytest.mark.parametrize("worksheet", [False, True])
+def test_a_result_of_one_or_two_pixels_sets_as_many_exercises_as_there_are(tmp_path, worksheet):
+    """A 3×3 image under a 3×3 filter has one output pixel: worked in full, no exercise; a
+    3×4 image has two: one worked, one exercise."""
+    flag = ["--worksheet"] if worksheet else []
+    for cols, exercises in ((3, 0), (4, 1)):
+        image = tmp_path / f"i{cols}.csv"
+        image.write_text(
+            "\n".join(",".join(str(r * cols + c) for c in range(cols)) for r in range(3))
+        )
+        pdf = tmp_path / f"r{cols}.pdf"
+        assert (
+            main(["handout", "--image", str(image), "--kernel", "sobel-x", *flag, "-o", str(pdf)])
+            == 0
+        )
+        text = pdf_text(pdf)
+        assert text.count("in full") == 1 and ("Exercises" in text) == bool(exercises)
+        assert page_count(pdf) == 2 + (worksheet and exercises > 0)
+        if exercises:
+            assert "1. Output pixel (0, 1)" in text and "2. Output pixel" not in text

@@ -290,7 +290,9 @@ def handout_latex(
         for k, index in enumerate(choice.exercises, 1)
     ]
     exercises.append(r"\par\smallskip" + (r"\hfill" if worksheet else r"\par ").join(tasks))
-    if worksheet:
+    if not choice.exercises:  # a result of one pixel: the worked patch is all there is
+        parts += result
+    elif worksheet:
         parts += exercises + result
     else:
         parts += result + exercises
@@ -298,7 +300,7 @@ def handout_latex(
         keys = [_key(script, k, *derived[index]) for k, index in enumerate(choice.exercises, 1)]
         parts.append(r"\hfill".join(keys))
     parts += [r"\clearpage", r"\typeout{HANDOUT-MAIN-PAGES=\the\numexpr\value{page}-1\relax}"]
-    if worksheet:
+    if worksheet and choice.exercises:
         parts.append(r"\section*{Answer key}")
         for k, index in enumerate(choice.exercises, 1):
             step, pix = derived[index]
