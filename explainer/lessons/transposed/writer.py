@@ -63,6 +63,14 @@ class _Writer:
         self.f = facts
         self.p = facts.problem
 
+    @property
+    def size_word(self) -> str:
+        """"larger" when the output has more pixels than the input (a GridShape claim pair
+        licenses it), else "resulting"."""
+        f, p = self.f, self.p
+        larger = len(f.output) * len(f.output[0]) > len(p.input) * len(p.input[0])
+        return "larger" if larger else "resulting"
+
     def grids(self) -> dict[str, Grid]:
         f, p = self.f, self.p
         out = {
@@ -98,8 +106,7 @@ class _Writer:
 
     def setup(self) -> list[Beat]:
         f, p = self.f, self.p
-        larger = len(f.output) * len(f.output[0]) > len(p.input) * len(p.input[0])
-        size = "larger" if larger else "resulting"
+        size = self.size_word
         text = (
             f"The small input is {shape(p.input)}: {grid(p.input)}. The kernel is "
             f"{shape(p.kernel)}: {grid(p.kernel)}. The {size} output will be {shape(f.output)}."
@@ -174,13 +181,9 @@ class _Writer:
         out.append(beat("stamps.add", text, [StampSum(f.pixel, f.parts, total)],
                         board(("input", "kernel", "output"), *marks)))  # fmt: skip
         count = len(p.input) * len(p.input[0])
-        text = (
-            f"All {plural(count, 'stamp')} added up make the larger output, "
-            f"{shape(f.output)}: {grid(f.output)}."
-            if len(f.output) * len(f.output[0]) <= 25
-            else f"All {plural(count, 'stamp')} added up make the larger output, "
-            f"{shape(f.output)}, on the board."
-        )
+        shown = f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
+        text = f"All {plural(count, 'stamp')} added up make the {self.size_word} output, " \
+            f"{shape(f.output)}{shown}."  # fmt: skip
         claims = [ViewEqual("scatter", f.output), GridValues("output", f.output)]
         out.append(beat("stamps.output", text, claims, board(("input", "output"))))
         return out
@@ -199,7 +202,7 @@ class _Writer:
             uneven = len(ax.inside) > 1
             claims.append(Checkerboard(a, ax.k, ax.stride, ax.k % ax.stride == 0, ax.inside,
                                        uneven))  # fmt: skip
-            multiple = "is" if ax.k % ax.stride == 0 else "is not"
+            multiple = "are" if ax.k % ax.stride == 0 else "are not"
             counts = " or ".join(str(c) for c in ax.inside)
             along = "along the rows and the columns alike" if same else f"along the {AXES[a]}"
             said.append(
@@ -240,6 +243,7 @@ class _Writer:
                 f"rows and columns, pad the rows by {_pads(rows)} and the columns by "
                 f"{_pads(cols)}"
             )
+        how = how.replace("pad it by nothing", "pad it not at all")
         text = (
             f"The same output another way: {how}, and slide the kernel rotated by 180° over "
             "it, stride 1. Every output pixel comes out the same."
@@ -266,7 +270,8 @@ class _Writer:
     def summary(self) -> list[Beat]:
         f, p = self.f, self.p
         text = (
-            f"In short: the small {shape(p.input)} input became the larger {shape(f.output)} "
+            f"In short: the small {shape(p.input)} input became the {self.size_word} "
+            f"{shape(f.output)} "
             "output, one stamp per input pixel; stamps, zero insertion and the transposed "
             "matrix agree on every number. It is also the gradient of a convolution with "
             "respect to its input: the backward lesson's last step."
@@ -283,10 +288,13 @@ def _corner(p: TransposedProblem) -> str:
     top, left = -p.padding[0], -p.padding[2]
     if top >= 0 and left >= 0:
         return f"on output pixel {cells((top, left))}"
-    return f"at {cells((top, left))}, outside the output: the padding crops what falls outside"
+    corner = "(" + ", ".join(num(v) for v in (top, left)) + ")"
+    return f"at {corner}, outside the output: the padding crops what falls outside"
 
 
 def _pads(ax) -> str:
+    if ax.before == ax.after == 0:
+        return "nothing"
     if ax.before == ax.after:
         return f"{ax.before} on each side" if ax.before >= 0 else f"cropping {-ax.before} each side"
     return f"{ax.before} before and {ax.after} after"
