@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from explainer.backward_request import at, backward_from_args, transposed_from_args
 from explainer.cli.parser import build_parser
 from explainer.cli.parser import discard_stdout as _discard_stdout
 from explainer.core.limits import check_derivable, check_handout, check_showable
@@ -27,7 +28,7 @@ from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
 from explainer.layer_request import element, stack_from_args
-from explainer.lessons import ClaimError
+from explainer.lessons import ClaimError, lesson
 from explainer.lessons.convolution import build_script
 from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
@@ -94,8 +95,6 @@ def _gradient_lesson(args: argparse.Namespace) -> str | None:
 
 
 def _gradient_problem(args: argparse.Namespace):
-    from explainer.backward_request import backward_from_args, transposed_from_args
-
     read = backward_from_args if _gradient_lesson(args) == "backward" else transposed_from_args
     problem = read(args)
     _release_warnings()
@@ -104,9 +103,6 @@ def _gradient_problem(args: argparse.Namespace):
 
 def _gradient_command(args: argparse.Namespace) -> int:
     """script, check and derive for the backward and transposed lessons."""
-    from explainer.backward_request import at
-    from explainer.lessons import lesson
-
     name = _gradient_lesson(args)
     if args.command == "script":
         if args.video is not None:

@@ -157,14 +157,13 @@ def facts_of(p: BackwardProblem) -> BackwardFacts:
 
 
 def _transposed(p: BackwardProblem, grid) -> np.ndarray:
+    """conv_transpose2d of an error-shaped grid, on the image's shape: output_padding adds
+    the rows and columns a stride leaves unread (fewer than the stride)."""
     h, w = len(p.image), len(p.image[0])
     kernel = np.array(p.weight, dtype=object)
-    out = conv_transpose2d(grid, kernel, stride=p.stride, padding=p.padding,
-                           dilation=p.dilation)  # fmt: skip
-    canvas = np.zeros((h, w), dtype=object)
-    rows, cols = min(h, out.shape[0]), min(w, out.shape[1])
-    canvas[:rows, :cols] = out[:rows, :cols]
-    return canvas
+    opts = dict(stride=p.stride, padding=p.padding, dilation=p.dilation)
+    base = conv_transpose2d(grid, kernel, **opts).shape
+    return conv_transpose2d(grid, kernel, output_padding=(h - base[0], w - base[1]), **opts)
 
 
 def _busiest(p: BackwardProblem, e: Rows, gx: Rows) -> tuple[Pos, tuple]:

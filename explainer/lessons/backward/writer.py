@@ -130,7 +130,7 @@ class _Writer:
             "A network learns its filters. How? The error of the output says how to change "
             "every weight; here is one step of that, every number exact."
         )
-        return [beat("title.question", text, ())]
+        return [beat("title.question", text, (), board(("image", "filter")))]
 
     def setup(self) -> list[Beat]:
         f, p = self.f, self.p

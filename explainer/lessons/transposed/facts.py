@@ -62,8 +62,9 @@ class TransposedFacts:
     axes: tuple[Axis, Axis]
     stamps: dict[Pos, Rows]
     """The stamp of the first input pixel and of its neighbour (by the stride), alone."""
-    pixel: Pos
-    """The output pixel the most stamps land on (the first, row-major)."""
+    pixel: Pos | None
+    """The output pixel the most stamps land on (the first, row-major); None when the
+    padding crops every stamp away."""
     parts: tuple[tuple[Number, ...], ...]
     spread: Rows
     rotated: Rows
@@ -128,7 +129,7 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
                     at = (sr * i + dr * m - top, sc * j + dc * n - left)
                     if 0 <= at[0] < oh and 0 <= at[1] < ow:
                         landing.setdefault(at, []).append((i, j, m, n, a[i, j], k[m, n]))
-    pixel = max(sorted(landing), key=lambda at: len(landing[at]))
+    pixel = max(sorted(landing), key=lambda at: len(landing[at])) if landing else None
     spread = np.zeros(((a.shape[0] - 1) * sr + 1, (a.shape[1] - 1) * sc + 1), dtype=object)
     spread[::sr, ::sc] = a
     spread = _pad_or_crop(spread[None], (axes[0].before, axes[0].after,
@@ -143,7 +144,7 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
         axes=axes,
         stamps=stamps,
         pixel=pixel,
-        parts=tuple(sorted(tuple(_tidy(v) for v in part) for part in landing[pixel])),
+        parts=tuple(sorted(tuple(_tidy(v) for v in part) for part in landing.get(pixel, ()))),
         spread=_rows(spread),
         rotated=_rows(k[::-1, ::-1]),
         matrix=(kept.shape[0], kept.shape[1], int(np.count_nonzero(kept != 0))),

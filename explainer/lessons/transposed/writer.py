@@ -102,7 +102,7 @@ class _Writer:
             "A transposed convolution makes a small input larger. Which grid is the input, "
             "which the output, and where does each output number come from?"
         )
-        return [beat("title.question", text, ())]
+        return [beat("title.question", text, (), board(("input", "kernel")))]
 
     def setup(self) -> list[Beat]:
         f, p = self.f, self.p
@@ -169,17 +169,21 @@ class _Writer:
                 )
                 out.append(beat("stamps.next", text, [Stamp((i, j), v, values)],
                                 board(("input", "kernel", key), *marks)))  # fmt: skip
-        r, q = f.pixel
-        products = " + ".join(f"{paren(a)}·{paren(w)}" for *_, a, w in f.parts)
-        total = f.output[r][q]
-        text = (
-            f"Where stamps overlap they add up: output pixel {cells(f.pixel)} receives "
-            f"{plural(len(f.parts), 'stamp')}, {products} = {num(total)}."
-        )
-        sources = tuple(sorted({(a, b) for a, b, *_ in f.parts}))
-        marks = (Mark("input", sources, "window"), Mark("output", (f.pixel,), "result"))
-        out.append(beat("stamps.add", text, [StampSum(f.pixel, f.parts, total)],
-                        board(("input", "kernel", "output"), *marks)))  # fmt: skip
+        if f.pixel is not None:
+            r, q = f.pixel
+            products = " + ".join(f"{paren(a)}·{paren(w)}" for *_, a, w in f.parts)
+            total = f.output[r][q]
+            text = (
+                f"Where stamps overlap they add up: output pixel {cells(f.pixel)} receives "
+                f"{plural(len(f.parts), 'stamp')}, {products} = {num(total)}."
+                if len(f.parts) > 1
+                else f"No two stamps overlap: output pixel {cells(f.pixel)}, like every other, "
+                f"receives one stamp, {products} = {num(total)}."
+            )
+            sources = tuple(sorted({(a, b) for a, b, *_ in f.parts}))
+            marks = (Mark("input", sources, "window"), Mark("output", (f.pixel,), "result"))
+            out.append(beat("stamps.add", text, [StampSum(f.pixel, f.parts, total)],
+                            board(("input", "kernel", "output"), *marks)))  # fmt: skip
         count = len(p.input) * len(p.input[0])
         shown = f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
         text = f"All {plural(count, 'stamp')} added up make the {self.size_word} output, " \
