@@ -199,7 +199,9 @@ def default_backward() -> BackwardProblem:
     map the X's-centre filter makes; learning rate 1/200."""
     x = rows_of(lecture_image(), "image")
     target = _correlate(x, rows_of(preset(DEFAULT_TARGET), "t"), 1, 0, 1)
-    return BackwardProblem(x, rows_of(preset("diagonal"), "filter"), target, target_name=DEFAULT_TARGET)
+    return BackwardProblem(
+        x, rows_of(preset("diagonal"), "filter"), target, target_name=DEFAULT_TARGET
+    )
 
 
 def default_transposed() -> TransposedProblem:

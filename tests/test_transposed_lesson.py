@@ -70,7 +70,12 @@ def test_even_overlap_when_the_kernel_is_a_multiple_of_the_stride():
     assert all(not c.uneven and c.multiple for c in _claims(s, Checkerboard))
     assert "no checkerboard" in s.beat("overlap.checker").caption
     # no overlap at all: each stamp alone, the output is the input blown up 2×
-    assert _claims(s, ViewEqual)[0].values == ((1, 1, 2, 2), (1, 1, 2, 2), (3, 3, 4, 4), (3, 3, 4, 4))
+    assert _claims(s, ViewEqual)[0].values == (
+        (1, 1, 2, 2),
+        (1, 1, 2, 2),
+        (3, 3, 4, 4),
+        (3, 3, 4, 4),
+    )
 
 
 def test_padding_and_output_padding():
@@ -138,7 +143,9 @@ def test_cli(capsys):
 def test_bad_output_padding_is_one_line(capsys):
     assert main(["script", "--lesson", "transposed", "--output-padding", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("explainer: error: output_padding must be smaller") and err.count("\n") == 1
+    assert (
+        err.startswith("explainer: error: output_padding must be smaller") and err.count("\n") == 1
+    )
     assert main(["derive", "--lesson", "transposed", "--at", "9,9"]) == 2
     assert "the output is 7×7" in capsys.readouterr().err
     assert dataclasses  # claims are dataclasses

@@ -399,4 +399,3 @@ def claim_from_json(data: dict[str, Any] | str) -> Claim:
     if extra:
         raise ValueError(f"{cls.__name__} has no field {sorted(extra)[0]!r}")
     return cls(**{k: _decode(v) for k, v in data.items() if k != "kind"})
-

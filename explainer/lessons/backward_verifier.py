@@ -114,7 +114,9 @@ class _Backward:
         return out
 
     def minus(self, a: Grid, b: Grid) -> Grid:
-        return [[_tidy(u - v) for u, v in zip(ra, rb)] for ra, rb in zip(a, b)]
+        return [
+            [_tidy(u - v) for u, v in zip(ra, rb, strict=True)] for ra, rb in zip(a, b, strict=True)
+        ]
 
     def loss_of(self, x: Grid, w: Grid) -> Number:
         errors = self.minus(self.conv(x, w), self.t)
@@ -220,7 +222,9 @@ def _b_correlation(b: _Backward, c: CorrelationOfError) -> None:
 def _b_step(b: _Backward, c: WeightStep) -> None:
     m, n = c.weight
     found = (b.rate, b.w[m][n], b.gw[m][n], b.w2[m][n])
-    _need(found == (c.rate, c.before, c.gradient, c.after), f"rate, before, gradient, after {found}")
+    _need(
+        found == (c.rate, c.before, c.gradient, c.after), f"rate, before, gradient, after {found}"
+    )
     _need(c.after == _tidy(c.before - Fraction(c.rate) * c.gradient), "after ≠ before − rate·g")
 
 
@@ -231,7 +235,11 @@ def _b_change(b: _Backward, c: LossChange) -> None:
 
 
 def _b_closer(b: _Backward, c: PixelsCloser) -> None:
-    pairs = [(abs(u), abs(v)) for ru, rv in zip(b.e, b.e2) for u, v in zip(ru, rv)]
+    pairs = [
+        (abs(u), abs(v))
+        for ru, rv in zip(b.e, b.e2, strict=True)
+        for u, v in zip(ru, rv, strict=True)
+    ]
     found = (sum(v < u for u, v in pairs), sum(v > u for u, v in pairs), len(pairs))
     _need(found == (c.closer, c.farther, c.total), f"closer, farther, total are {found}")
 
@@ -362,7 +370,9 @@ class _Transposed:
                 total: Number = 0
                 for m in range(self.kh):
                     for n in range(self.kw):
-                        total += self.spread[r + self.d[0] * m][q + self.d[1] * n] * self.rotated[m][n]
+                        total += (
+                            self.spread[r + self.d[0] * m][q + self.d[1] * n] * self.rotated[m][n]
+                        )
                 out[r][q] = _tidy(total)
         return out
 

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from explainer.backward_request import BackwardProblem, TransposedProblem
-from explainer.core.backward import conv2d_backward, conv_transpose2d
+from explainer.core.backward import conv2d_backward, conv_transpose2d, transposed_overlap
 from explainer.core.conv import conv2d
 from explainer.core.transposed import _transposed_layout
 from explainer.errors import ProblemError
@@ -112,8 +112,8 @@ def transposed_doc(p: TransposedProblem, at: tuple[int, int] | None = None) -> G
                                padding=p.padding, dilation=p.dilation)  # fmt: skip
     out = conv_transpose2d(a, k, **opts)
     if at is None:
-        at = max(((r, q) for r in range(oh) for q in range(ow)),
-                 key=lambda rq: (len(sp.Add.make_args(layer.input(*rq).derivative)), -rq[0], -rq[1]))  # fmt: skip
+        counts = transposed_overlap(a.shape, k.shape, **opts)
+        at = tuple(int(v) for v in np.unravel_index(int(np.argmax(counts)), counts.shape))
     if not (0 <= at[0] < oh and 0 <= at[1] < ow):
         raise ProblemError(f"--at {at[0]},{at[1]}: the output is {oh}×{ow}")
     d = layer.input(*at)
@@ -139,7 +139,9 @@ def _lines(doc: GradientDoc, q: str = "") -> list[str]:
     for t in doc.terms:
         out.append(f"    {q}{t['symbols']}{q} = {t['factors']} = {t['product']}")
     out.append(f"  sum: {doc.value}")
-    out.append(f"  the engine: {doc.engine} ({'equal' if doc.engine == doc.value else 'DIFFERENT'})")
+    out.append(
+        f"  the engine: {doc.engine} ({'equal' if doc.engine == doc.value else 'DIFFERENT'})"
+    )
     return out
 
 
@@ -158,8 +160,12 @@ def render_gradient(doc: GradientDoc, fmt_name: str = "text") -> str:
     if fmt_name == "latex":
         dot = r" \cdot "
         rows = " \\\\\n".join(
-            "&" + t["symbols"].replace("·", dot) + " = " + t["factors"].replace("·", dot)
-            + " = " + t["product"]
+            "&"
+            + t["symbols"].replace("·", dot)
+            + " = "
+            + t["factors"].replace("·", dot)
+            + " = "
+            + t["product"]
             for t in doc.terms
         )
         element = doc.element.replace("∂L/∂w", r"\frac{\partial L}{\partial w}")

@@ -9,7 +9,6 @@ Its facts come from the engine (:func:`explainer.conv2d_backward`) and the sympy
 
 from explainer.lessons.backward.sections import BEAT_KEYS, LESSON, SECTION_NAMES
 from explainer.lessons.backward.writer import build_script
-
 from explainer.lessons.backward_verifier import verify_backward_beats as verify_beats
 
 __all__ = ["BEAT_KEYS", "LESSON", "SECTION_NAMES", "build_script", "verify_beats"]

@@ -103,7 +103,10 @@ def _sympy_terms(p: BackwardProblem, error: Rows, weight: Pos):
 
 def facts_of(p: BackwardProblem) -> BackwardFacts:
     y = _map(p, p.weight)
-    e = tuple(tuple(_tidy(a - b) for a, b in zip(ry, rt)) for ry, rt in zip(y, p.target))
+    e = tuple(
+        tuple(_tidy(a - b) for a, b in zip(ry, rt, strict=True))
+        for ry, rt in zip(y, p.target, strict=True)
+    )
     squares = _tidy(sum(v * v for row in e for v in row))
     gx, gw, _ = conv2d_backward(
         np.array(p.image, dtype=object),
@@ -118,12 +121,18 @@ def facts_of(p: BackwardProblem) -> BackwardFacts:
     terms, total = _sympy_terms(p, e, weight)
     rate = p.learning_rate
     after = tuple(
-        tuple(_tidy(w - rate * g) for w, g in zip(rw, rg)) for rw, rg in zip(p.weight, gw)
+        tuple(_tidy(w - rate * g) for w, g in zip(rw, rg, strict=True))
+        for rw, rg in zip(p.weight, gw, strict=True)
     )
     y2 = _map(p, after)
-    e2 = tuple(tuple(_tidy(a - b) for a, b in zip(ry, rt)) for ry, rt in zip(y2, p.target))
+    e2 = tuple(
+        tuple(_tidy(a - b) for a, b in zip(ry, rt, strict=True))
+        for ry, rt in zip(y2, p.target, strict=True)
+    )
     squares2 = _tidy(sum(v * v for row in e2 for v in row))
-    pairs = [(abs(a), abs(b)) for ra, rb in zip(e, e2) for a, b in zip(ra, rb)]
+    pairs = [
+        (abs(a), abs(b)) for ra, rb in zip(e, e2, strict=True) for a, b in zip(ra, rb, strict=True)
+    ]
     focus = _first_largest(e)
     # One error pixel's stamp alone: the transposed convolution of an error map holding
     # only that pixel (output_padding fills the rows a stride leaves unread).

@@ -12,8 +12,7 @@ independent verifier check every claim before it returns.
 
 from __future__ import annotations
 
-from explainer.backward_request import BackwardProblem
-from explainer.backward_request import rows_of
+from explainer.backward_request import BackwardProblem, rows_of
 from explainer.core.presets import PRESETS, lecture_image
 from explainer.lessons.backward.facts import BackwardFacts, facts_of
 from explainer.lessons.backward.sections import BEAT_KEYS, LESSON, SECTION_NAMES, TITLES
@@ -182,8 +181,8 @@ class _Writer:
         claims = [PixelError(f.focus, y, t, e), GridValues("map", f.map)]
         out = [beat("error.pixel", text, claims, board(("image", "map", "target"), *marks))]
         text = (
-            f"Every output pixel has its error: the error map e = y − t. It is also ∂L/∂y, "
-            f"how fast the loss changes with each output pixel, and it is what flows back."
+            "Every output pixel has its error: the error map e = y − t. It is also ∂L/∂y, "
+            "how fast the loss changes with each output pixel, and it is what flows back."
         )
         marks = (Mark("error", (f.focus,), "focus"),)
         claims = [GridValues("error", f.error), PixelError(f.focus, y, t, e)]
@@ -279,9 +278,9 @@ class _Writer:
             GridValues("map-after", f.map_after),
             GridValues("error-after", f.error_after),
         ]
-        out.append(beat("step.result", text, claims,
-                        board(("map-after", "target", "error-after"),
-                              formula=(f"L: {exact(f.loss)} → {exact(f.loss_after)}",))))  # fmt: skip
+        change = (f"L: {exact(f.loss)} → {exact(f.loss_after)}",)
+        shown = board(("map-after", "target", "error-after"), formula=change)
+        out.append(beat("step.result", text, claims, shown))
         return out
 
     def image(self) -> list[Beat]:

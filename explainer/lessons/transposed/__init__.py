@@ -7,9 +7,8 @@ claims are checked by :mod:`explainer.lessons.backward_verifier`, which shares n
 with them.
 """
 
+from explainer.lessons.backward_verifier import verify_transposed_beats as verify_beats
 from explainer.lessons.transposed.sections import BEAT_KEYS, LESSON, SECTION_NAMES
 from explainer.lessons.transposed.writer import build_script
-
-from explainer.lessons.backward_verifier import verify_transposed_beats as verify_beats
 
 __all__ = ["BEAT_KEYS", "LESSON", "SECTION_NAMES", "build_script", "verify_beats"]

@@ -65,7 +65,7 @@ class _Writer:
 
     @property
     def size_word(self) -> str:
-        """"larger" when the output has more pixels than the input (a GridShape claim pair
+        """ "larger" when the output has more pixels than the input (a GridShape claim pair
         licenses it), else "resulting"."""
         f, p = self.f, self.p
         larger = len(f.output) * len(f.output[0]) > len(p.input) * len(p.input[0])
@@ -177,15 +177,20 @@ class _Writer:
                 f"Where stamps overlap they add up: output pixel {cells(f.pixel)} receives "
                 f"{plural(len(f.parts), 'stamp')}, {products} = {num(total)}."
                 if len(f.parts) > 1
-                else f"No two stamps overlap: output pixel {cells(f.pixel)}, like every other, "
-                f"receives one stamp, {products} = {num(total)}."
+                else f"No two stamps overlap: output pixel {cells(f.pixel)} receives one "
+                f"stamp, {products} = {num(total)}, and no pixel receives more."
             )
             sources = tuple(sorted({(a, b) for a, b, *_ in f.parts}))
             marks = (Mark("input", sources, "window"), Mark("output", (f.pixel,), "result"))
-            out.append(beat("stamps.add", text, [StampSum(f.pixel, f.parts, total)],
+            claims = [StampSum(f.pixel, f.parts, total)]
+            if len(f.parts) == 1:
+                claims.append(GridValues("overlap", f.overlap))
+            out.append(beat("stamps.add", text, claims,
                             board(("input", "kernel", "output"), *marks)))  # fmt: skip
         count = len(p.input) * len(p.input[0])
-        shown = f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
+        shown = (
+            f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
+        )
         text = f"All {plural(count, 'stamp')} added up make the {self.size_word} output, " \
             f"{shape(f.output)}{shown}."  # fmt: skip
         claims = [ViewEqual("scatter", f.output), GridValues("output", f.output)]
@@ -199,7 +204,10 @@ class _Writer:
                     board(("overlap",)))]  # fmt: skip
         claims, said = [], []
         same = f.axes[0] == f.axes[1] or (f.axes[0].k, f.axes[0].stride, f.axes[0].inside) == (
-            f.axes[1].k, f.axes[1].stride, f.axes[1].inside)
+            f.axes[1].k,
+            f.axes[1].stride,
+            f.axes[1].inside,
+        )
         for a, ax in enumerate(f.axes):
             if not ax.inside:
                 continue
@@ -235,11 +243,17 @@ class _Writer:
     def views(self) -> list[Beat]:
         f = self.f
         rows, cols = f.axes
-        zeros = [ZeroInsertion(a, ax.stride - 1, ax.before, ax.after) for a, ax in enumerate(f.axes)]
+        zeros = [
+            ZeroInsertion(a, ax.stride - 1, ax.before, ax.after) for a, ax in enumerate(f.axes)
+        ]
         if (rows.stride, rows.before, rows.after) == (cols.stride, cols.before, cols.after):
-            how = f"take the input as it is, pad it by {_pads(rows)}" if rows.stride == 1 else (
-                f"insert {rows.stride - 1} zero{'s' if rows.stride != 2 else ''} between the "
-                f"input's pixels, pad by {_pads(rows)}"
+            how = (
+                f"take the input as it is, pad it by {_pads(rows)}"
+                if rows.stride == 1
+                else (
+                    f"insert {rows.stride - 1} zero{'s' if rows.stride != 2 else ''} between the "
+                    f"input's pixels, pad by {_pads(rows)}"
+                )
             )
         else:
             how = (
