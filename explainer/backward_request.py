@@ -236,7 +236,8 @@ def add_backward_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_INPUT,
         metavar="ROWS|FILE",
         help="--lesson transposed: the small input, inline (rows split by ';', numbers by "
-        f"',') or a preset or file (default: {DEFAULT_INPUT})",
+        f"','; --image, --kernel and --target take this form too) or a preset or file "
+        f"(default: {DEFAULT_INPUT})",
     )
     g.add_argument(
         "--output-padding",
@@ -301,8 +302,8 @@ def backward_from_args(args: argparse.Namespace) -> BackwardProblem:
     """The backward lesson's problem that the options describe."""
     _refuse_foreign(args, "backward")
     png_range = _range(getattr(args, "png_range", "-1,1"))
-    image = rows_of(inputs.load(args.image, "image", png_range), "image")
-    weight = rows_of(inputs.load(args.kernel, "kernel", png_range), "filter")
+    image = _grid(args.image, "--image", "image", png_range)
+    weight = _grid(args.kernel, "--kernel", "kernel", png_range)
     stride = _int_or_pair(str(args.stride), "--stride")
     padding = _padding(args.padding)
     dilation = _int_or_pair(args.dilation, "--dilation")
@@ -343,7 +344,7 @@ def transposed_from_args(args: argparse.Namespace) -> TransposedProblem:
     _refuse_foreign(args, "transposed")
     png_range = _range(getattr(args, "png_range", "-1,1"))
     x = _grid(getattr(args, "input", DEFAULT_INPUT), "--input", "image", png_range)
-    k = rows_of(inputs.load(args.kernel, "kernel", png_range), "kernel")
+    k = _grid(args.kernel, "--kernel", "kernel", png_range)
     stride = (
         DEFAULT_TRANSPOSED_STRIDE
         if isinstance(args.stride, Unset)

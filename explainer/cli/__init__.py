@@ -89,7 +89,7 @@ def _write_stdout(text: str) -> None:
 
 
 def _gradient_lesson(args: argparse.Namespace) -> str | None:
-    """"backward" or "transposed" when the command is for one of those lessons."""
+    """The lesson's name when the command is for the backward or the transposed lesson."""
     name = getattr(args, "lesson", "convolution")
     return name if name in ("backward", "transposed") else None
 

@@ -274,7 +274,8 @@ class OutputSize(Claim):
 
 @dataclass(frozen=True)
 class Checkerboard(Claim):
-    """Asserts: along ``axis`` the kernel has ``k`` taps and the stride is ``stride``;
+    """Asserts: along ``axis`` the kernel has ``k`` taps, ``dilation`` apart, and the stride
+    is ``stride``;
     ``multiple`` says whether k is a multiple of the stride; ``counts`` are the distinct
     overlap counts (increasing) of the output cells between the last tap of the first
     input cell and the first tap of the last one (the *inside*: s·0 + d·(k − 1) − p ≤ r ≤
@@ -288,6 +289,7 @@ class Checkerboard(Claim):
     axis: int
     k: int
     stride: int
+    dilation: int
     multiple: bool
     counts: tuple[int, ...]
     uneven: bool

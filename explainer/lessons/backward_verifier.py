@@ -475,8 +475,9 @@ def _t_checker(t: _Transposed, c: Checkerboard) -> None:
                 counts[r] += 1
     lo, hi = max(d * (k - 1) - before, 0), min(s * (n - 1) - before, t.size[a] - 1)
     inside = tuple(sorted({counts[r] for r in range(lo, hi + 1)}))
-    found = (k, s, k % s == 0, inside, len(inside) > 1)
-    _need(found == (c.k, c.stride, c.multiple, tuple(c.counts), c.uneven), f"it is {found}")
+    found = (k, s, d, k % s == 0, inside, len(inside) > 1)
+    given = (c.k, c.stride, c.dilation, c.multiple, tuple(c.counts), c.uneven)
+    _need(found == given, f"it is {found}")
 
 
 def _t_zeros(t: _Transposed, c: ZeroInsertion) -> None:

@@ -158,7 +158,11 @@ class _Writer:
         text = (
             "How far off the filter is, is one number: the loss L = ½ Σ (y − t)², half the "
             "sum of the squared differences between the map y it makes and the target t. "
-            f"Here L = ½ · {exact(f.squares)} = {exact(f.loss)}."
+            + (
+                f"Here L = ½ · {exact(f.squares)} = {exact(f.loss)}."
+                if "≈" not in exact(f.squares) + exact(f.loss)
+                else f"Here L {exact(f.loss)}."
+            )
         )
         claims = [LossValue("before", f.squares, f.loss)]
         out.append(beat("setup.loss", text, claims, board(("map", "target"),
@@ -193,15 +197,32 @@ class _Writer:
     def derivative(self) -> list[Beat]:
         f = self.f
         m, n = f.weight
+        claims = [WeightTerms(f.weight, f.terms, f.term_total)]
+        if not f.terms:
+            text = (
+                f"sympy differentiates the loss with respect to one weight, w{idx(f.weight)}, "
+                "and finds no term: every window puts that weight on the zero padding, so "
+                f"∂L/∂w{idx(f.weight)} = 0."
+            )
+            return [beat("derivative.terms", text, claims, board(("filter", "error", "image")))]
         shown = f.terms[:SHOWN_TERMS]
         symbols = " + ".join(f"e{idx((i, j))}·x{idx((r, q))}" for i, j, r, q, _, _ in shown)
-        values = " + ".join(f"{paren(e)}·{paren(x)}" for *_, e, x in shown)
         more = " + …" if len(f.terms) > SHOWN_TERMS else ""
+        nonzero = [t for t in f.terms if t[4] * t[5] != 0]
+        if len(nonzero) == len(f.terms) or not nonzero:
+            numbers = "With the numbers: "
+            picked = shown
+        else:
+            numbers = "With the numbers, leaving out the terms that are 0: "
+            picked = nonzero[:SHOWN_TERMS]
+            more = " + …" if len(nonzero) > SHOWN_TERMS else ""
+        values = " + ".join(f"{paren(e)}·{paren(x)}" for *_, e, x in picked)
         text = (
             f"sympy differentiates the loss with respect to one weight, w{idx(f.weight)}: "
-            f"∂L/∂w{idx(f.weight)} = {symbols}{more}, {plural(len(f.terms), 'term')}, one "
-            f"for each output pixel whose window puts that weight on the image. With the "
-            f"numbers: {values}{more} = {num(f.term_total)}."
+            f"∂L/∂w{idx(f.weight)} = {symbols}"
+            f"{' + …' if len(f.terms) > SHOWN_TERMS else ''}, "
+            f"{plural(len(f.terms), 'term')}, one for each output pixel whose window puts "
+            f"that weight on the image. {numbers}{values}{more} = {num(f.term_total)}."
         )
         claims = [WeightTerms(f.weight, f.terms, f.term_total)]
         first = f.terms[0]
@@ -267,10 +288,7 @@ class _Writer:
             "stays": "stays at {a}",
         }[f.direction].format(a=exact(f.loss), b=exact(f.loss_after))
         total = len(f.error) * len(f.error[0])
-        text = f"With the new filter the loss {verb}. {f.closer} of the {total} output pixels " \
-            "come closer to their target."  # fmt: skip
-        if f.farther:
-            text += f" {f.farther} move away: one step trades some pixels for others."
+        text = f"With the new filter the loss {verb}. " + _closer(f.closer, f.farther, total)
         claims = [
             LossValue("after", f.squares_after, f.loss_after),
             LossChange(f.loss, f.loss_after, f.direction),
@@ -339,6 +357,22 @@ class _Writer:
         ]
         return [beat("summary.learned", text, claims,
                      board(("error", "weight-gradient", "image-gradient")))]  # fmt: skip
+
+
+def _closer(closer: int, farther: int, total: int) -> str:
+    """What the step did to each pixel's error (the counts of a PixelsCloser claim)."""
+    same = total - closer - farther
+    if closer == total:
+        return f"Every one of the {total} output pixels comes closer to its target."
+    if closer == 0:
+        return f"None of the {total} output pixels comes closer to its target."
+    text = f"{closer} of the {total} output pixels come closer to their target"
+    if farther:
+        verb = "moves" if farther == 1 else "move"
+        text += f"; {farther} {verb} away: one step trades some pixels for others"
+    if same:
+        text += f"; {same} {'stays' if same == 1 else 'stay'} as far as before"
+    return text + "."
 
 
 def idx(pos: tuple[int, ...]) -> str:

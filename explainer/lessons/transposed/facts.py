@@ -61,9 +61,11 @@ class TransposedFacts:
     overlap: Rows
     axes: tuple[Axis, Axis]
     stamps: dict[Pos, Rows]
-    """The stamp of the first input pixel and of its neighbour (by the stride), alone."""
+    """The stamps, alone, of the first input pixel that is not 0 and of its right
+    neighbour (one stride further)."""
     pixel: Pos | None
-    """The output pixel the most stamps land on (the first, row-major); None when the
+    """The output pixel with the most stamp products that are not 0 (then the most stamps;
+    the first, row-major); None when the
     padding crops every stamp away."""
     parts: tuple[tuple[Number, ...], ...]
     spread: Rows
@@ -114,7 +116,10 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
     overlap = _rows(transposed_overlap(a.shape, k.shape, **kw))
     oh, ow = len(out), len(out[0])
     axes = (_axis(p, 0, oh), _axis(p, 1, ow))
-    firsts = [(0, 0)] + ([(0, 1)] if a.shape[1] > 1 else [])
+    # The first pixel that is not 0 (and has a right neighbour), and that neighbour.
+    starts = [(i, j) for i in range(a.shape[0]) for j in range(a.shape[1] - 1) if a[i, j] != 0]
+    i0, j0 = starts[0] if starts else (0, 0)
+    firsts = [(i0, j0)] + ([(i0, j0 + 1)] if a.shape[1] > 1 else [])
     stamps = {}
     for pos in firsts:
         alone = np.zeros(a.shape, dtype=object)
@@ -129,7 +134,11 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
                     at = (sr * i + dr * m - top, sc * j + dc * n - left)
                     if 0 <= at[0] < oh and 0 <= at[1] < ow:
                         landing.setdefault(at, []).append((i, j, m, n, a[i, j], k[m, n]))
-    pixel = max(sorted(landing), key=lambda at: len(landing[at])) if landing else None
+
+    def busy(at: Pos) -> tuple[int, int]:
+        return sum(1 for *_, u, v in landing[at] if u * v != 0), len(landing[at])
+
+    pixel = max(sorted(landing), key=busy) if landing else None
     spread = np.zeros(((a.shape[0] - 1) * sr + 1, (a.shape[1] - 1) * sc + 1), dtype=object)
     spread[::sr, ::sc] = a
     spread = _pad_or_crop(spread[None], (axes[0].before, axes[0].after,

@@ -85,6 +85,7 @@ def paren(v: Number) -> str:
 
 def beat(key: str, caption: str, claims: Sequence[Claim], board: Board | None = None) -> Beat:
     """A beat whose speech is its caption read aloud."""
+    caption = caption.replace("= ≈ ", "≈ ")
     spoken = caption
     for symbol, said in _SPOKEN.items():
         spoken = spoken.replace(symbol, said)
@@ -92,4 +93,4 @@ def beat(key: str, caption: str, claims: Sequence[Claim], board: Board | None = 
 
 
 def board(grids: Sequence[str], *marks: Mark, formula: Sequence[str] = ()) -> Board:
-    return Board(tuple(grids), tuple(marks), tuple(formula))
+    return Board(tuple(grids), tuple(marks), tuple(f.replace("= ≈ ", "≈ ") for f in formula))

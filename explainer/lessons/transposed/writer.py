@@ -157,7 +157,7 @@ class _Writer:
                 text = (
                     f"Each pixel of the small input stamps a copy of the kernel onto the output, "
                     f"scaled by its value: input pixel {cells((i, j))}, {num(v)}, lays "
-                    f"{num(v)} × the kernel with its top-left tap {_corner(p)}."
+                    f"{num(v)} × the kernel with its top-left tap {_corner(p, i, j)}."
                 )
                 out.append(beat("stamps.one", text, [Stamp((i, j), v, values)],
                                 board(("input", "kernel", key), *marks)))  # fmt: skip
@@ -212,19 +212,21 @@ class _Writer:
             if not ax.inside:
                 continue
             uneven = len(ax.inside) > 1
-            claims.append(Checkerboard(a, ax.k, ax.stride, ax.k % ax.stride == 0, ax.inside,
-                                       uneven))  # fmt: skip
+            claims.append(Checkerboard(a, ax.k, ax.stride, ax.dilation, ax.k % ax.stride == 0,
+                                       ax.inside, uneven))  # fmt: skip
             multiple = "are" if ax.k % ax.stride == 0 else "are not"
             counts = " or ".join(str(c) for c in ax.inside)
             along = "along the rows and the columns alike" if same else f"along the {AXES[a]}"
+            if ax.dilation > 1:
+                along += f", with dilation {ax.dilation}"
             said.append(
                 f"{along}, the kernel's {ax.k} taps {multiple} a multiple of the stride "
                 f"{ax.stride}, and inside the output a pixel gets {counts} "
                 f"stamp{'s' if ax.inside[-1] != 1 else ''}{' each way' if same else ''}"
             )
             if same:
-                claims.append(Checkerboard(1, ax.k, ax.stride, ax.k % ax.stride == 0, ax.inside,
-                                           uneven))  # fmt: skip
+                claims.append(Checkerboard(1, ax.k, ax.stride, ax.dilation,
+                                           ax.k % ax.stride == 0, ax.inside, uneven))  # fmt: skip
                 break
         if not claims:
             return out
@@ -276,8 +278,8 @@ class _Writer:
         m_rows, m_cols, nonzero = f.matrix
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
-            f"shape is a {m_rows} × {m_cols} matrix M, with {nonzero} of its entries holding a "
-            f"weight. The input multiplied by its transpose, Mᵀ, gives the same "
+            f"shape is a {m_rows} × {m_cols} matrix M, of which only {nonzero} entries are not "
+            f"0. The input multiplied by its transpose, Mᵀ, gives the same "
             f"{plural(m_cols, 'number')}."
         )
         claims = [MatrixShape(m_rows, m_cols, nonzero), ViewEqual("matrix", f.views["matrix"])]
@@ -302,12 +304,12 @@ class _Writer:
         return [beat("summary.views", text, claims, board(("input", "output")))]
 
 
-def _corner(p: TransposedProblem) -> str:
-    top, left = -p.padding[0], -p.padding[2]
+def _corner(p: TransposedProblem, i: int, j: int) -> str:
+    top, left = p.stride[0] * i - p.padding[0], p.stride[1] * j - p.padding[2]
     if top >= 0 and left >= 0:
         return f"on output pixel {cells((top, left))}"
     corner = "(" + ", ".join(num(v) for v in (top, left)) + ")"
-    return f"at {corner}, outside the output: the padding crops what falls outside"
+    return f"at {corner}, outside the output: the padding crops the taps that fall outside"
 
 
 def _pads(ax) -> str:
