@@ -251,3 +251,23 @@ def test_the_verifier_imports_neither_writer_facts_engine_nor_proof():
         assert all(not m.startswith(("explainer.core", "explainer.proof")) for m in names)
         assert all("backward." not in m and "transposed." not in m for m in names)
     assert ExplainerError  # the lesson's errors are the project's
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("name", ["backward", "transposed"])
+def test_derive_latex_compiles(tmp_path, capsys, name):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    assert main(["derive", "--lesson", name, "--format", "latex"]) == 0
+    (tmp_path / "d.tex").write_text(capsys.readouterr().out)
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and (tmp_path / "d.pdf").exists()

@@ -21,8 +21,8 @@ from explainer.lessons.backward_claims import (
     StampSum,
     ViewEqual,
 )
-from explainer.lessons.transposed_verifier import verify_transposed_claims
 from explainer.lessons.transposed import BEAT_KEYS, SECTION_NAMES, build_script
+from explainer.lessons.transposed_verifier import verify_transposed_claims
 
 
 def _claims(script, cls):

@@ -158,27 +158,53 @@ def render_gradient(doc: GradientDoc, fmt_name: str = "text") -> str:
         data.pop("derivative_latex")
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt_name == "latex":
-        dot = r" \cdot "
-        rows = " \\\\\n".join(
-            "&"
-            + t["symbols"].replace("·", dot)
-            + " = "
-            + t["factors"].replace("·", dot)
-            + " = "
-            + t["product"]
-            for t in doc.terms
-        )
-        element = doc.element.replace("∂L/∂w", r"\frac{\partial L}{\partial w}")
-        return "\n".join([
-            r"\documentclass{article}",
-            r"\usepackage{amsmath}",
-            r"\begin{document}",
-            rf"\section*{{The {doc.lesson} lesson}}",
-            doc.description.replace("×", r"$\times$"),
-            rf"\[ {element} = {doc.derivative_latex} = {doc.value} \]",
-            r"\begin{align*}",
-            rows,
-            r"\end{align*}",
-            r"\end{document}",
-        ]) + "\n"  # fmt: skip
+        return _latex(doc)
     raise ProblemError(f"unknown format {fmt_name!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _factor(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def _latex(doc: GradientDoc) -> str:
+    """A complete document: the derivative four terms a line, then each term's numbers."""
+    dot = r" \cdot "
+    terms = [t["symbols"].replace("·", dot) for t in doc.terms]
+    lines = [" + ".join(terms[k : k + 4]) for k in range(0, len(terms), 4)] or ["0"]
+    element = doc.element.replace("∂L/∂w", r"\frac{\partial L}{\partial w}")
+    body = [rf"{element} &= {lines[0]}"] + [rf"&\quad + {line}" for line in lines[1:]]
+    body.append(rf"&= {doc.value}")
+    rows = [
+        t["symbols"].replace("·", dot)
+        + " &= "
+        + dot.join(_factor(v) for v in t["factors"].split(" · "))
+        + rf" = {t['product']}"
+        for t in doc.terms
+    ]
+    return (
+        "\n".join(
+            [
+                r"\documentclass{article}",
+                r"\usepackage{amsmath}",
+                r"\begin{document}",
+                rf"\section*{{The {doc.lesson} lesson}}",
+                doc.description.replace("×", r"$\times$"),
+                "",
+                doc.loss.replace("Σ", r"$\sum$")
+                .replace("²", r"$^2$")
+                .replace("∂", r"$\partial$")
+                .replace("⟨", r"$\langle$")
+                .replace("⟩", r"$\rangle$")
+                .replace("−", "-"),
+                r"\begin{align*}",
+                " \\\\\n".join(body),
+                r"\end{align*}",
+                r"\begin{align*}",
+                " \\\\\n".join(rows),
+                r"\end{align*}",
+                rf"The engine gives {doc.engine}.",
+                r"\end{document}",
+            ]
+        )
+        + "\n"
+    )

@@ -278,13 +278,13 @@ class _Writer:
         m_rows, m_cols, nonzero = f.matrix
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
-            f"shape is a {m_rows} × {m_cols} matrix M, of which only {nonzero} entries are not "
+            f"shape is a {m_rows}×{m_cols} matrix M, of which only {nonzero} entries are not "
             f"0. The input multiplied by its transpose, Mᵀ, gives the same "
             f"{plural(m_cols, 'number')}."
         )
         claims = [MatrixShape(m_rows, m_cols, nonzero), ViewEqual("matrix", f.views["matrix"])]
         out.append(beat("views.matrix", text, claims, board(("input", "output"),
-                        formula=(f"output = Mᵀ · input, M: {m_rows} × {m_cols}",))))  # fmt: skip
+                        formula=(f"output = Mᵀ · input, M: {m_rows}×{m_cols}",))))  # fmt: skip
         return out
 
     def summary(self) -> list[Beat]:
