@@ -253,8 +253,15 @@ def add_backward_derive_options(parser: argparse.ArgumentParser) -> None:
         "--at",
         default=None,
         metavar="R,C",
-        help="--lesson backward: the weight whose gradient is derived; --lesson transposed: "
-        "the output pixel (default: the one the lesson speaks of)",
+        help="--lesson backward: the weight (or with --of image, the image pixel) whose "
+        "gradient is derived; --lesson transposed: the output pixel (default: the one the "
+        "lesson speaks of)",
+    )
+    parser.add_argument(
+        "--of",
+        default="weight",
+        choices=("weight", "image"),
+        help="--lesson backward: derive ∂L/∂w (default) or ∂L/∂x",
     )
 
 

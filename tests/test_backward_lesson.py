@@ -183,13 +183,16 @@ small = st.integers(-3, 3)
 def problems(draw):
     h, w = draw(st.integers(2, 5)), draw(st.integers(2, 5))
     kh, kw = draw(st.integers(1, min(h, 3))), draw(st.integers(1, min(w, 3)))
-    s, pad = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    s, pad, d = draw(st.integers(1, 2)), draw(st.integers(0, 1)), draw(st.integers(1, 2))
+    if d * (kh - 1) + 1 > h + 2 * pad or d * (kw - 1) + 1 > w + 2 * pad:
+        d = 1
     x = tuple(tuple(draw(small) for _ in range(w)) for _ in range(h))
     k = tuple(tuple(draw(small) for _ in range(kw)) for _ in range(kh))
-    oh, ow = (h + 2 * pad - kh) // s + 1, (w + 2 * pad - kw) // s + 1
+    oh = (h + 2 * pad - d * (kh - 1) - 1) // s + 1
+    ow = (w + 2 * pad - d * (kw - 1) - 1) // s + 1
     t = tuple(tuple(draw(small) for _ in range(ow)) for _ in range(oh))
     rate = Fraction(1, draw(st.sampled_from([1, 4, 10, 50, 200])))
-    return BackwardProblem(x, k, t, rate, (s, s), (pad,) * 4)
+    return BackwardProblem(x, k, t, rate, (s, s), (pad,) * 4, (d, d))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -197,7 +200,8 @@ def problems(draw):
 def test_every_claim_of_random_small_problems_verifies(p):
     s = build_script(p)  # verifies every claim; a false one raises ClaimError
     change = _claim(s, LossChange)
-    assert change.before == _loss(p.image, p.weight, p.target, p.stride, p.padding)
+    if p.dilation == (1, 1):
+        assert change.before == _loss(p.image, p.weight, p.target, p.stride, p.padding)
 
 
 def test_cli_script_check_and_derive(capsys):
@@ -212,6 +216,14 @@ def test_cli_script_check_and_derive(capsys):
     assert main(["derive", "--lesson", "backward", "--format", "json", "--at", "1,1"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["value"] == doc["engine"] == "-108" and len(doc["terms"]) == 49
+    # ∂L/∂x[2, 4]: the exact central difference of the loss, worked here
+    p, eps = default_backward(), Fraction(1, 2)
+    up = _loss(_bumped(p.image, 2, 4, eps), p.weight, p.target)
+    down = _loss(_bumped(p.image, 2, 4, -eps), p.weight, p.target)
+    assert main(["derive", "--lesson", "backward", "--of", "image", "--at", "2,4", "--format",
+                 "json"]) == 0  # fmt: skip
+    doc = json.loads(capsys.readouterr().out)
+    assert Fraction(doc["value"]) == (up - down) / (2 * eps) and len(doc["terms"]) == 9
 
 
 def test_cli_other_problems(capsys):

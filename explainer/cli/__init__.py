@@ -123,8 +123,11 @@ def _gradient_command(args: argparse.Namespace) -> int:
         check_distinct_outputs(Path(args.output), None, args)
         check_target(Path(args.output))
     where = at(args.at)
-    make = backward_doc if name == "backward" else transposed_doc
-    text = render_gradient(make(_gradient_problem(args), where), args.format)
+    if name == "backward":
+        doc = backward_doc(_gradient_problem(args), where, args.of)
+    else:
+        doc = transposed_doc(_gradient_problem(args), where)
+    text = render_gradient(doc, args.format)
     if args.output:
         write_atomic(Path(args.output), text.encode("utf-8"))
         _say(f"wrote {args.output}")

@@ -67,32 +67,38 @@ def _terms(derivative: sp.Expr, numbers: dict[str, Any]) -> list[dict[str, str]]
     return out
 
 
-def backward_doc(p: BackwardProblem, at: tuple[int, int] | None = None) -> GradientDoc:
-    """∂L/∂w[at] (default: the weight of largest |gradient|, the lesson's)."""
+def backward_doc(
+    p: BackwardProblem, at: tuple[int, int] | None = None, of: str = "weight"
+) -> GradientDoc:
+    """∂L/∂w[at] (default: the weight of largest |gradient|, the lesson's), or with ``of``
+    "image" ∂L/∂x[at] (default: the pixel of largest |gradient|)."""
     x = np.array(p.image, dtype=object)
     w = np.array(p.weight, dtype=object)
-    y = conv2d(x, w, stride=p.stride, padding=p.padding, dilation=p.dilation)
+    opts = dict(stride=p.stride, padding=p.padding, dilation=p.dilation)
+    y = conv2d(x, w, **opts)
     e = np.array(y, dtype=object) - np.array(p.target, dtype=object)
-    layer = BackwardDerivation(x, w, e, stride=p.stride, padding=p.padding, dilation=p.dilation)
-    _, gw, _ = conv2d_backward(x, w, e, stride=p.stride, padding=p.padding, dilation=p.dilation)
+    layer = BackwardDerivation(x, w, e, **opts)
+    gx, gw, _ = conv2d_backward(x, w, e, **opts)
+    grad, name, what = (gw, "w", "filter") if of == "weight" else (gx, "x", "image")
     if at is None:
-        top = max(abs(v) for v in gw.ravel())
-        at = next(tuple(int(v) for v in idx) for idx, v in np.ndenumerate(gw) if abs(v) == top)
-    if not (0 <= at[0] < w.shape[0] and 0 <= at[1] < w.shape[1]):
-        raise ProblemError(f"--at {at[0]},{at[1]}: the filter is {w.shape[0]}×{w.shape[1]}")
-    d = layer.weight(*at)
+        top = max(abs(v) for v in grad.ravel())
+        at = next(tuple(int(v) for v in i) for i, v in np.ndenumerate(grad) if abs(v) == top)
+    if not (0 <= at[0] < grad.shape[0] and 0 <= at[1] < grad.shape[1]):
+        raise ProblemError(f"--at {at[0]},{at[1]}: the {what} is {grad.shape[0]}×{grad.shape[1]}")
+    d = layer.weight(*at) if of == "weight" else layer.input(*at)
     numbers = {f"x[{r}, {q}]": v for (r, q), v in np.ndenumerate(x)}
+    numbers |= {f"w[{m}, {n}]": v for (m, n), v in np.ndenumerate(w)}
     numbers |= {f"g[{i}, {j}]": v for (i, j), v in np.ndenumerate(e)}
     return GradientDoc(
         "backward",
         p.describe(),
         "L = 1/2 Σ (y[i, j] − t[i, j])², so ∂L/∂y = e = y − t (g below)",
-        f"∂L/∂w[{at[0]}, {at[1]}]",
+        f"∂L/∂{name}[{at[0]}, {at[1]}]",
         sp.sstr(d.derivative, order="none"),
         sp.latex(d.derivative, order="none"),
         _terms(d.derivative, numbers),
         _exact(d.value),
-        _exact(gw[at]),
+        _exact(grad[at]),
     )
 
 
@@ -172,6 +178,7 @@ def _latex(doc: GradientDoc) -> str:
     terms = [t["symbols"].replace("·", dot) for t in doc.terms]
     lines = [" + ".join(terms[k : k + 4]) for k in range(0, len(terms), 4)] or ["0"]
     element = doc.element.replace("∂L/∂w", r"\frac{\partial L}{\partial w}")
+    element = element.replace("∂L/∂x", r"\frac{\partial L}{\partial x}")
     body = [rf"{element} &= {lines[0]}"] + [rf"&\quad + {line}" for line in lines[1:]]
     body.append(rf"&= {doc.value}")
     rows = [
