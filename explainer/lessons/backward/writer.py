@@ -183,7 +183,9 @@ class _Writer:
             Mark("target", (f.focus,), "focus"),
         )
         claims = [PixelError(f.focus, y, t, e), GridValues("map", f.map)]
-        out = [beat("error.pixel", text, claims, board(("image", "map", "target"), *marks))]
+        line = f"e{idx(f.focus)} = {num(y)} − {paren(t)} = {num(e)}"
+        shown = board(("image", "map", "target"), *marks, formula=(line,))
+        out = [beat("error.pixel", text, claims, shown)]
         text = (
             "Every output pixel has its error: the error map e = y − t. It is also ∂L/∂y, "
             "how fast the loss changes with each output pixel, and it is what flows back."
@@ -297,7 +299,14 @@ class _Writer:
             GridValues("error-after", f.error_after),
         ]
         change = (f"L: {exact(f.loss)} → {exact(f.loss_after)}",)
-        shown = board(("map-after", "target", "error-after"), formula=change)
+        nearer = tuple(
+            (i, j)
+            for i, row in enumerate(f.error_after)
+            for j, v in enumerate(row)
+            if abs(v) < abs(f.error[i][j])
+        )
+        marks = (Mark("error-after", nearer, "result"),) if nearer else ()
+        shown = board(("map-after", "target", "error-after"), *marks, formula=change)
         out.append(beat("step.result", text, claims, shown))
         return out
 

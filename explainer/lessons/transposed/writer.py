@@ -138,7 +138,7 @@ class _Writer:
             "Its size per axis: (input − 1)·stride − padding + dilation·(kernel − 1) + "
             f"output_padding + 1, here {where}."
         )
-        formula = ("n_out = (n − 1)·s − p + d·(k − 1) + output_padding + 1",)
+        formula = ("n_out = (n − 1)·s − p + d·(k − 1) + output_padding + 1", *parts)
         return [beat("size.formula", text, claims, board(("input", "output"), formula=formula))]
 
     def stamps(self) -> list[Beat]:
@@ -147,9 +147,7 @@ class _Writer:
         for n, ((i, j), values) in enumerate(f.stamps.items()):
             v = p.input[i][j]
             key = f"stamp.{i}.{j}"
-            covered = tuple(
-                (r, q) for r, row in enumerate(values) for q, x in enumerate(row) if x != 0
-            )
+            covered = _footprint(p, i, j, (len(values), len(values[0])))
             marks = [Mark("input", ((i, j),), "focus")]
             if covered:
                 marks.append(Mark(key, covered, "window"))
@@ -239,7 +237,13 @@ class _Writer:
             )
         else:
             text += " The overlap is even inside: no checkerboard."
-        out.append(beat("overlap.checker", text, claims, board(("overlap",))))
+        top = max(v for row in f.overlap for v in row)
+        most = tuple(
+            (r, q) for r, row in enumerate(f.overlap) for q, v in enumerate(row) if v == top
+        )
+        marks = (Mark("overlap", most, "focus"),)
+        out.append(beat("overlap.checker", text, [*claims, GridValues("overlap", f.overlap)],
+                        board(("overlap",), *marks)))  # fmt: skip
         return out
 
     def views(self) -> list[Beat]:
@@ -274,7 +278,17 @@ class _Writer:
             GridValues("rotated", f.rotated),
             ViewEqual("zero-insertion", f.views["zero-insertion"]),
         ]
-        out = [beat("views.zeros", text, claims, board(("spread", "rotated", "output")))]
+        h, w = len(self.p.input), len(self.p.input[0])
+        kept = tuple(
+            (rows.before + rows.stride * i, cols.before + cols.stride * j)
+            for i in range(h)
+            for j in range(w)
+            if 0 <= rows.before + rows.stride * i < len(f.spread)
+            and 0 <= cols.before + cols.stride * j < len(f.spread[0])
+        )
+        marks = (Mark("spread", kept, "focus"),) if kept else ()
+        out = [beat("views.zeros", text, claims,
+                    board(("spread", "rotated", "output"), *marks))]  # fmt: skip
         m_rows, m_cols, nonzero = f.matrix
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
@@ -302,6 +316,18 @@ class _Writer:
             *(ViewEqual(v, f.views[v]) for v in ("scatter", "zero-insertion", "matrix")),
         ]
         return [beat("summary.views", text, claims, board(("input", "output")))]
+
+
+def _footprint(p: TransposedProblem, i: int, j: int, shape: tuple[int, int]):
+    """The output cells the taps of input pixel (i, j)'s stamp land on."""
+    (sr, sc), (dr, dc), (top, _, left, _) = p.stride, p.dilation, p.padding
+    cells_ = []
+    for m in range(len(p.kernel)):
+        for n in range(len(p.kernel[0])):
+            r, q = sr * i + dr * m - top, sc * j + dc * n - left
+            if 0 <= r < shape[0] and 0 <= q < shape[1]:
+                cells_.append((r, q))
+    return tuple(cells_)
 
 
 def _corner(p: TransposedProblem, i: int, j: int) -> str:
