@@ -283,3 +283,43 @@ def test_derive_latex_compiles(tmp_path, capsys, name):
         check=False,
     )
     assert done.returncode == 0 and (tmp_path / "d.pdf").exists()
+
+
+_NUMERAL = __import__("re").compile(r"(≈ )?([−-]?\d+(?:/\d+|\.\d+)?)")
+CONSTANTS = {0, 1, 180}
+"""Numbers the sentences use as words of a formula or a fact of geometry (stride 1 of the
+zero-insertion view, 180° of the rotation, the 1 of the size formula)."""
+
+
+def _numbers(value, out: set) -> None:
+    if isinstance(value, tuple):
+        out.add(len(value))
+        for v in value:
+            _numbers(v, out)
+    elif isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        out.add(Fraction(value))
+
+
+def unlicensed_numbers(script) -> list[tuple[str, str]]:
+    """(beat, numeral) for every exact number in a caption that no claim of its beat holds
+    (tuple lengths count: "49 terms" is the length of a claim's terms)."""
+    bad = []
+    for b in script.beats():
+        held = set()
+        for c in b.claims:
+            for f in dataclasses.fields(c):
+                _numbers(getattr(c, f.name), held)
+        for approx, token in _NUMERAL.findall(b.caption.replace("×", " × ")):
+            if approx:
+                continue  # a rounded decimal of an exact value held elsewhere
+            value = Fraction(token.replace("−", "-"))
+            if value not in held and value not in CONSTANTS:
+                bad.append((b.key, token))
+    return bad
+
+
+@pytest.mark.parametrize(
+    "p", [default_backward(), HAND], ids=["default", "hand"]
+)  # fmt: skip
+def test_every_number_in_a_sentence_is_a_claims_value(p):
+    assert unlicensed_numbers(build_script(p)) == []

@@ -149,3 +149,17 @@ def test_bad_output_padding_is_one_line(capsys):
     assert main(["derive", "--lesson", "transposed", "--at", "9,9"]) == 2
     assert "the output is 7×7" in capsys.readouterr().err
     assert dataclasses  # claims are dataclasses
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        default_transposed(),
+        TransposedProblem(((1, -1), (2, 0)), ((1, 2, 1),) * 3, 3),
+        TransposedProblem(((1, 2, 3),), ((1, 1), (1, -1)), 2, 0, 1, 2),
+    ],
+)
+def test_every_number_in_a_sentence_is_a_claims_value(p):
+    from test_backward_lesson import unlicensed_numbers
+
+    assert unlicensed_numbers(build_script(p)) == []

@@ -147,6 +147,21 @@ class WeightTerms(Claim):
 
 
 @dataclass(frozen=True)
+class ZeroErrorTerms(Claim):
+    """Asserts: of the ``total`` terms of ∂L/∂w[``weight``] (as :class:`WeightTerms`
+    defines them), exactly ``zeros`` have an error e[i, j] of 0.
+
+    Licenses: "where the filter is already right the error is 0, and so is its term: z of
+    the t terms are 0".
+    """
+
+    kind: ClassVar[str] = "zero-error-terms"
+    weight: Position
+    zeros: int
+    total: int
+
+
+@dataclass(frozen=True)
 class CorrelationOfError(Claim):
     """Asserts: for every weight (m, n), ∂L/∂w[m, n] = Σ_ij e[i, j] · xp[s_r·i + d_r·m,
     s_c·j + d_c·n]: the padded image correlated with the error map, whose pixels are
@@ -351,6 +366,7 @@ BACKWARD_CLAIM_KINDS: tuple[type[Claim], ...] = (
     PixelError,
     LossValue,
     WeightTerms,
+    ZeroErrorTerms,
     CorrelationOfError,
     WeightStep,
     LossChange,
@@ -371,6 +387,7 @@ WORDS: dict[str, type[Claim]] = {
     "error": PixelError,
     "the loss": LossValue,
     "term by term": WeightTerms,
+    "already right ... terms are 0": ZeroErrorTerms,
     "correlation of the image with the error map": CorrelationOfError,
     "one step against the gradient": WeightStep,
     "falls / rises / does not change": LossChange,

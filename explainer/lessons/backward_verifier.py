@@ -29,6 +29,7 @@ from explainer.lessons.backward_claims import (
     TransposedGradient,
     WeightStep,
     WeightTerms,
+    ZeroErrorTerms,
 )
 from explainer.lessons.claims import Claim
 from explainer.lessons.verifier import ClaimReport, ClaimResult
@@ -201,6 +202,19 @@ def _b_terms(b: _Backward, c: WeightTerms) -> None:
     _need(_tidy(sum(e * x for *_, e, x in terms)) == c.total, "the terms do not add up to it")
 
 
+def _b_zero_terms(b: _Backward, c: ZeroErrorTerms) -> None:
+    m, n = c.weight
+    _need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
+    errors = [
+        b.e[i][j]
+        for i in range(b.oh)
+        for j in range(b.ow)
+        if b.source(i, j, m, n) is not None
+    ]
+    found = (sum(v == 0 for v in errors), len(errors))
+    _need(found == (c.zeros, c.total), f"zeros and terms are {found}")
+
+
 def _b_correlation(b: _Backward, c: CorrelationOfError) -> None:
     _need((tuple(c.stride), tuple(c.dilation)) == (b.s, b.d), f"stride {b.s}, dilation {b.d}")
     for m in range(b.kh):
@@ -276,6 +290,7 @@ _BACKWARD: dict[type[Claim], Callable[[Any, Any], None]] = {
     PixelError: _b_pixel,
     LossValue: _b_loss,
     WeightTerms: _b_terms,
+    ZeroErrorTerms: _b_zero_terms,
     CorrelationOfError: _b_correlation,
     WeightStep: _b_step,
     LossChange: _b_change,

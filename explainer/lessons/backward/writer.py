@@ -41,6 +41,7 @@ from explainer.lessons.backward_claims import (
     TransposedGradient,
     WeightStep,
     WeightTerms,
+    ZeroErrorTerms,
 )
 from explainer.lessons.board import Grid, Mark
 from explainer.lessons.script import Beat, Script, Section, verify_script
@@ -245,6 +246,7 @@ class _Writer:
                 f"{zeros} of the {len(f.terms)} terms are 0. Those pixels ask for no change."
             )
             where = tuple((i, j) for i, j, *_, e, _ in f.terms if e == 0)
+            claims = [ZeroErrorTerms(f.weight, zeros, len(f.terms))]
             out.append(beat("derivative.zeros", text, claims,
                             board(("error",), Mark("error", where, "focus"))))  # fmt: skip
         return out
