@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -199,6 +200,7 @@ def problems(draw):
 @given(problems())
 def test_every_claim_of_random_small_problems_verifies(p):
     s = build_script(p)  # verifies every claim; a false one raises ClaimError
+    assert unlicensed_numbers(s) == []
     change = _claim(s, LossChange)
     if p.dilation == (1, 1):
         assert change.before == _loss(p.image, p.weight, p.target, p.stride, p.padding)
@@ -285,7 +287,7 @@ def test_derive_latex_compiles(tmp_path, capsys, name):
     assert done.returncode == 0 and (tmp_path / "d.pdf").exists()
 
 
-_NUMERAL = __import__("re").compile(r"(≈ )?([−-]?\d+(?:/\d+|\.\d+)?)")
+_NUMERAL = re.compile(r"(≈ )?([−-]?\d+(?:/\d+|\.\d+)?)")
 CONSTANTS = {0, 1, 180}
 """Numbers the sentences use as words of a formula or a fact of geometry (stride 1 of the
 zero-insertion view, 180° of the rotation, the 1 of the size formula)."""
@@ -300,21 +302,35 @@ def _numbers(value, out: set) -> None:
         out.add(Fraction(value))
 
 
+GRID_FIELDS = {"values", "filter"}
+"""Fields holding whole grids: their numbers license only a grid written out in brackets
+("[1, −1; …]"); outside brackets a sentence's numbers must be held by the other fields."""
+
+
 def unlicensed_numbers(script) -> list[tuple[str, str]]:
     """(beat, numeral) for every exact number in a caption that no claim of its beat holds
     (tuple lengths count: "49 terms" is the length of a claim's terms)."""
     bad = []
     for b in script.beats():
-        held = set()
+        held, grids = set(), set()
         for c in b.claims:
             for f in dataclasses.fields(c):
-                _numbers(getattr(c, f.name), held)
-        for approx, token in _NUMERAL.findall(b.caption.replace("×", " × ")):
-            if approx:
-                continue  # a rounded decimal of an exact value held elsewhere
-            value = Fraction(token.replace("−", "-"))
-            if value not in held and value not in CONSTANTS:
-                bad.append((b.key, token))
+                value = getattr(c, f.name)
+                if f.name in GRID_FIELDS:
+                    _numbers(value, grids)
+                    held |= {len(value), len(value[0])}
+                else:
+                    _numbers(value, held)
+        grid_text = re.compile(r"(?<![\w\]])\[[^\]]*\]")  # "[1, −1; …]", not "w[0, 2]"
+        outside = grid_text.sub(" ", b.caption)
+        inside = " ".join(grid_text.findall(b.caption))
+        for text, allowed in ((outside, held), (inside, grids)):
+            for approx, token in _NUMERAL.findall(text.replace("×", " × ")):
+                if approx:
+                    continue  # a rounded decimal of an exact value held elsewhere
+                value = Fraction(token.replace("−", "-"))
+                if value not in allowed and value not in CONSTANTS:
+                    bad.append((b.key, token))
     return bad
 
 

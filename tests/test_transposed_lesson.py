@@ -122,7 +122,10 @@ def problems(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_claim_of_random_small_problems_verifies(p):
+    from test_backward_lesson import unlicensed_numbers
+
     s = build_script(p)  # verifies every claim
+    assert unlicensed_numbers(s) == []
     views = {c.view: c.values for c in _claims(s, ViewEqual)}
     assert views["scatter"] == views["zero-insertion"] == views["matrix"]
 

@@ -210,7 +210,7 @@ class LossChange(Claim):
 @dataclass(frozen=True)
 class PixelsCloser(Claim):
     """Asserts: of the ``total`` output pixels, ``closer`` have a smaller |error| after the
-    step, ``farther`` a larger one, the rest the same.
+    step, ``farther`` a larger one and ``same`` the same.
 
     Licenses: "n of the t pixels come closer to their target".
     """
@@ -218,6 +218,7 @@ class PixelsCloser(Claim):
     kind: ClassVar[str] = "pixels-closer"
     closer: int
     farther: int
+    same: int
     total: int
 
 
@@ -238,9 +239,10 @@ class TransposedGradient(Claim):
 class Stamp(Claim):
     """One source pixel's stamp.
 
-    Asserts: pixel ``at`` of the source (the error map in the backward lesson, the input
-    in the transposed one) holds ``scale``, and its stamp alone, on a grid of the target's
-    shape with zeros elsewhere, is ``values``.
+    Asserts: pixel ``at`` = (i, j) of the source (the error map in the backward lesson, the
+    input in the transposed one) holds ``scale``; its top-left tap lands on ``corner`` =
+    (s_r·i − top, s_c·j − left) of the target (outside it when negative); and its stamp
+    alone, on a grid of the target's shape with zeros elsewhere, is ``values``.
 
     Licenses: "stamps a copy of the kernel, scaled by v".
     """
@@ -248,6 +250,7 @@ class Stamp(Claim):
     kind: ClassVar[str] = "stamp"
     at: Position
     scale: Number
+    corner: Position
     values: Values
 
 

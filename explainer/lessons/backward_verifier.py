@@ -206,10 +206,7 @@ def _b_zero_terms(b: _Backward, c: ZeroErrorTerms) -> None:
     m, n = c.weight
     _need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
     errors = [
-        b.e[i][j]
-        for i in range(b.oh)
-        for j in range(b.ow)
-        if b.source(i, j, m, n) is not None
+        b.e[i][j] for i in range(b.oh) for j in range(b.ow) if b.source(i, j, m, n) is not None
     ]
     found = (sum(v == 0 for v in errors), len(errors))
     _need(found == (c.zeros, c.total), f"zeros and terms are {found}")
@@ -249,8 +246,10 @@ def _b_closer(b: _Backward, c: PixelsCloser) -> None:
         for ru, rv in zip(b.e, b.e2, strict=True)
         for u, v in zip(ru, rv, strict=True)
     ]
-    found = (sum(v < u for u, v in pairs), sum(v > u for u, v in pairs), len(pairs))
-    _need(found == (c.closer, c.farther, c.total), f"closer, farther, total are {found}")
+    closer, farther = sum(v < u for u, v in pairs), sum(v > u for u, v in pairs)
+    found = (closer, farther, sum(v == u for u, v in pairs), len(pairs))
+    given = (c.closer, c.farther, c.same, c.total)
+    _need(found == given, f"closer, farther, same, total are {found}")
 
 
 def _b_transposed(b: _Backward, c: TransposedGradient) -> None:
@@ -267,6 +266,8 @@ def _b_stamp(b: _Backward, c: Stamp) -> None:
             if at is not None:
                 canvas[at[0]][at[1]] += b.e[i][j] * b.w[m][n]
     _need(b.e[i][j] == c.scale, f"the error there is {b.e[i][j]}")
+    corner = (b.s[0] * i - b.pad[0], b.s[1] * j - b.pad[2])
+    _need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
     _need(_frozen(canvas) == tuple(c.values), f"the stamp is {_frozen(canvas)}")
 
 

@@ -192,6 +192,8 @@ def _t_stamp(t: _Transposed, c: Stamp) -> None:
             if at is not None:
                 canvas[at[0]][at[1]] += t.a[i][j] * t.k[m][n]
     _need(t.a[i][j] == c.scale, f"the input there is {t.a[i][j]}")
+    corner = (t.s[0] * i - t.pad[0], t.s[1] * j - t.pad[2])
+    _need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
     _need(_frozen(canvas) == tuple(c.values), f"the stamp is {_frozen(canvas)}")
 
 

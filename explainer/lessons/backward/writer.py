@@ -296,7 +296,7 @@ class _Writer:
         claims = [
             LossValue("after", f.squares_after, f.loss_after),
             LossChange(f.loss, f.loss_after, f.direction),
-            PixelsCloser(f.closer, f.farther, total),
+            PixelsCloser(f.closer, f.farther, total - f.closer - f.farther, total),
             GridValues("map-after", f.map_after),
             GridValues("error-after", f.error_after),
         ]
@@ -326,7 +326,7 @@ class _Writer:
             _window(f, i, j)
         )  # fmt: skip
         marks = (Mark("error", (f.focus,), "focus"), Mark("stamp", stamped, "window"))
-        out = [beat("image.stamp", text, [Stamp(f.focus, e, f.stamp)],
+        out = [beat("image.stamp", text, [Stamp(f.focus, e, _corner(self.p, *f.focus), f.stamp)],
                     board(("error", "filter", "stamp"), *marks))]  # fmt: skip
         r, q = f.pixel
         products = " + ".join(f"{paren(a)}·{paren(w)}" for *_, a, w in f.parts)
@@ -368,6 +368,10 @@ class _Writer:
         ]
         return [beat("summary.learned", text, claims,
                      board(("error", "weight-gradient", "image-gradient")))]  # fmt: skip
+
+
+def _corner(p: BackwardProblem, i: int, j: int) -> tuple[int, int]:
+    return p.stride[0] * i - p.padding[0], p.stride[1] * j - p.padding[2]
 
 
 def _closer(closer: int, farther: int, total: int) -> str:

@@ -157,7 +157,7 @@ class _Writer:
                     f"scaled by its value: input pixel {cells((i, j))}, {num(v)}, lays "
                     f"{num(v)} × the kernel with its top-left tap {_corner(p, i, j)}."
                 )
-                out.append(beat("stamps.one", text, [Stamp((i, j), v, values)],
+                out.append(beat("stamps.one", text, [Stamp((i, j), v, _origin(p, i, j), values)],
                                 board(("input", "kernel", key), *marks)))  # fmt: skip
             else:
                 text = (
@@ -165,7 +165,7 @@ class _Writer:
                     f"{plural(p.stride[1], 'column')} further right: one input step is one "
                     "stride on the output."
                 )
-                out.append(beat("stamps.next", text, [Stamp((i, j), v, values)],
+                out.append(beat("stamps.next", text, [Stamp((i, j), v, _origin(p, i, j), values)],
                                 board(("input", "kernel", key), *marks)))  # fmt: skip
         if f.pixel is not None:
             r, q = f.pixel
@@ -330,8 +330,13 @@ def _footprint(p: TransposedProblem, i: int, j: int, shape: tuple[int, int]):
     return tuple(cells_)
 
 
+def _origin(p: TransposedProblem, i: int, j: int) -> tuple[int, int]:
+    """Where input pixel (i, j)'s stamp puts the kernel's top-left tap."""
+    return p.stride[0] * i - p.padding[0], p.stride[1] * j - p.padding[2]
+
+
 def _corner(p: TransposedProblem, i: int, j: int) -> str:
-    top, left = p.stride[0] * i - p.padding[0], p.stride[1] * j - p.padding[2]
+    top, left = _origin(p, i, j)
     if top >= 0 and left >= 0:
         return f"on output pixel {cells((top, left))}"
     corner = "(" + ", ".join(num(v) for v in (top, left)) + ")"
