@@ -53,8 +53,27 @@ class Unset(str):
 
 
 def mark_defaults(parser: argparse.ArgumentParser) -> None:
-    """Mark ``--stride``'s default as not given (it still reads as ``"1"`` everywhere)."""
-    parser.set_defaults(stride=Unset("1"))
+    """Mark the defaults of ``--stride`` and ``--image`` as not given (they still read as
+    ``"1"`` and ``"x"`` everywhere)."""
+    parser.set_defaults(stride=Unset("1"), image=Unset("x"))
+
+
+_OWN = {
+    "backward": ("input", "output_padding"),
+    "transposed": ("image", "target", "learning_rate"),
+}
+"""Options one of the two lessons does not read: given to it, they are refused."""
+
+
+def _refuse_others(args: argparse.Namespace, lesson: str) -> None:
+    for name in _OWN[lesson]:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and not isinstance(value, Unset):
+            other = "transposed" if lesson == "backward" else "backward"
+            flag = "--" + name.replace("_", "-")
+            raise ProblemError(
+                f"{flag} belongs to the {other} lesson; the {lesson} lesson does not read it"
+            )
 
 
 def _exact(v: Any) -> Number:
@@ -219,21 +238,21 @@ def add_backward_options(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--target",
-        default=DEFAULT_TARGET,
+        default=Unset(DEFAULT_TARGET),
         metavar="FILTER|FILE",
         help="--lesson backward: the target map, as a filter preset (the map it makes of the "
         f"image) or a file holding the map (default: {DEFAULT_TARGET})",
     )
     g.add_argument(
         "--learning-rate",
-        default=str(DEFAULT_LEARNING_RATE),
+        default=Unset(DEFAULT_LEARNING_RATE),
         metavar="ETA",
         help="--lesson backward: the step size η of gradient descent, a number such as "
         "1/200 or 0.005 (default: 1/200)",
     )
     g.add_argument(
         "--input",
-        default=DEFAULT_INPUT,
+        default=Unset(DEFAULT_INPUT),
         metavar="ROWS|FILE",
         help="--lesson transposed: the small input, inline (rows split by ';', numbers by "
         f"','; --image, --kernel and --target take this form too) or a preset or file "
@@ -241,7 +260,7 @@ def add_backward_options(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--output-padding",
-        default="0",
+        default=Unset("0"),
         metavar="P|PR,PC",
         help="--lesson transposed: extra rows and columns at the bottom and right, smaller "
         "than the stride or the dilation (default: 0)",
@@ -283,6 +302,7 @@ def _grid(spec: Any, flag: str, kind: str, png_range) -> Rows:
 
 
 def _refuse_foreign(args: argparse.Namespace, lesson: str) -> None:
+    _refuse_others(args, lesson)
     if getattr(args, "normalize", None) not in (None, "none"):
         raise ProblemError(f"--normalize belongs to the convolution lesson, not the {lesson} one")
     if getattr(args, "flip", False):
@@ -366,6 +386,10 @@ def transposed_from_args(args: argparse.Namespace) -> TransposedProblem:
     extra = _int_or_pair(getattr(args, "output_padding", "0"), "--output-padding")
     dilation = _int_or_pair(args.dilation, "--dilation")
     return TransposedProblem(x, k, stride, padding, extra, dilation)
+
+
+PROBLEM_FROM_ARGS = {"backward": backward_from_args, "transposed": transposed_from_args}
+"""Lesson name → its problem from the parsed options (for a table of lessons)."""
 
 
 def at(text: Any) -> tuple[int, int] | None:

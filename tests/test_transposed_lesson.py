@@ -166,3 +166,19 @@ def test_every_number_in_a_sentence_is_a_claims_value(p):
     from test_backward_lesson import unlicensed_numbers
 
     assert unlicensed_numbers(build_script(p)) == []
+
+
+@pytest.mark.parametrize(
+    "lesson_name, flag, value",
+    [
+        ("transposed", "--image", "x"),
+        ("transposed", "--target", "diagonal"),
+        ("transposed", "--learning-rate", "1/10"),
+        ("backward", "--input", "1,2"),
+        ("backward", "--output-padding", "0"),
+    ],
+)
+def test_an_option_of_the_other_lesson_is_refused(capsys, lesson_name, flag, value):
+    assert main(["script", "--lesson", lesson_name, flag, value]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag} belongs to the" in err and err.count("\n") == 1
