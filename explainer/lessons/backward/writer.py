@@ -333,7 +333,8 @@ class _Writer:
         total = f.image_gradient[r][q]
         text = (
             f"Where stamps overlap they add up: image pixel {cells(f.pixel)} receives "
-            f"{plural(len(f.parts), 'stamp')}, {products} = {num(total)}."
+            f"{plural(len(f.parts), 'stamp')}, each an error times a filter weight: "
+            f"{products} = {num(total)}."
         )
         marks = (
             Mark("error", tuple(sorted({(a, b) for a, b, *_ in f.parts})), "window"),

@@ -173,7 +173,8 @@ class _Writer:
             total = f.output[r][q]
             text = (
                 f"Where stamps overlap they add up: output pixel {cells(f.pixel)} receives "
-                f"{plural(len(f.parts), 'stamp')}, {products} = {num(total)}."
+                f"{plural(len(f.parts), 'stamp')}, each an input value times a kernel weight: "
+                f"{products} = {num(total)}."
                 if len(f.parts) > 1
                 else f"No two stamps overlap: output pixel {cells(f.pixel)} receives one "
                 f"stamp, {products} = {num(total)}, and no pixel receives more."
