@@ -81,8 +81,8 @@ class _Backward:
         self.y = self.conv(self.x, self.w)
         self.e = self.minus(self.y, self.t)
         self.loss = self.loss_of(self.x, self.w)
-        self.gw = [[self.slope("w", m, n) for n in range(self.kw)] for m in range(self.kh)]
-        self.gx = [[self.slope("x", r, q) for q in range(self.wd)] for r in range(self.h)]
+        self.gw = [[self.slope(m, n) for n in range(self.kw)] for m in range(self.kh)]
+        self.gx = [[self.pixel_slope(r, q) for q in range(self.wd)] for r in range(self.h)]
         self.w2 = [
             [_tidy(self.w[m][n] - self.rate * self.gw[m][n]) for n in range(self.kw)]
             for m in range(self.kh)
@@ -118,15 +118,46 @@ class _Backward:
         errors = self.minus(self.conv(x, w), self.t)
         return _tidy(Fraction(sum(v * v for row in errors for v in row), 2))
 
-    def slope(self, what: str, a: int, b: int) -> Number:
-        """(L(v + ε) − L(v − ε)) / 2ε: exact for a loss quadratic in v."""
+    def slope(self, m: int, n: int) -> Number:
+        """(L(w + ε) − L(w − ε)) / 2ε for weight (m, n): exact, L being quadratic in it."""
         losses = []
         for sign in (1, -1):
-            x = [row[:] for row in self.x]
             w = [row[:] for row in self.w]
-            (w if what == "w" else x)[a][b] += sign * EPSILON
-            losses.append(self.loss_of(x, w))
+            w[m][n] += sign * EPSILON
+            losses.append(self.loss_of(self.x, w))
         return _tidy((losses[0] - losses[1]) / (2 * EPSILON))
+
+    def pixel_slope(self, r: int, q: int) -> Number:
+        """(L(x + ε) − L(x − ε)) / 2ε for image pixel (r, q), exact: the map is recomputed,
+        with the pixel moved each way, at every output pixel whose window holds it (the
+        others' squared errors are the same both ways and cancel)."""
+        touched = self.windows_on(r, q)
+        total = Fraction(0)
+        for sign in (1, -1):
+            x = {(r, q): self.x[r][q] + sign * EPSILON}
+            for i, j in touched:
+                y: Number = 0
+                for m in range(self.kh):
+                    for n in range(self.kw):
+                        at = self.source(i, j, m, n)
+                        if at is not None:
+                            y += x.get(at, self.x[at[0]][at[1]]) * self.w[m][n]
+                total += sign * Fraction(y - self.t[i][j]) ** 2 / 2
+        return _tidy(total / (2 * EPSILON))
+
+    def windows_on(self, r: int, q: int) -> list[tuple[int, int]]:
+        """The output pixels whose window holds image pixel (r, q), by solving
+        s·i + d·m − top = r for each tap (m, n)."""
+        found = set()
+        for m in range(self.kh):
+            rest = r + self.pad[0] - self.d[0] * m
+            if rest % self.s[0] or not 0 <= rest // self.s[0] < self.oh:
+                continue
+            for n in range(self.kw):
+                cols = q + self.pad[2] - self.d[1] * n
+                if cols % self.s[1] == 0 and 0 <= cols // self.s[1] < self.ow:
+                    found.add((rest // self.s[0], cols // self.s[1]))
+        return sorted(found)
 
     def stamps(self) -> Grid:
         """Every error pixel's stamp (its error times the filter), added on the image."""

@@ -274,14 +274,21 @@ class _Writer:
         before, g, after = p.weight[m][n], f.weight_gradient[m][n], f.filter_after[m][n]
         rate = p.learning_rate
         way = "grows" if after > before else "shrinks" if after < before else "stays"
+        moved = (
+            f"So w{idx(f.weight)} {way}, from {num(before)} to {num(before)} − "
+            f"{exact(rate)} · {paren(g)} = {num(after)}; the filter becomes "
+            f"{grid(f.filter_after)}."
+            if g != 0
+            else f"Every gradient is 0 here, so the filter stays {grid(f.filter_after)}."
+        )
         text = (
             f"One step of gradient descent, against the gradient, with learning rate "
-            f"{exact(rate)}: w ← w − {exact(rate)} · ∂L/∂w. So w{idx(f.weight)} {way}, from "
-            f"{num(before)} to {num(before)} − {exact(rate)} · {paren(g)} = {num(after)}; the "
-            f"filter becomes {grid(f.filter_after)}."
+            f"{exact(rate)}: w ← w − {exact(rate)} · ∂L/∂w. {moved}"
         )
         claims = [WeightStep(rate, f.weight, before, g, after),
                   GridValues("filter-after", f.filter_after)]  # fmt: skip
+        if g == 0:
+            claims.append(GridValues("weight-gradient", f.weight_gradient))
         marks = (Mark("filter", (f.weight,), "focus"), Mark("filter-after", (f.weight,), "result"))
         out = [beat("step.rule", text, claims,
                     board(("filter", "weight-gradient", "filter-after"), *marks,
@@ -380,6 +387,8 @@ def _closer(closer: int, farther: int, total: int) -> str:
     same = total - closer - farther
     if closer == total:
         return f"Every one of the {total} output pixels comes closer to its target."
+    if same == total:
+        return f"Each of the {total} output pixels stays as far from its target as before."
     if closer == 0:
         return f"None of the {total} output pixels comes closer to its target."
     text = f"{closer} of the {total} output pixels come closer to their target"
