@@ -234,6 +234,11 @@ def test_cli_other_problems(capsys):
     assert "target" in capsys.readouterr().out
     assert main(["check", "--lesson", "backward", "--stride", "2", "--padding", "1"]) == 0
     assert "OK:" in capsys.readouterr().out
+    # the filter already makes its target: every error and gradient is 0 (x ⋆ w = t)
+    assert main(["script", "--lesson", "backward", "--target", "diagonal"]) == 0
+    out = capsys.readouterr().out
+    assert "Here L = ½ · 0 = 0" in out and "Every gradient is 0 here" in out
+    assert "the loss stays at 0" in out
 
 
 @pytest.mark.parametrize(
