@@ -10,6 +10,11 @@ import argparse
 import os
 import sys
 
+from explainer.backward_request import (
+    add_backward_derive_options,
+    add_backward_options,
+    mark_defaults,
+)
 from explainer.errors import OutputError, ProblemError
 from explainer.files.safe_io import reason
 from explainer.layer_request import add_layer_options, add_lesson_option
@@ -136,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="C,I,J",
         help="--lesson layer: this element, pooled when the layer pools (default 0,0,0)",
     )
+    add_backward_options(derive)
+    add_backward_derive_options(derive)
+    mark_defaults(derive)
 
     check = sub.add_parser(
         "check",
@@ -147,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_problem_options(check)
     add_lesson_option(check)
     add_layer_options(check)
+    add_backward_options(check)
+    mark_defaults(check)
 
     sub.add_parser(
         "presets",
@@ -208,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_lesson_option(script)
     add_layer_options(script)
+    add_backward_options(script)
+    mark_defaults(script)
     script.add_argument(
         "--video",
         metavar="FILE.mp4",
