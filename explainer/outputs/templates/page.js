@@ -379,6 +379,7 @@
   function render() {
     const beat = D.beats[current];
     if (timer) { clearInterval(timer); timer = null; }
+    if (body.classList.contains("playing")) return; // the playground is in view, not the lesson
     body.dataset.view = beat.view;
     body.dataset.beat = String(current);
     body.dataset.key = beat.key;
@@ -657,6 +658,7 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
 
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (body.classList.contains("playing")) return; // keys type into the playground
     const target = event.target;
     const onSlider = target && target.id === "slider";
     const onButton = target && target.tagName === "BUTTON";
@@ -759,6 +761,18 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
       render();
     });
   });
+
+  /* The playground (playground.js) draws its grids as the lesson does; while it is in view,
+     the lesson stops moving and leaves the keys alone. */
+  function setPlaying(on) {
+    body.classList.toggle("playing", on);
+    $("play-button").setAttribute("aria-pressed", String(on));
+    $("lesson").hidden = on; // one main element at a time
+    $("playground").hidden = !on;
+    render();
+    if (!on) fit();
+  }
+  window.explainerPage = { drawGrid, drawWindow, clearWindows, U, setPlaying };
 
   new ResizeObserver(fit).observe($("stage"));
   window.addEventListener("resize", fit);
