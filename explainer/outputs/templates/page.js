@@ -38,6 +38,11 @@
     return Math.min(U * 0.42, (U * 0.86) / (0.6 * longest));
   }
 
+  function cellLabel(name, grid, r, c, cell) {
+    return `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
+      cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
+  }
+
   /* A grid of values as SVG cells; returns the cells, indexed row-major, and where the
      cells start, for the windows drawn over them. */
   function drawGrid(svg, grid, opts) {
@@ -61,8 +66,7 @@
       const c = k % grid.cols;
       const g = el("g", { class: "cell", "data-r": r, "data-c": c }, svg);
       // Each cell names its value and position (row and column as numbered on the grid).
-      g.dataset.label = `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
-        cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
+      g.dataset.label = cellLabel(name, grid, r, c, cell);
       g.setAttribute("role", opts.role || "img");
       g.setAttribute("aria-label", g.dataset.label);
       if (opts.role === "button") g.setAttribute("tabindex", "-1");
@@ -772,7 +776,7 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
     render();
     if (!on) fit();
   }
-  window.explainerPage = { drawGrid, drawWindow, clearWindows, U, setPlaying };
+  window.explainerPage = { drawGrid, drawWindow, clearWindows, cellLabel, fontSize, U, setPlaying };
 
   new ResizeObserver(fit).observe($("stage"));
   window.addEventListener("resize", fit);

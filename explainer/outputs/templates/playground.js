@@ -230,39 +230,80 @@
     $("pg-result-caption").textContent = `Result, ${g.output[0]}×${g.output[1]}` +
       (divided ? ` (each sum ÷ ${minus(E.str(res.divisor))})` : "");
     const frame = g.padding.some((p) => p) ? [top, left, top + h - 1, left + w - 1] : null;
+    const fresh = !views.result || !views.result.svg.isConnected;
     views = {
-      padded: G.drawGrid($("pg-padded"), padded, { frame, name: "padded image" }),
-      applied: G.drawGrid($("pg-applied"), applied, { name: "kernel as applied" }),
-      result: G.drawGrid($("pg-result"), out, { name: "result", role: "button" }),
+      padded: paint(views.padded, $("pg-padded"), padded, { frame, name: "padded image" }),
+      applied: paint(views.applied, $("pg-applied"), applied, { name: "kernel as applied" }),
+      result: paint(views.result, $("pg-result"), out, { name: "result", role: "button" }),
     };
-    views.result.cells.forEach((cell) => {
-      const index = [Number(cell.dataset.r), Number(cell.dataset.c)];
-      cell.addEventListener("click", () => choose(index, false));
-    });
+    if (views.result.fresh || fresh) {
+      views.result.cells.forEach((cell) => {
+        const index = [Number(cell.dataset.r), Number(cell.dataset.c)];
+        cell.addEventListener("click", () => choose(index, false));
+      });
+    }
     fit();
     sizeLines();
     facts();
     choose(chosen, false);
   }
 
-  function fit() {
+  /* Draw a grid; when only its values changed, write them into the cells already drawn, so
+     that a keystroke makes no new elements (a 32×32 grid redrawn costs a tenth of a second). */
+  function paint(old, svg, grid, opts) {
+    const size = G.fontSize(grid.cells);
+    const shape = JSON.stringify([grid.rows, grid.cols, grid.rowLabels, grid.colLabels,
+      grid.cells.map((c) => c[4] || ""), opts.frame || null, size >= G.U * 0.2]);
+    if (!old || old.shape !== shape || old.svg !== svg) {
+      const view = G.drawGrid(svg, grid, opts);
+      view.shape = shape;
+      view.fresh = true;
+      view.parts = view.cells.map((g) => [g.querySelector("rect.fill"), g.querySelector("text"), g.querySelector("title")]);
+      return view;
+    }
+    old.cells.forEach((g, k) => {
+      const cell = grid.cells[k], [fill, text, title] = old.parts[k];
+      const r = Math.floor(k / grid.cols), c = k % grid.cols;
+      fill.setAttribute("fill", cell[2]);
+      text.setAttribute("fill", cell[3]);
+      if (text.classList.contains("sign")) {
+        text.textContent = cell[0].startsWith(MINUS) ? MINUS : cell[0] === "0" ? "0" : "+";
+      } else {
+        text.textContent = cell[0];
+        text.setAttribute("font-size", size);
+      }
+      title.textContent = cell[1];
+      g.dataset.label = G.cellLabel(opts.name, grid, r, c, cell);
+      g.setAttribute("aria-label", g.dataset.label);
+    });
+    old.grid = grid;
+    old.fresh = false;
+    return old;
+  }
+
+  let outputWidth = 0; // #pg-output's width when last measured
+  let gaps = null; // between the grids, side by side (from the style sheet, read once)
+  /* Cell sizes from the width of the output's box: measured when asked (the box resized, the
+     playground opened), else as last measured, so that a keystroke forces no layout. */
+  function fit(measure) {
     if (!result) return;
-    const W = $("pg-output").clientWidth;
+    if (measure || !outputWidth) outputWidth = $("pg-output").clientWidth;
+    const W = outputWidth;
     if (!W) return;
     const list = [views.padded, views.applied, views.result];
     const least = list.map((v) => leastCell(v.grid));
     const units = list.map((v) => Number(v.svg.dataset.units.split(" ")[0]) / G.U);
-    const row = (W - 48) / units.reduce((a, b) => a + b, 0); // the three side by side
+    if (gaps === null) gaps = 2 * parseFloat(getComputedStyle($("pg-output").querySelector(".pg-grids")).columnGap || 0);
+    const row = (W - gaps - 24) / units.reduce((a, b) => a + b, 0); // the three side by side
     list.forEach((v, k) => {
       const alone = (W - 8) / units[k];
-      const cell = row >= Math.max(...least) ? Math.min(row, 44) : Math.max(least[k], Math.min(alone, 44));
+      const cell = row >= Math.max(...least) ? Math.min(row, 52) : Math.max(least[k], Math.min(alone, 52));
       sizeSvg(v, cell);
     });
-    fitPatch();
+    fitPatch(W);
   }
 
-  function fitPatch() {
-    const W = $("pg-output").clientWidth;
+  function fitPatch(W) {
     for (const id of ["pg-patch-grid", "pg-weights-grid", "pg-products-grid"]) {
       const svg = $(id);
       if (!svg.dataset.units) continue;
@@ -357,7 +398,7 @@
       const view = G.drawGrid($(id), grid, { numbered: false, name });
       view.svg.dataset.least = leastCell(grid);
     }
-    fitPatch();
+    fitPatch(outputWidth);
     const sum = s.products.map((p, k) => term(p, k === 0)).join(" + ");
     const divided = E.cmp(result.divisor, E.ONE) !== 0;
     const what = result.normalize === "area" ? "the kernel's area" : "the kernel's sum";
@@ -425,7 +466,7 @@
     G.setPlaying(on);
     if (on) {
       if (!image.length) reset();
-      fit();
+      fit(true);
       $("pg-heading").focus();
     } else {
       $("play-button").focus();
@@ -433,6 +474,6 @@
   }
   $("play-button").addEventListener("click", () => open(!body.classList.contains("playing")));
   $("pg-back").addEventListener("click", () => open(false));
-  new ResizeObserver(() => { if (body.classList.contains("playing")) fit(); }).observe($("pg-output"));
+  new ResizeObserver(() => { if (body.classList.contains("playing")) fit(true); }).observe($("pg-output"));
   window.explainerPlayground = { open, reset, compute };
 })();
