@@ -58,7 +58,7 @@
   function parse(text) {
     const t = String(text).trim().replace(/\s+/g, "");
     if (t === "") throw new ProblemError("is empty");
-    if (t.length > 40) throw new ProblemError("is too long (at most 40 characters)");
+    if (t.length > 100) throw new ProblemError("is too long (at most 100 characters)");
     const m = NUMBER.exec(t);
     if (!m) throw new ProblemError(`holds "${String(text).trim()}", which is not a number`);
     let q = decimal(m[2]);
@@ -176,7 +176,7 @@
         const dil = dilation[axis] > 1 ? ` with dilation ${dilation[axis]}, spanning ${span[axis]}` : "";
         throw new ProblemError(
           `the kernel (${kh}×${kw})${dil} is ${axis ? "wider" : "taller"} than the ${what} ` +
-          `(${padded[0]}×${padded[1]}); use a smaller kernel, more padding, or padding "full"`);
+          `(${padded[0]}×${padded[1]}); use a smaller kernel, more padding, or padding 'full'`);
       }
     }
     const output = [0, 1].map((a) => Math.floor((padded[a] - span[a]) / stride[a]) + 1);
