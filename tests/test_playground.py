@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from explainer import Problem, conv2d, lecture_problem, preset
+from explainer import Problem, build_trace, conv2d, lecture_problem, preset
 from explainer.errors import ProblemError
 from explainer.lessons.convolution import build_script
 from explainer.outputs.page import PLAYGROUND, page_data, render_page
@@ -102,6 +102,11 @@ def open_page(browser, tmp_path):
         page.close()
     browser.unroute("**/*")
     assert attempted == [], f"the page tried to reach the network: {attempted}"
+
+
+def shown(v) -> str:
+    """An exact value as the page writes it, with its minus sign."""
+    return str(Fraction(v)).replace("-", "\u2212")
 
 
 def screenshot(page, name: str, tmp_path: Path) -> None:
@@ -394,6 +399,15 @@ def test_the_playground_fits_a_phone_and_a_projector(open_page, tmp_path, width,
     s = page.evaluate(SIZES)
     assert s["overflow"] <= 0, f"the page scrolls sideways by {s['overflow']} px"
     assert s["cell"] >= 24 and s["target"] >= 24, s
+    # The reflected border and one pixel's products, as Python's trace has them.
+    trace = build_trace(problem)
+    titles = "(id) => [...document.querySelectorAll(`#${id} .cell title`)].map(t => t.textContent)"
+    padded = [shown(v) for row in trace.padded_image for v in row]
+    assert page.evaluate(titles, "pg-padded") == padded
+    page.click('#pg-result .cell[data-r="15"][data-c="0"]')
+    assert page.evaluate(titles, "pg-products-grid") == [
+        shown(v) for v in trace.step(15, 0).products
+    ]
     screenshot(page, f"playground-{width}x{height}.png", tmp_path)
 
 
