@@ -48,6 +48,22 @@
     `${LIM.grid}×${LIM.grid}. A cell takes an integer (−3), a fraction (1/3) or a decimal (0.25, kept exact); ` +
     "a value whose denominator is over 64 is written with two significant digits, its exact value on hover and for screen readers.";
 
+  // The colours' legend: the same words as the lesson's, and the numbers are written too.
+  (function legend() {
+    const L = D.legend, box = $("pg-legend");
+    const items = [[L.swatches.positive, `${L.words.positive}: > 0`], [L.swatches.zero, `${L.words.zero}: 0`],
+      [L.swatches.negative, `${L.words.negative}: < 0`], [null, D.labels.padding, "pad"], [null, D.labels.window, "win"]];
+    for (const [colour, text, kind] of items) {
+      const item = document.createElement("span");
+      item.className = "pg-key";
+      const sw = document.createElement("span");
+      sw.className = "swatch" + (kind ? " " + kind : "");
+      if (colour) sw.style.background = colour;
+      item.append(sw, text);
+      box.append(item);
+    }
+  })();
+
   class InputError extends Error {
     constructor(message, input) { super(message); this.input = input; }
   }
