@@ -383,6 +383,32 @@ SIZES = """() => {
 }"""
 
 
+CONTRAST = """(root) => {
+  const rgb = (hex) => [1, 3, 5].map(k => parseInt(hex.slice(k, k + 2), 16) / 255)
+    .map(x => x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+  const lum = (hex) => { const [r, g, b] = rgb(hex); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let least = 21;
+  const cells = document.querySelectorAll(`${root} .cell`);
+  if (!cells.length) return 0;
+  for (const cell of cells) {
+    const fill = cell.querySelector('rect.fill'), text = cell.querySelector('text');
+    if (!text || getComputedStyle(fill).fillOpacity !== '1') return 0;
+    const [a, b] = [lum(fill.getAttribute('fill')), lum(text.getAttribute('fill'))]
+      .sort((x, y) => y - x);
+    least = Math.min(least, (a + 0.05) / (b + 0.05));
+  }
+  return least;
+}"""
+
+
+@in_browser
+def test_numbers_on_border_cells_keep_their_contrast_in_the_lesson_too(open_page):
+    problem = Problem(preset("square"), preset("sobel-x"), padding=2, padding_mode="replicate")
+    page = open_page(render_page(problem))
+    assert page.locator("#image-grid .cell.pad").count() > 0
+    assert page.evaluate(CONTRAST, "#image-grid") >= 4.5
+
+
 @in_browser
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800), (1920, 1080)])
 def test_the_playground_fits_a_phone_and_a_projector(open_page, tmp_path, width, height):
@@ -399,6 +425,8 @@ def test_the_playground_fits_a_phone_and_a_projector(open_page, tmp_path, width,
     s = page.evaluate(SIZES)
     assert s["overflow"] <= 0, f"the page scrolls sideways by {s['overflow']} px"
     assert s["cell"] >= 24 and s["target"] >= 24, s
+    # Every number on its cell at 4.5:1 at least, the dimmed border cells' too (WCAG).
+    assert page.evaluate(CONTRAST, "#playground") >= 4.5
     # The reflected border and one pixel's products, as Python's trace has them.
     trace = build_trace(problem)
     titles = "(id) => [...document.querySelectorAll(`#${id} .cell title`)].map(t => t.textContent)"

@@ -38,6 +38,22 @@
     return Math.min(U * 0.42, (U * 0.86) / (0.6 * longest));
   }
 
+  /* A border cell is drawn dimmed: its colour mixed with the page's background (60 % of
+     the colour), and its number in black or white, whichever contrasts more with that mix
+     (WCAG's relative luminance), so that it stays at least 4.5:1. */
+  function hexRgb(hex) { return [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)); }
+  function inkOn(rgb) {
+    const lin = (c) => { const x = c / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    const lum = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+    return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? "#000000" : "#ffffff";
+  }
+  function colours(cell) {
+    if (cell[4] !== "pad") return [cell[2], cell[3]];
+    const bg = hexRgb(D.colours.background);
+    const rgb = hexRgb(cell[2]).map((x, k) => Math.round(bg[k] + (x - bg[k]) * 0.6));
+    return ["#" + rgb.map((x) => x.toString(16).padStart(2, "0")).join(""), inkOn(rgb)];
+  }
+
   function cellLabel(name, grid, r, c, cell) {
     return `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
       cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
@@ -72,7 +88,8 @@
       if (opts.role === "button") g.setAttribute("tabindex", "-1");
       const x = m + c * U;
       const y = m + r * U;
-      el("rect", { class: "fill", x, y, width: U, height: U, fill: cell[2] }, g);
+      const [fill, ink] = colours(cell);
+      el("rect", { class: "fill", x, y, width: U, height: U, fill }, g);
       if (cell[4] === "pad") {
         g.classList.add("pad");
         el("rect", { class: "padmark", x: x + 4, y: y + 4, width: U - 8, height: U - 8 }, g);
@@ -80,7 +97,7 @@
       if (writeNumbers) {
         const t = el("text", {
           x: x + U / 2, y: y + U / 2, "text-anchor": "middle", "dominant-baseline": "central",
-          "font-size": size, fill: cell[3],
+          "font-size": size, fill: ink,
         }, g);
         t.textContent = cell[0];
       } else {
@@ -88,7 +105,7 @@
         const sign = cell[0].startsWith("−") ? "−" : cell[0] === "0" ? "0" : "+";
         const t = el("text", {
           x: x + U / 2, y: y + U / 2, "text-anchor": "middle", "dominant-baseline": "central",
-          "font-size": U * 0.55, fill: cell[3], class: "sign",
+          "font-size": U * 0.55, fill: ink, class: "sign",
         }, g);
         t.textContent = sign;
       }
@@ -776,7 +793,7 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
     render();
     if (!on) fit();
   }
-  window.explainerPage = { drawGrid, drawWindow, clearWindows, cellLabel, fontSize, U, setPlaying };
+  window.explainerPage = { drawGrid, drawWindow, clearWindows, cellLabel, colours, fontSize, U, setPlaying };
 
   new ResizeObserver(fit).observe($("stage"));
   window.addEventListener("resize", fit);

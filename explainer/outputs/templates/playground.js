@@ -280,8 +280,9 @@
     old.cells.forEach((g, k) => {
       const cell = grid.cells[k], [fill, text, title] = old.parts[k];
       const r = Math.floor(k / grid.cols), c = k % grid.cols;
-      fill.setAttribute("fill", cell[2]);
-      text.setAttribute("fill", cell[3]);
+      const [colour, ink] = G.colours(cell);
+      fill.setAttribute("fill", colour);
+      text.setAttribute("fill", ink);
       if (text.classList.contains("sign")) {
         text.textContent = cell[0].startsWith(MINUS) ? MINUS : cell[0] === "0" ? "0" : "+";
       } else {
