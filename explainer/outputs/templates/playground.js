@@ -20,6 +20,7 @@
   let chosen = [0, 0]; // the output pixel whose arithmetic is shown
   let views = {};
   let shownKey = null; // the problem on show
+  let magnitude = 1; // the colour scale's: the largest value in size, products included
 
   // ----- the colour language of the lesson (present/palette.py), for the cells' fill ------
   const POSITIVE = [0xe0, 0x82, 0x14], ZERO = [0xf7, 0xf7, 0xf7], NEGATIVE = [0x21, 0x66, 0xac];
@@ -195,7 +196,7 @@
     if (!text) body.classList.remove("pg-refused");
   }
 
-  function cells(rows, scale, pads, exactText) {
+  function cells(rows, scale, pads) {
     const out = [];
     rows.forEach((row, r) => row.forEach((q, c) => {
       const [fill, ink] = colour(q, scale);
@@ -228,7 +229,7 @@
     const res = result, g = res.geometry;
     const all = [...res.padded.flat(), ...res.kernel.flat(), ...res.output.flat(), res.largestProduct];
     const scale = Math.max(...all.map((q) => Math.abs(toFloat(q))), 0) || 1;
-    scaleCache = scale;
+    magnitude = scale;
     const [top, bottom, left, right] = g.padding;
     const [h, w] = g.image;
     const padded = {
@@ -246,13 +247,12 @@
     $("pg-result-caption").textContent = `Result, ${g.output[0]}×${g.output[1]}` +
       (divided ? ` (each sum ÷ ${minus(E.str(res.divisor))})` : "");
     const frame = g.padding.some((p) => p) ? [top, left, top + h - 1, left + w - 1] : null;
-    const fresh = !views.result || !views.result.svg.isConnected;
     views = {
       padded: paint(views.padded, $("pg-padded"), padded, { frame, name: "padded image" }),
       applied: paint(views.applied, $("pg-applied"), applied, { name: "kernel as applied" }),
       result: paint(views.result, $("pg-result"), out, { name: "result", role: "button" }),
     };
-    if (views.result.fresh || fresh) {
+    if (views.result.fresh) {
       views.result.cells.forEach((cell) => {
         const index = [Number(cell.dataset.r), Number(cell.dataset.c)];
         cell.addEventListener("click", () => choose(index, false));
@@ -410,7 +410,7 @@
       `columns ${minus(String(Math.min(...cols)))}..${minus(String(Math.max(...cols)))}` +
       (inPad ? `; ${inPad} of ${s.taps.length} taps in the padding` : "");
     const [kh, kw] = g.kernel;
-    const small = (values, pads) => ({ rows: kh, cols: kw, rowLabels: [], colLabels: [], cells: cells(chunk(values, kw), scaleOf(), pads ? chunk(pads, kw) : null) });
+    const small = (values, pads) => ({ rows: kh, cols: kw, rowLabels: [], colLabels: [], cells: cells(chunk(values, kw), magnitude, pads ? chunk(pads, kw) : null) });
     for (const [id, grid, name] of [["pg-patch-grid", small(s.patch, s.pad), "patch"], ["pg-weights-grid", small(s.weights), "kernel"], ["pg-products-grid", small(s.products), "products"]]) {
       const view = G.drawGrid($(id), grid, { numbered: false, name });
       view.svg.dataset.least = leastCell(grid);
@@ -426,8 +426,6 @@
       : `, the value at (${i}, ${j}).`);
   }
 
-  let scaleCache = 1;
-  function scaleOf() { return scaleCache; }
   const chunk = (list, n) => Array.from({ length: list.length / n }, (_, r) => list.slice(r * n, r * n + n));
 
   // keyboard: the result is one tab stop; arrows move the chosen pixel
