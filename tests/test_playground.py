@@ -306,6 +306,11 @@ def test_editing_a_kernel_cell_recomputes_the_value_worked_by_hand(open_page, tm
     assert page.text_content("#pg-patch-title") == "Output pixel (0, 1)"
     assert page.evaluate("document.activeElement.dataset.c") == "1"
     screenshot(page, "playground-edited.png", tmp_path)
+    # A link with #try opens the playground at once.
+    page.goto(page.url.split("#")[0] + "#try")
+    page.reload()
+    page.wait_for_selector("#pg-result .cell")
+    assert page.is_visible("#playground") and page.is_hidden("#lesson")
     # Back to the lesson, and its keys work again.
     page.click("#pg-back")
     assert page.is_visible("#lesson") and page.is_hidden("#playground")

@@ -491,4 +491,5 @@
   $("pg-back").addEventListener("click", () => open(false));
   new ResizeObserver(() => { if (body.classList.contains("playing")) fit(true); }).observe($("pg-output"));
   window.explainerPlayground = { open, reset, compute };
+  if (window.location.hash === "#try") open(true); // a link straight to the playground
 })();
