@@ -174,7 +174,7 @@ def test_the_page_data_holds_every_grid_a_board_names_with_exact_values(layer):
 
 def test_tex_text_maps_every_symbol_the_lessons_write():
     assert tex_text("⌈(7 − 2) / 2⌉ + 1 = 4 – …") == (
-        r"$\lceil$(7 - 2) / 2$\rceil$ + 1 = 4 -- \dots{}"
+        r"$\lceil$(7 $-$ 2) / 2$\rceil$ + 1 = 4 -- \dots{}"
     )
     assert tex_text("ω") == "[U+03C9]"  # never raw Unicode for pdflatex
 
@@ -425,3 +425,19 @@ def test_every_board_is_laid_out_inside_the_frame_without_overlaps(layer):
                 apart = apart or box[3] <= other[1] + 2 * e or other[3] <= box[1] + 2 * e
                 assert apart, (beat.key, grid.key)
             boxes.append(box)
+
+
+@pytest.mark.parametrize("name", ["backward", "transposed"])
+def test_the_other_lessons_get_the_generic_page_from_their_scripts(name, tmp_path):
+    from explainer.cli.parser import build_parser
+    from explainer.lessons import lesson
+
+    out = tmp_path / f"{name}.html"
+    assert main(["page", "--lesson", name, "-o", str(out)]) == 0
+    args = build_parser().parse_args(["script", "--lesson", name])
+    from explainer.cli import LESSON_PROBLEMS
+
+    script = lesson(name).build_script(LESSON_PROBLEMS[name](args))
+    data = lesson_page_data(script)
+    assert [b["caption"] for b in data["beats"]] == [b.caption for b in script.beats()]
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

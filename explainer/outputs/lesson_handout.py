@@ -65,7 +65,7 @@ def tex_text(text: str) -> str:
     outside ASCII is written as its code point, never handed raw to pdflatex.
 
     >>> tex_text("⌊(7 − 2) / 2⌋ + 1 = 3, Σ_c")
-    '$\\\\lfloor$(7 - 2) / 2$\\\\rfloor$ + 1 = 3, $\\\\Sigma$\\\\_c'
+    '$\\\\lfloor$(7 $-$ 2) / 2$\\\\rfloor$ + 1 = 3, $\\\\Sigma$\\\\_c'
     """
     out = []
     for ch in text:
