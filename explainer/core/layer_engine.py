@@ -10,12 +10,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from explainer.core.engine import INT64_MAX, divided, over_common_denominator
+from explainer.core.layer_blocks import padded_rows, shifted_sums
 from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan
-from explainer.core.tensors import (
-    BLOCK_ELEMENTS,
-    PRODUCT_COLUMNS,
-    exact_tensor,
-)
+from explainer.core.tensors import BLOCK_ELEMENTS, PRODUCT_COLUMNS, exact_tensor
 from explainer.core.trace import Number
 
 if TYPE_CHECKING:
@@ -54,7 +51,12 @@ def _float_path(layer: Layer) -> np.ndarray:
         divisors = np.array([float(v) for v in layer.divisors])
     bias = None if layer.bias is None else layer.bias.astype(np.float64, copy=False)
     out = np.empty(layer.output_shape, dtype=dtype)
-    return _sums(layer_plan(layer), layer.groups, x, weight, out, divisors, bias)
+    plan = layer_plan(layer)
+    if plan.stride == (1, 1):  # shifted products: no patch matrix at all
+        if x.strides[2] != x.itemsize:
+            x = np.ascontiguousarray(x)
+        return shifted_sums(plan, layer.groups, x, weight, out, divisors, bias)
+    return _sums(plan, layer.groups, x, weight, out, divisors, bias)
 
 
 def _exact_path(layer: Layer) -> np.ndarray:
@@ -237,29 +239,3 @@ def _products_in_pieces(
         stop = start + count * width
         view = target[:, :, start:stop].reshape(groups, per_group, count, width)
         np.copyto(view, acc.transpose(0, 2, 1, 3))
-
-
-def padded_rows(plan: Plan, x: np.ndarray, i0: int, i1: int) -> np.ndarray:
-    """Every channel's padded rows under output rows [i0, i1), all padded columns: a view
-    of ``x`` where no border is involved, a small copy with the border filled in otherwise.
-    """
-    start, stop = plan.input_rows(i0, i1)
-    top, _, left, right = plan.padding
-    h = plan.image_shape[0]
-    if not (left or right) and top <= start and stop - top <= h:
-        return x[:, start - top : stop - top]
-    rows = plan.row_source[start:stop]
-    cols = plan.column_source
-    if plan.padding_mode == "zeros":  # zeros around a slice of the input: no gathering
-        inside = np.flatnonzero(rows >= 0)
-        block = np.zeros((x.shape[0], stop - start, cols.size), dtype=x.dtype)
-        if inside.size:
-            first, last = int(inside[0]), int(inside[-1]) + 1
-            block[:, first:last, left : left + x.shape[2]] = x[:, rows[first] : rows[last - 1] + 1]
-        return block
-    block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)[None, :]]
-    if (rows < 0).any():
-        block[:, rows < 0] = 0
-    if (cols < 0).any():
-        block[:, :, cols < 0] = 0
-    return block
