@@ -64,7 +64,8 @@ def conv2d(
         and integer images): the precision follows the image, as in
         ``scipy.ndimage.correlate`` and OpenCV's ``filter2D``, and the kernel's dtype
         does not change it. Every sum is accumulated in float64 either way, so a float32
-        result is the float64 result rounded once. On the exact path: int64 (or object
+        result is the float64 result rounded once; a layer (channels) sums a float32
+        input in float32, as torch does (BLAS sgemm). On the exact path: int64 (or object
         holding Python ints) when nothing is divided, an object array of
         :class:`fractions.Fraction` when anything is (a normalization, or Fractions in
         the input).
