@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from explainer.core.engine import compute
+from explainer.core.engine import compute, quick_float
 from explainer.core.layer import Layer
 from explainer.core.layer_engine import convolve
 from explainer.core.problem import Problem
@@ -103,6 +103,18 @@ def conv2d(
             normalize=normalize,
             exact=exact,
         )
+    if normalize is None and not exact:
+        quick = quick_float(
+            image,
+            kernel,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+            flip=flip,
+        )
+        if quick is not None:
+            return quick
     problem = Problem(
         image,
         kernel,

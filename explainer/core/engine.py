@@ -19,14 +19,19 @@ from __future__ import annotations
 import math
 import warnings
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explainer.core.geometry import PADDING
-from explainer.core.problem import Problem, is_exact
+from explainer.core.geometry import PADDING, plan_geometry
+from explainer.core.problem import (
+    Problem,
+    _all_finite,
+    fits_float_range,
+    is_exact,
+)
 from explainer.core.sliding import Plan, correlate_float, correlate_taps
-from explainer.errors import ExplainerWarning
+from explainer.errors import ExplainerError, ExplainerWarning
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -49,6 +54,55 @@ def compute(
     if exact:
         return _exact_path(problem)
     return _float_path(problem, float_dtype(problem) if dtype is None else np.dtype(dtype))
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def quick_float(
+    image: Any,
+    kernel: Any,
+    *,
+    stride: Any,
+    padding: Any,
+    padding_mode: Any,
+    dilation: Any,
+    flip: Any,
+) -> np.ndarray | None:
+    """The float path for a float image and kernel (2D arrays, nothing to normalize),
+    without building a :class:`Problem`: the same checks, made the quick way.
+
+    The shapes and options go through :func:`plan_geometry`, as in a Problem; the values
+    must be finite (the image's smallest and largest are, so every value is: a NaN or an
+    infinity would show in one of them) and their sums within float64's quick bound. None
+    when anything is not so: the caller then builds the Problem, which refuses in its own
+    words, or bounds exactly. For a 64×64 image this is a third of a call's time.
+    """
+    if not (isinstance(image, np.ndarray) and isinstance(kernel, np.ndarray)):
+        return None
+    if image.dtype not in _FLOATS or kernel.dtype not in _FLOATS or type(flip) is not bool:
+        return None
+    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
+        return None
+    try:
+        geometry = plan_geometry(
+            image.shape,
+            kernel.shape,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+        )
+    except ExplainerError:
+        return None
+    lo, hi = float(image.min()), float(image.max())
+    if not (math.isfinite(lo) and math.isfinite(hi) and _all_finite(kernel)):
+        return None
+    if not fits_float_range(image, kernel, max(-lo, hi)):
+        return None
+    applied = kernel[::-1, ::-1] if flip else kernel
+    out = np.empty(geometry.output_shape, np.float32 if image.dtype == np.float32 else np.float64)
+    return correlate_float(Plan.from_geometry(geometry), image, applied.astype(np.float64), out)
 
 
 def float_dtype(problem: Problem) -> np.dtype:

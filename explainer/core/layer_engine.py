@@ -28,16 +28,7 @@ def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
 
 def layer_plan(layer: Layer) -> Plan:
     """The one-channel plan (shapes and index maps) every channel of the layer shares."""
-    g = layer.geometry
-    return Plan(
-        image_shape=g.image_shape,
-        kernel_shape=g.kernel_shape,
-        output_shape=g.output_shape,
-        stride=g.stride,
-        dilation=g.dilation,
-        padding=g.padding,
-        padding_mode=g.padding_mode,
-    )
+    return Plan.from_geometry(layer.geometry)
 
 
 def _float_path(layer: Layer) -> np.ndarray:

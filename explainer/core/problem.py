@@ -464,13 +464,16 @@ def magnitude_bound(arr: np.ndarray) -> float:
         return math.inf
 
 
-def fits_float_range(image: np.ndarray, kernel: np.ndarray) -> bool:
+def fits_float_range(
+    image: np.ndarray, kernel: np.ndarray, image_bound: float | None = None
+) -> bool:
     """True when no sum of products of ``image`` and ``kernel`` can leave float64's range.
 
     A quick, sufficient test in floats, for sums that are not divided by anything smaller
     than 1: max|x| · n · max|w| (n taps) stays below the range with room for the bound's
     own rounding.
-    False means "not sure": the caller then bounds exactly.
+    False means "not sure": the caller then bounds exactly. ``image_bound``, when given,
+    is max |x| already known.
 
     >>> fits_float_range(np.ones((3, 3)), np.full((3, 3), 1e300))
     True
@@ -480,7 +483,8 @@ def fits_float_range(image: np.ndarray, kernel: np.ndarray) -> bool:
     # Σ|w| ≤ (number of taps) · max|w|: looser than the sum, but no float sum can overflow.
     # Python floats overflow to inf, which fails the test, without a warning.
     weights = kernel.size * magnitude_bound(kernel) * _QUICK_MARGIN
-    bound = magnitude_bound(image) * _QUICK_MARGIN * weights
+    largest = magnitude_bound(image) if image_bound is None else image_bound
+    bound = largest * _QUICK_MARGIN * weights
     return weights < FLOAT_SAFE_MAX and bound < FLOAT_SAFE_MAX
 
 
