@@ -1,8 +1,11 @@
 """conv2d's quick float path (explainer.core.engine.quick_float: no Problem built) gives
 the very floats the Problem path gives, and leaves every refusal to the Problem, in its
-words. test_engine_paths.py checks the float path itself against plain loops."""
+words. test_engine_paths.py checks the float path itself against plain loops. Last, the
+exact path's quotients against Fraction's own division."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -57,3 +60,34 @@ def test_values_near_the_limit_are_bounded_exactly_not_refused():
     assert engine.quick_float(image, kernel, stride=1, padding=0, padding_mode="zeros",
                               dilation=1, flip=False) is None  # fmt: skip
     assert conv2d(image, kernel).tolist() == [[1e308]]
+
+
+# ----- the exact path's quotients, made in lowest terms without normalizing again -------
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    sums=st.lists(st.integers(-(2**70), 2**70) | st.integers(-50, 50), min_size=1, max_size=40),
+    divisor=st.fractions(min_value=-1000, max_value=1000, max_denominator=50).filter(bool),
+    big=st.booleans(),
+)
+def test_property_divided_equals_fraction_division(sums, divisor, big):
+    # Many values take the np.unique branch (int64 sums only); Python ints the other one.
+    values = np.array(sums * (30 if big else 1), dtype=object)
+    if big and all(-(2**62) < v < 2**62 for v in sums):
+        values = values.astype(np.int64)
+    ours = engine.divided(values, divisor).tolist()
+    expected = [Fraction(v) / divisor for v in values.tolist()]
+    assert ours == expected
+    # The very same terms, sign on the numerator, as Fraction itself keeps them.
+    assert [(q.numerator, q.denominator) for q in ours] == [
+        (e.numerator, e.denominator) for e in expected
+    ]
+    assert all(type(q) is Fraction for q in ours)
+    assert [hash(q) for q in ours] == [hash(e) for e in expected]
+
+
+def test_a_fraction_made_without_normalizing_behaves_as_any_other():
+    made = engine.coprime_fraction(-7, 12)
+    assert type(made) is Fraction and made == Fraction(-7, 12) and repr(made) == "Fraction(-7, 12)"
+    assert made + Fraction(7, 12) == 0 and str(made * 12) == "-7"

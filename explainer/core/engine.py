@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from fractions import Fraction
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -237,23 +239,67 @@ def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.
 def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
     """``sums / divisor`` as an object array of Fractions, each made once per distinct sum.
 
+    Each is put in lowest terms here, by one gcd with the divisor's numerator (the
+    divisor's own terms being coprime), and made without normalizing it again.
+
     >>> divided(np.array([[3, 6], [3, -3]]), Fraction(6))
     array([[Fraction(1, 2), Fraction(1, 1)],
            [Fraction(1, 2), Fraction(-1, 2)]], dtype=object)
+    >>> divided(np.array([[4, 0]]), Fraction(-6, 5)).tolist()
+    [[Fraction(-10, 3), Fraction(0, 1)]]
     """
     p, q = divisor.numerator, divisor.denominator
-    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: a dictionary
-        made: dict[int, Fraction] = {}
-        flat = []
-        for v in sums.ravel().tolist():  # Python ints: v * q cannot wrap around
-            quotient = made.get(v)
-            if quotient is None:
-                quotient = made[v] = Fraction(v * q, p)
-            flat.append(quotient)
-        out = np.empty(len(flat), dtype=object)
-        out[:] = flat
+    if p < 0:  # the sign goes to the numerators: every denominator is positive
+        p, q = -p, -q
+    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: each one
+        values = sums.ravel().tolist()  # Python ints: v * q cannot wrap around
+        out = np.empty(len(values), dtype=object)
+        out[:] = _quotients(values, p, q)
         return out.reshape(sums.shape)
     distinct, where = np.unique(sums, return_inverse=True)
     quotients = np.empty(distinct.shape, dtype=object)
-    quotients[:] = [Fraction(v * q, p) for v in distinct.tolist()]
+    quotients[:] = _quotients(distinct.tolist(), p, q)
     return quotients[where.reshape(sums.shape)]
+
+
+def _quotients(values: list[int], p: int, q: int) -> list[Fraction]:
+    """``v · q / p`` for each v (p > 0, q and p coprime), in lowest terms: as gcd(q, p) = 1,
+    gcd(v·q, p) = gcd(v, p)."""
+    make = coprime_fraction
+    return [
+        make(v // g * q, p // g)
+        for v, g in zip(values, map(math.gcd, values, repeat(p)), strict=True)
+    ]
+
+
+def _coprime_by_slots(numerator: int, denominator: int) -> Fraction:
+    made = object.__new__(Fraction)
+    made._numerator, made._denominator = numerator, denominator  # noqa: SLF001
+    return made
+
+
+def _pick_coprime_fraction() -> Callable[[int, int], Fraction]:
+    """The quickest way to make a Fraction from a numerator and a positive denominator
+    already in lowest terms: Python 3.12's ``Fraction._from_coprime_ints``; on 3.11 its
+    two slots set directly (what that method does), if a test Fraction made so equals,
+    hashes and prints as one made the usual way; else ``Fraction(n, d)`` (which normalizes
+    again: right, only slower)."""
+    quick = getattr(Fraction, "_from_coprime_ints", None)
+    candidates = ([quick] if quick is not None else []) + [_coprime_by_slots]
+    for make in candidates:
+        try:
+            made, usual = make(-7, 12), Fraction(-7, 12)
+            same = type(made) is Fraction and (made, hash(made), repr(made), made * 12) == (
+                usual,
+                hash(usual),
+                repr(usual),
+                -7,
+            )
+        except (AttributeError, TypeError):
+            continue
+        if same:
+            return make
+    return Fraction
+
+
+coprime_fraction = _pick_coprime_fraction()
