@@ -7,6 +7,9 @@ and tap in turn, in Fractions), never from the engine.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
 from unittest import mock
 
 import numpy as np
@@ -92,3 +95,16 @@ def test_property_small_blocks_equal_the_plain_loop(case):
     expected = layer_loop(x, w, stride=(s, s), padding=options["padding"], dilation=(d, d),
                           groups=options["groups"], mode=options["padding_mode"])  # fmt: skip
     _close(ours, expected)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork: POSIX only")
+def test_a_forked_process_computes_a_layer_with_threads_of_its_own(tiny_blocks, monkeypatch):
+    rng = np.random.default_rng(7)
+    x, w = rng.normal(size=(3, 9, 9)), rng.normal(size=(2, 3, 3, 3))
+    expected = conv2d(x, w)  # the parent's threads start here (three jobs, two threads or so)
+    time.sleep(0.5)  # and go idle: a fork copies a pool that believes it has idle threads
+    monkeypatch.setattr(layer_blocks, "workers", lambda: 2)  # no more jobs than idle threads
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(conv2d, (x, w))
+        assert np.array_equal(result.get(timeout=30), expected)

@@ -30,6 +30,7 @@ THREADED_WORK = 1 << 22
 MAX_WORKERS = 4
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
@@ -44,10 +45,15 @@ def workers() -> int:
 
 
 def _executor(count: int) -> ThreadPoolExecutor:
-    global _pool
+    """The threads, started once per process: a process forked from this one has none of
+    them (its copy of the pool would wait for threads that are not there), so it starts
+    its own."""
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool._max_workers < count:  # noqa: SLF001 - its size
+        small = _pool is not None and _pool._max_workers < count  # noqa: SLF001 - its size
+        if _pool is None or small or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(count, thread_name_prefix="explainer-layer")
+            _pool_pid = os.getpid()
         return _pool
 
 
