@@ -141,17 +141,22 @@ def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     # In a matrix, the first value that is neither int nor Fraction looks for ragged rows
     # (see _other_number), so a matrix of ints and Fractions is read in one pass.
     values: list[Any] = []
+    append = values.append
     has_float = False
     for k, v in enumerate(flat):
         kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
-        if kind is int and -_BIGGEST < v < _BIGGEST:
-            values.append(v)
-        elif kind is Fraction and -_BIGGEST < v.numerator < _BIGGEST:  # |p/q| ≤ |p|
-            values.append(v.numerator if v.denominator == 1 else v)
-        else:
-            number = _other_number(v, k, flat, arr.shape[1], name)
-            has_float = has_float or isinstance(number, float)
-            values.append(number)
+        if kind is int:
+            if -_BIGGEST < v < _BIGGEST:
+                append(v)
+                continue
+        elif kind is Fraction:
+            n, d = v.as_integer_ratio()
+            if -_BIGGEST < n < _BIGGEST:  # |p/q| ≤ |p|
+                append(n if d == 1 else v)
+                continue
+        number = _other_number(v, k, flat, arr.shape[1], name)
+        has_float = has_float or isinstance(number, float)
+        append(number)
     out = np.empty(len(values), dtype=object)
     out[:] = values
     if has_float:
