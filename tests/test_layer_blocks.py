@@ -75,6 +75,12 @@ def test_float32_input_with_float64_weights_is_summed_in_float32(tiny_blocks):
     expected = layer_loop(x.astype(np.float64), w.astype(np.float32).astype(np.float64),
                           [1.0, 2.0, 3.0, 4.0])  # fmt: skip
     _close(ours, expected, tolerance=1e-5)
+    # Stride 2 takes the patch matrices of layer_engine, also in float32.
+    strided = conv2d(x, w, stride=2, padding=1, padding_mode="reflect")
+    assert strided.dtype == np.float32
+    expected = layer_loop(x.astype(np.float64), w.astype(np.float32).astype(np.float64),
+                          stride=(2, 2), padding=(1, 1, 1, 1), mode="reflect")  # fmt: skip
+    _close(strided, expected, tolerance=1e-5)
 
 
 def test_an_input_whose_rows_are_not_contiguous(tiny_blocks):
