@@ -34,9 +34,11 @@ from explainer.lessons.layer import build_script
 from explainer.lessons.layer.words import default_stack
 from explainer.lessons.layer_claims import (
     LAYER_CLAIM_KINDS,
+    BiasValues,
     ConvSize,
     ElementSums,
     FilterPattern,
+    KernelValues,
     MapMax,
     MapValues,
     MultiplyAdds,
@@ -67,6 +69,8 @@ STATED: dict[type[Claim], tuple[str, ...]] = {
     PoolAverage: ("total", "divisor", "value"),
     PartialMap: ("values",),
     MapValues: ("values",),
+    KernelValues: ("values",),
+    BiasValues: ("values",),
 }
 EXAMPLES = int(os.environ.get("EXPLAINER_LAYER_CLAIM_EXAMPLES", "50"))
 SEEN: dict[str, int] = {"stacks": 0, "claims": 0, "altered": 0}
