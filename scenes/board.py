@@ -268,6 +268,9 @@ class BoardLecture(LectureScene):
         parts = [big]
         if labels.get("subtitle"):
             parts.append(label(labels["subtitle"], size=0.3, color=MUTED).next_to(big, DOWN))
+        for part in parts:  # a long title or subtitle is set smaller, never off the frame
+            if part.width > WIDTH:
+                part.scale_to_fit_width(WIDTH)
         card = VGroup(*parts)
         self.play(FadeIn(card), run_time=0.5)
         return card.get_bottom()[1] - 0.3

@@ -26,7 +26,7 @@ from scenes.encoding import ENCODER_OPTIONS
 from scenes.graph import Done, Failed, Graph, Node, Ref
 from scenes.tasks import JOINED_FILES, PartFiles, join_part_files, render_part_files, speak
 
-STAGED_LESSONS = ("convolution", "layer")
+STAGED_LESSONS = ("convolution", "layer", "backward", "transposed")
 """Lessons whose sections the scenes can draw: the convolution's own scenes, and every
 lesson whose beats carry boards through the generic stage (:mod:`scenes.board`)."""
 

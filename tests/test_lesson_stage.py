@@ -176,7 +176,17 @@ def test_tex_text_maps_every_symbol_the_lessons_write():
     assert tex_text("⌈(7 − 2) / 2⌉ + 1 = 4 – …") == (
         r"$\lceil$(7 $-$ 2) / 2$\rceil$ + 1 = 4 -- \dots{}"
     )
-    assert tex_text("ω") == "[U+03C9]"  # never raw Unicode for pdflatex
+    assert tex_text("☃") == "[U+2603]"  # never raw Unicode for pdflatex
+
+
+@pytest.mark.parametrize("name", ["layer", "backward", "transposed"])
+def test_every_symbol_of_each_lessons_default_script_has_its_tex(name):
+    from explainer.backward_request import default_backward, default_transposed
+    from explainer.lessons import lesson
+
+    problem = {"layer": default_stack, "backward": default_backward}.get(name, default_transposed)()
+    tex = lesson_handout_latex(lesson(name).build_script(problem))
+    assert "[U+" not in tex, tex[tex.index("[U+") - 80 : tex.index("[U+") + 20]
 
 
 def test_the_layer_handout_latex_holds_every_sentence(layer):
