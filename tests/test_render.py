@@ -80,7 +80,7 @@ def test_joined_parts_keep_the_frame_clock(tmp_path, capfd, monkeypatch):
         sound = float(audio.duration * audio.time_base)
     assert len(times) == part_frames == stream.frames
     assert duration == len(times) * frame  # exactly: no held frame at any of the joins
-    gaps = {round(b - a, 6) for a, b in zip(times, times[1:])}
+    gaps = {round(b - a, 6) for a, b in zip(times, times[1:], strict=False)}
     assert gaps == {round(float(frame), 6)}, gaps
     # The sound lasts as long as the picture (AAC ends on a whole packet: 1024 samples).
     assert abs(sound - float(duration)) <= 1024 / 48000 + 1e-3, (sound, float(duration))
