@@ -96,10 +96,11 @@ def output_size(s: LectureScene) -> None:
     )
     formula.scale_to_fit_width(min(formula.width, 9.5)).move_to(UP * 2.3)
     names = [_symbol_entry(text) for text in lesson.labels["size-symbols"].split("; ")]
-    legend = VGroup(VGroup(*names[:3]), VGroup(*names[3:]))
+    # Three lines of two: one line of three was shrunk below legibility at 480p.
+    legend = VGroup(*[VGroup(*names[k : k + 2]) for k in range(0, len(names), 2)])
     for row in legend:
-        row.arrange(RIGHT, buff=0.5)
-    legend.arrange(DOWN, buff=0.2)
+        row.arrange(RIGHT, buff=0.6)
+    legend.arrange(DOWN, buff=0.18)
     if legend.width > 12.5:
         legend.scale_to_fit_width(12.5)
     legend.next_to(formula, DOWN, buff=0.35)
@@ -126,7 +127,7 @@ def _symbol_entry(text: str) -> VGroup:
     """'p_before, p_after: the padding' as the formula writes the symbols, then the words."""
     symbols, words = text.split(": ", 1)
     tex = re.sub(r"(\w)_(\w+)", r"\1_{\\text{\2}}", symbols)
-    entry = VGroup(MathTex(tex, color=INK).scale(0.6), label(words, size=0.26, color=MUTED))
+    entry = VGroup(MathTex(tex, color=INK).scale(0.75), label(words, size=0.26, color=MUTED))
     return entry.arrange(RIGHT, buff=0.12)
 
 
@@ -222,7 +223,7 @@ def summary(s: LectureScene) -> None:
         lesson.trace.output,
         empty.cell_size,
         lesson.scale,
-        show_labels=False,
+        show_labels=lesson.script.result_written,
         first_row=0,
         first_col=0,
         style=lesson.style,
