@@ -44,9 +44,9 @@ from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 LINE_Y = -0.95  # the x · w = p line, then the sum
 READABLE = 0.18  # the size the row's numbers are written at when there is room (≈ 10 px)
 NUMBERS = 0.42  # room the row and column numbers take beside a grid
-OPERATOR = 0.5  # room for "·" and "=" between two grids
+OPERATOR = 0.75  # room for "·" and "=" between two grids
 RIGHT_EDGE = 6.9
-IMAGE_MIN_WIDTH = 2.5
+IMAGE_MIN_WIDTH = 2.2
 
 
 def _cell_for_texts(texts: list[str], size: float) -> float:
@@ -61,7 +61,7 @@ def row_cell(texts: list[str], kh: int, kw: int) -> float:
     room the row has beside the image."""
     base = min(0.62, 2.0 / max(kh, kw))
     room_w = (RIGHT_EDGE + 6.9 - IMAGE_MIN_WIDTH - 0.3 - 3 * NUMBERS - 2 * OPERATOR) / (3 * kw)
-    room = min(room_w, 2.7 / kh)
+    room = min(room_w, 3.0 / kh)
     for size in (READABLE, MIN_TEXT_SIZE + 0.005):  # (a margin for rounding)
         need = _cell_for_texts(texts, size)
         if need <= room:
