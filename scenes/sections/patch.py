@@ -79,7 +79,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     texts += [numbers.display(w, style.exact()) for w in step.weights]
     cell = row_cell(texts, kh, kw)
     width = kw * cell
-    row_y = TOP - 0.75 - kh * cell / 2
+    row_y = TOP - 0.95 - kh * cell / 2  # the titles and numbers above stay under TOP
     products_x = RIGHT_EDGE - width / 2
     kernel_x = products_x - width - NUMBERS - OPERATOR
     patch_x = kernel_x - width - NUMBERS - OPERATOR
