@@ -82,8 +82,10 @@ def test_joined_parts_keep_the_frame_clock(tmp_path, capfd, monkeypatch):
     assert duration == len(times) * frame  # exactly: no held frame at any of the joins
     gaps = {round(b - a, 6) for a, b in zip(times, times[1:], strict=False)}
     assert gaps == {round(float(frame), 6)}, gaps
-    # The sound lasts as long as the picture (AAC ends on a whole packet: 1024 samples).
-    assert abs(sound - float(duration)) <= 1024 / 48000 + 1e-3, (sound, float(duration))
+    # The sound lasts as long as the picture, give or take AAC's framing: its encoder's
+    # first packet of priming and its last packet filled up to 1024 samples (a whole
+    # lecture's joined sound measured 1024 + 768 samples longer than its picture).
+    assert abs(sound - float(duration)) <= 2 * 1024 / 48000 + 1e-3, (sound, float(duration))
 
 
 def test_high_quality_is_1080p60(tmp_path, capsys):
