@@ -74,17 +74,18 @@ CORNERS = (UP + LEFT, UP + RIGHT, DOWN + LEFT, DOWN + RIGHT)
 
 
 def window_tag(text: str, grid: ValueGrid, window, taken: list[VGroup]) -> VGroup:
-    """A window's number on a small plate just outside one of its corners (the first
-    corner whose place no other tag holds), so that it hides none of the window's pixels."""
-    size = max(MIN_TEXT_SIZE + 0.04, min(0.26, grid.cell_size * 0.45))
+    """A window's number on a small plate on one of its corners, pushed a little outward
+    (the first corner no other tag holds): a grid's corner point touches only the corners
+    of its cells, so the plate hides no pixel's number, inside the window or beside it."""
+    size = max(MIN_TEXT_SIZE + 0.02, min(0.22, grid.cell_size * 0.32))
     number = label(text, size=size, color=BACKGROUND)
     number.overlay = True
-    plate = Circle(radius=max(number.width, number.height) / 2 + 0.05, stroke_width=2)
+    plate = Circle(radius=max(number.width, number.height) / 2 + 0.04, stroke_width=2)
     plate.set_fill(HIGHLIGHT, opacity=1.0).set_stroke(HALO, 2)
     tag = VGroup(plate, number.move_to(plate))
     places = []
     for corner in CORNERS:
-        spot = window.get_corner(corner) + corner * (plate.width / 2 + 0.02)
+        spot = window.get_corner(corner) + corner * plate.width * 0.15
         clash = sum(np.linalg.norm(spot - t.get_center()) < plate.width for t in taken)
         places.append((clash, spot))
     tag.move_to(min(places, key=lambda p: p[0])[1])
