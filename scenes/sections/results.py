@@ -35,10 +35,12 @@ from scenes.components import (
     filled_cell,
     grid_label_size,
     label,
+    labels_fit,
     thinner,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 
+HEADROOM = 3.85  # the top of the frame's right half, beside the heading
 ROW_BY_ROW = 64  # past this many output pixels the sweep fills a whole row per jump
 
 
@@ -138,8 +140,17 @@ def _result_layout(s: LectureScene) -> tuple[ValueGrid, EmptyGrid, Legend]:
     image_cell = cell_for(rows, cols, 4.8, TOP - BOTTOM, 0.55)
     grid = s.image_grid(image_cell, np.array([-4.3, 0.0, 0]))
     cell = cell_for(oh, ow, 5.2, TOP - BOTTOM - 0.5, 0.75)
+    centre = np.array([1.9, -0.2, 0])
+    texts = [numbers.display(st.value, lesson.style) for st in lesson.trace.steps]
+    if lesson.script.result_written and not labels_fit(texts, cell):
+        # Too small to write its numbers: the result may rise into the top right corner,
+        # which the heading (top left) leaves free, and take a little more width.
+        taller = cell_for(oh, ow, 6.0, HEADROOM - BOTTOM - 0.5, 0.75)
+        if taller > cell:
+            cell = taller
+            centre = np.array([1.9, (HEADROOM - 0.5 - 0.4 + BOTTOM) / 2, 0])
     empty = EmptyGrid(oh, ow, cell, first_row=0, first_col=0)
-    empty.shift(np.array([1.9, -0.2, 0]) - empty.cells.get_center())
+    empty.shift(centre - empty.cells.get_center())
     legend = Legend(lesson.scale, _ticks(s), lesson.style, height=min(4.0, empty.cells.height))
     legend.next_to(empty, RIGHT, buff=0.4)
     if legend.get_right()[0] > 6.9:
