@@ -86,7 +86,7 @@ def notation(s: LectureScene) -> None:
     if s.has("notation.flip-effect"):
         changed, total = lesson.script.beat("notation.flip-effect").values
         count = label(f"{changed} / {total}", size=0.3, color=ACCENT)
-        count.next_to(names[2], DOWN, buff=0.15)
+        count.next_to(result, RIGHT, buff=0.3)
         with s.beat("notation.flip-effect") as clock:
             s.play(FadeIn(count), run_time=clock.share(0.15))
             s.play(Indicate(result, color=ACCENT, scale_factor=1.05), run_time=clock.share(0.4))

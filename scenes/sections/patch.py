@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     DOWN,
-    LEFT,
     RIGHT,
     UP,
     Create,
@@ -361,7 +360,7 @@ def contrast(s: LectureScene) -> None:
         show_layout(s, layout, clock, 0.25)
         filled = multiply_out_fast(s, step, layout, clock)
     with s.beat("contrast.value") as clock:
-        parts = sum_and_divide(s, step, filled, clock)
+        sum_and_divide(s, step, filled, clock)
         # The value it is compared with: the first patch's, as the sentence says it.
         first = lesson.step(lesson.script.beat("multiply.take").steps[0])
         i, j = first.index
@@ -372,9 +371,8 @@ def contrast(s: LectureScene) -> None:
             size=0.3,
             color=MUTED,
         )
-        before.next_to(parts, DOWN, buff=0.2)
-        if before.get_bottom()[1] < BOTTOM:
-            before.next_to(parts, LEFT, buff=0.4).align_to(parts, DOWN)
+        # In the top right corner, which the heading (top left) leaves free.
+        before.to_corner(UP + RIGHT, buff=0.35)
         s.play(FadeIn(before), run_time=clock.share(0.15))
         negative = [cell for cell, p in zip(filled, step.products, strict=True) if p < 0]
         if negative:
