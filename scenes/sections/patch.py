@@ -79,7 +79,8 @@ def product_layout(s: LectureScene, step: Step) -> dict:
     cell = row_cell(texts, kh, kw)
     width = kw * cell
     row_y = TOP - 0.95 - kh * cell / 2  # the titles and numbers above stay under TOP
-    products_x = RIGHT_EDGE - width / 2
+    # (a narrow filter's products are narrower than their title, which must stay in view)
+    products_x = RIGHT_EDGE - max(width, text_width(words["products"], 0.26) + 0.1) / 2
     kernel_x = products_x - width - NUMBERS - OPERATOR
     patch_x = kernel_x - width - NUMBERS - OPERATOR
     image_right = patch_x - width / 2 - NUMBERS - 0.3
