@@ -249,23 +249,30 @@ class ValueGrid(VGroup):
         self.add(self.image_frame)
 
     def _number(self, first_row: int | None, first_col: int) -> None:
-        """Row and column numbers (columns only when ``first_row`` is None); on small cells
-        only every 2nd, 5th or 10th, so that the numbers never crowd into each other."""
+        """Row and column numbers (columns only when ``first_row`` is None), every one of
+        them wherever they fit: column numbers too wide for their cells alternate between
+        two lines; only past that, on the smallest cells, every 2nd, 5th or 10th."""
         size = max(MIN_TEXT_SIZE, min(0.26, self.cell_size * 0.4))
         gap = 0.12 + size * 0.3
         ends = [first_col, first_col + self.cols - 1]
         if first_row is not None:
             ends += [first_row, first_row + self.rows - 1]
-        widest = max(text_width(str(v), size) for v in ends)
-        every = next((k for k in (1, 2, 5, 10, 20) if k * self.cell_size >= 1.5 * widest), 50)
+        widest = max(text_width(numbers.text(v, SCREEN), size) for v in ends)
+        steps = (1, 2, 5, 10, 20)
+        every = next((k for k in steps if k * self.cell_size >= 1.15 * widest), 50)
+        staggered = every == 2 and 2 * self.cell_size >= 1.15 * widest
+        if staggered:
+            every = 1
+        every_row = next((k for k in steps if k * self.cell_size >= 1.25 * size), 50)
         for c in range(self.cols):
             if (first_col + c) % every:
                 continue
             t = label(numbers.text(first_col + c, SCREEN), size=size, color=MUTED)
-            t.next_to(self.cell(0, c), UP, buff=gap)
+            lift = size * 1.05 if staggered and (first_col + c) % 2 else 0.0
+            t.next_to(self.cell(0, c), UP, buff=gap + lift)
             self.indices.add(t)
         for r in range(self.rows if first_row is not None else 0):
-            if (first_row + r) % every:
+            if (first_row + r) % every_row:
                 continue
             t = label(numbers.text(first_row + r, SCREEN), size=size, color=MUTED)
             t.next_to(self.cell(r, 0), LEFT, buff=gap)
@@ -386,12 +393,12 @@ class Legend(VGroup):
         self.tick_labels = VGroup()
         for v in sorted(set(ticks) | {0}, reverse=True):
             y = height / 2 - float(high - v) / span * height
-            mark = Rectangle(
-                width=0.1, height=0.025, stroke_width=0, fill_color=INK, fill_opacity=1
-            )
-            mark.move_to(np.array([0.22, y, 0.0]))
+            # The mark crosses the bar (a short dash beside a number would read as its
+            # minus sign); the number stands clear of it.
+            mark = halo(Line(np.array([-0.19, y, 0.0]), np.array([0.19, y, 0.0]), color=INK))
+            mark.set_stroke(width=2.5)
             t = label(numbers.display(v, style), size=0.22, color=INK)
-            t.next_to(np.array([0.27, y, 0.0]), RIGHT, buff=0.14)
+            t.next_to(np.array([0.15, y, 0.0]), RIGHT, buff=0.2)
             self.tick_labels.add(VGroup(mark, t))
         self.add(bar, frame, self.tick_labels)
 

@@ -9,8 +9,6 @@ the length of the parts before them.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import wave
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,14 +19,21 @@ from explainer.files.safe_json import load_json_file
 from explainer.outputs.notes import render_notes
 
 
+def frame_rate(stream) -> Fraction:
+    """A video stream's nominal frame rate: the one its encoder was given (the H.264
+    stream's own timing), not one guessed from the container's timestamps."""
+    rate = stream.codec_context.framerate or stream.guessed_rate or stream.average_rate
+    return Fraction(rate)
+
+
 def frames_duration(video: Path) -> float:
-    """The exact length of a video: its frame count over its frame rate."""
+    """The exact length of a video: its frame count over its nominal frame rate."""
     import av
 
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         frames = stream.frames or sum(1 for _ in container.demux(stream) if _.dts is not None)
-        return float(Fraction(frames) / Fraction(stream.average_rate))
+        return float(Fraction(frames) / frame_rate(stream))
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ def join_videos(folders: list[Path], target: Path) -> None:
 
     convert_audio(wav, aac, "aac")
     with av.open(str(video_only)) as video_in, av.open(str(aac)) as audio_in:
-        out = av.open(str(target), mode="w")
+        rate = frame_rate(video_in.streams.video[0])
+        out = av.open(str(target), mode="w", options=mp4_options(rate))
         try:
             v_out = out.add_stream_from_template(template=video_in.streams.video[0])
             a_out = out.add_stream_from_template(template=audio_in.streams.audio[0])
@@ -114,45 +120,78 @@ def join_videos(folders: list[Path], target: Path) -> None:
 
 
 def _concatenate_video(videos: list[Path], target: Path) -> None:
-    # The concat list names each video by a plain relative name, linked beside the list:
-    # a folder's name may hold a quote or a newline, which the list's syntax cannot carry.
-    names = []
-    for k, video in enumerate(videos):
-        name = f".{target.stem}.{k}.mp4"
-        (target.parent / name).unlink(missing_ok=True)
-        try:
-            os.link(video, target.parent / name)
-        except OSError:
-            shutil.copyfile(video, target.parent / name)
-        names.append(name)
-    listing = target.parent / f".{target.stem}.concat.txt"
-    listing.write_text("".join(f"file '{name}'\n" for name in names), encoding="ascii")
-    try:
-        _concatenate_listed(listing, target)
-    finally:
-        for name in names:
-            (target.parent / name).unlink(missing_ok=True)
-        listing.unlink(missing_ok=True)
+    """The parts' video streams one after the other, copied, on one clock.
 
-
-def _concatenate_listed(listing: Path, target: Path) -> None:
+    Each frame is stamped anew with its place in the whole video: frame n is shown at
+    n / fps exactly. The parts' own timestamps cannot be carried over: manim joins the
+    animations of a part with timestamps a few ticks off the frame grid, and a part's
+    container lasts until its sound ends, up to a frame or three after its last frame, so
+    that a join of the containers (ffmpeg's concat) held each part's last frame that long.
+    """
     import av
 
-    with av.open(
-        f"file:{listing.as_posix()}", format="concat", options={"safe": "0", "an": "1"}
-    ) as src:
+    shapes = [_frame_order(video) for video in videos]
+    rate = shapes[0][0]
+    if any(r != rate for r, _, _ in shapes):
+        raise RuntimeError("the parts to join have different frame rates")
+    # Decoding may run ahead of display by a few frames (B-frames): one delay for the whole
+    # video keeps the decoding times increasing across the joins.
+    delay = max(d for _, _, d in shapes)
+    tick = Fraction(rate.denominator, rate.numerator)
+    out = av.open(str(target), mode="w", options=mp4_options(rate))
+    try:
+        v_out = None
+        offset = 0
+        for video, (_, ranks, _) in zip(videos, shapes, strict=True):
+            with av.open(str(video)) as src:
+                stream = src.streams.video[0]
+                if v_out is None:
+                    v_out = out.add_stream_from_template(template=stream)
+                    v_out.time_base = tick
+                    extradata = stream.codec_context.extradata
+                elif stream.codec_context.extradata != extradata:
+                    raise RuntimeError(f"{video.name} was encoded with other settings")
+                k = 0
+                for packet in src.demux(stream):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = v_out
+                    packet.time_base = tick
+                    packet.pts = offset + ranks[k]
+                    packet.dts = offset + k - delay
+                    packet.duration = 1
+                    out.mux(packet)
+                    k += 1
+            offset += len(ranks)
+    finally:
+        out.close()
+
+
+def mp4_options(rate: Fraction) -> dict[str, str]:
+    """The MP4 muxer's options for a video of ``rate`` frames a second: its whole-movie
+    clock as fine as the video track's (by default it counts milliseconds, and a 15 fps
+    video of 1214 frames then lasted 80.933 s instead of 80.9333…)."""
+    scale = rate.numerator
+    while scale < 10000:  # the muxer's own rule for a video track's clock
+        scale *= 2
+    return {"movie_timescale": str(scale)}
+
+
+def _frame_order(video: Path) -> tuple[Fraction, list[int], int]:
+    """A video's frame rate; for each packet, in decoding order, the place of its frame in
+    display order; and how many frames decoding runs ahead of display."""
+    import av
+
+    with av.open(str(video)) as src:
         stream = src.streams.video[0]
-        out = av.open(str(target), mode="w")
-        try:
-            v_out = out.add_stream_from_template(template=stream)
-            for packet in src.demux(stream):
-                if packet.dts is None:
-                    continue
-                packet.dts = None  # consecutive files' dts need not be monotonic: recompute
-                packet.stream = v_out
-                out.mux(packet)
-        finally:
-            out.close()
+        rate = frame_rate(stream)
+        shown = [p.pts for p in src.demux(stream) if p.dts is not None]
+    place = {pts: n for n, pts in enumerate(sorted(shown))}
+    if len(place) != len(shown):
+        raise RuntimeError(f"{video.name} has two frames at one time")
+    ranks = [place[pts] for pts in shown]
+    delay = max((k - r for k, r in enumerate(ranks)), default=0)
+    return rate, ranks, max(delay, 0)
 
 
 def _sound_track(sounds: list[Path | None], durations: list[float]) -> bytes:

@@ -173,6 +173,8 @@ class LectureScene(Scene):
             self.voice = load_voice(name)
         self._caption = None
         self._heading = None
+        self.current_beat: Beat | None = None
+        """The beat whose sentence is being said (None between sentences)."""
         self.stage: dict[str, object] = {}
         self.caption_log: list[tuple[float, float, str]] = []
         """(shown from, cleared at, text) of every caption drawn: the scene's own record."""
@@ -215,12 +217,14 @@ class LectureScene(Scene):
         shown = caption(beat.caption).move_to(np.array([0.0, CAPTION_Y, 0.0]))
         self.play(FadeIn(shown), run_time=CAPTION_FADE)
         self._caption = shown
+        self.current_beat = beat
         yield Clock(self, start, duration)
         remaining = start + duration + PAUSE - self.time
         if remaining >= 1.0 / self.camera.frame_rate:  # shorter waits cannot be drawn
             self.wait(remaining)
         self.play(FadeOut(shown), run_time=CAPTION_FADE)
         self._caption = None
+        self.current_beat = None
         self.caption_log.append((start, self.time, beat.caption))
         self.spoken.append((start, start + duration, beat))
         self.add_subcaption(beat.caption, duration=duration, offset=start - self.time)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
-from manim import tempconfig
+from manim import VGroup, tempconfig
 
 from explainer.core.problem import Problem
 from scenes.lecture import Lecture
@@ -86,3 +87,44 @@ def frame_difference(frame: np.ndarray, control: np.ndarray) -> tuple[float, flo
     """(mean absolute difference, share of pixels off by more than 40 of 255)."""
     diff = np.abs(frame.astype(np.int16) - control.astype(np.int16)).max(axis=-1)
     return float(diff.mean()), float((diff > 40).mean())
+
+
+PIXELS_PER_UNIT = 480 / 8.0  # at 480p the frame is 8 units tall
+TEX_DIGIT_HEIGHT = 0.0069
+"""Height in scene units of a digit of MathTex per point of its font size (0.33 at 48)."""
+NUMBER = re.compile(r"[−-]?\d+(?:[./]\d+)?")
+
+
+def numbers_drawn(scene) -> dict[str, float]:
+    """Every number written on screen now, as its text (true minus sign) with the height
+    in pixels at 480p of the tallest mobject showing it; the caption, the heading and the
+    row and column numbers around grids are not counted."""
+    from manim import MathTex, SingleStringMathTex
+
+    skip: set[int] = set()
+    for extra in (scene._caption, scene._heading):
+        if extra is not None:
+            skip.update(id(m) for m in extra.get_family())
+    for m in scene.mobjects:
+        for part in m.get_family():
+            indices = getattr(part, "indices", None)
+            if isinstance(indices, VGroup):
+                skip.update(id(x) for x in indices.get_family())
+    found: dict[str, float] = {}
+
+    def note(text: str, height: float) -> None:
+        for token in NUMBER.findall(text.replace("-", "−")):
+            found[token] = max(found.get(token, 0.0), height)
+
+    for m in scene.mobjects:
+        for part in m.get_family():
+            if id(part) in skip:
+                continue
+            if isinstance(part, MathTex | SingleStringMathTex):
+                tex = getattr(part, "tex_string", "")
+                tex = re.sub(r"\\frac\{(-?\d+)\}\{(\d+)\}", r"\1/\2", tex)
+                tex = re.sub(r"-\s*\\frac\{(\d+)\}\{(\d+)\}", r"-\1/\2", tex)
+                note(tex.replace(" ", ""), part.font_size * TEX_DIGIT_HEIGHT * PIXELS_PER_UNIT)
+            elif isinstance(getattr(part, "text", None), str) and len(part.points):
+                note(part.text, part.height * PIXELS_PER_UNIT)
+    return found

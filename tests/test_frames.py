@@ -55,3 +55,73 @@ def test_frame_comparison_notices_a_change(tmp_path):
     changed[120:150, 600:640] = 255 - changed[120:150, 600:640]  # one product cell altered
     mean, share = frame_difference(changed, control)
     assert share > 0.001 or mean > 1.5
+
+
+# ----- every value a sentence names is written on screen while it is said --------------------
+
+SPOKEN_PROBLEMS = {
+    # A PNG's values are decimals (0.098, −0.57): the widest numbers a cell must hold.
+    "png": ("--image {png}", ["one-dimension", "multiply", "add", "contrast", "sweep"]),
+    "sobel-same-stride": (
+        "--image square --kernel sobel-x --padding same --stride 2",
+        ["one-dimension", "multiply", "add", "contrast", "result"],
+    ),
+    "reflect-dilated-flipped": (
+        "--image x --kernel diagonal --padding 2 --padding-mode reflect --dilation 2 --flip",
+        ["one-dimension", "multiply", "add"],
+    ),
+}
+MIN_DIGIT_PIXELS = 8
+
+
+def _stroke_png(path: Path) -> Path:
+    """A 10×12 grey PNG with a bright diagonal stroke and a few dark pixels."""
+    pixels = np.full((10, 12), 140, dtype=np.uint8)
+    for k in range(10):
+        pixels[k, k], pixels[k, min(11, k + 1)] = 255, 200
+    pixels[2, 8], pixels[7, 2], pixels[5, 10] = 0, 30, 90
+    Image.fromarray(pixels, "L").save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", list(SPOKEN_PROBLEMS))
+def test_values_a_sentence_names_are_written_while_it_is_said(name, tmp_path):
+    """Each number in a beat's ``values`` is drawn as text (a label or TeX, not the
+    caption) at least 8 px tall at 480p at some moment while its sentence is said, written
+    as the caption writes it (rounded decimals to the caption's precision)."""
+    import warnings
+
+    from scene_support import numbers_drawn
+
+    from explainer.present import numbers
+    from explainer.request import problem_from_argument_string
+
+    args, sections = SPOKEN_PROBLEMS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the PNG's scaling is announced
+        problem = problem_from_argument_string(args.format(png=_stroke_png(tmp_path / "s.png")))
+    seen: dict[str, dict[str, float]] = {}
+
+    def collect(scene) -> None:
+        beat = scene.current_beat
+        if beat is not None:
+            drawn = seen.setdefault(beat.key, {})
+            for text, pixels in numbers_drawn(scene).items():
+                drawn[text] = max(drawn.get(text, 0.0), pixels)
+
+    scene = run_lecture(problem, sections, tmp_path, on_beat=collect)
+    style = scene.lesson.style
+    missing = []
+    checked = 0
+    for beat in scene.lesson.script.beats():
+        if beat.section not in sections:
+            continue
+        drawn = seen.get(beat.key, {})
+        for value in beat.values:
+            written = {numbers.display(value, style), numbers.display(value, style.exact())}
+            tallest = max(drawn.get(w, 0.0) for w in written)
+            checked += 1
+            if tallest < MIN_DIGIT_PIXELS:
+                missing.append(f"{beat.key}: {'/'.join(sorted(written))} ({tallest:.1f} px)")
+    assert checked >= 10
+    assert not missing, missing

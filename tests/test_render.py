@@ -51,6 +51,43 @@ def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capfd,
     assert not list(tmp_path.glob(".render-*")), "temporary render folder left behind"
 
 
+def test_joined_parts_keep_the_frame_clock(tmp_path, capfd, monkeypatch):
+    """Three parts (sections not next to each other each make one) joined into one video:
+    every frame decoded is one frame of the clock, at its place, with no frame held at a
+    join, and the header says the rate the video was drawn at."""
+    from fractions import Fraction
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(cache))
+    args = ["--quality", "low", "--section", "title", "--section", "image"]
+    assert render(tmp_path, *args, "--section", "conclusion") == 0
+    video = Path(capfd.readouterr().out.strip())
+    parts = [p / "video.mp4" for p in (cache / "parts").iterdir() if p.name[0] not in ".j"]
+    assert len(parts) == 3
+    part_frames = 0
+    for part in parts:
+        with av.open(str(part)) as container:
+            part_frames += sum(1 for _ in container.decode(video=0))
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        # The header: 15 frames a second however it is read.
+        assert stream.codec_context.framerate == 15
+        assert stream.base_rate == 15 and stream.average_rate == 15
+        duration = stream.duration * stream.time_base
+        frame = Fraction(1, 15)
+        times = [f.time for f in container.decode(stream)]
+        audio = container.streams.audio[0]
+        sound = float(audio.duration * audio.time_base)
+    assert len(times) == part_frames == stream.frames
+    assert duration == len(times) * frame  # exactly: no held frame at any of the joins
+    gaps = {round(b - a, 6) for a, b in zip(times, times[1:], strict=False)}
+    assert gaps == {round(float(frame), 6)}, gaps
+    # The sound lasts as long as the picture, give or take AAC's framing: its encoder's
+    # first packet of priming and its last packet filled up to 1024 samples (a whole
+    # lecture's joined sound measured 1024 + 768 samples longer than its picture).
+    assert abs(sound - float(duration)) <= 2 * 1024 / 48000 + 1e-3, (sound, float(duration))
+
+
 def test_high_quality_is_1080p60(tmp_path, capsys):
     assert render(tmp_path, "--section", "title") == 0
     video = Path(capsys.readouterr().out.strip())

@@ -86,6 +86,9 @@ class Script:
     """Values are shown as short decimals (some would be unreadable as fractions)."""
     pixelwise: bool = True
     """Small enough to write every value into its cell."""
+    result_written: bool = True
+    """Small enough a result to write its values into its cells (a problem that is not
+    :attr:`pixelwise` may still have one)."""
     prelude: Trace | None = field(default=None, repr=False)
     """The one-dimensional problem of the prelude section, traced by the same engine."""
     prelude_origin: tuple[int, int] | None = None

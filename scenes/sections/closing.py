@@ -79,11 +79,16 @@ def notation(s: LectureScene) -> None:
         )
         same = MathTex("=", color=INK).scale(0.9)
         pair = VGroup(same, turned).arrange(RIGHT, buff=0.25).next_to(kernel, DOWN, buff=0.9)
+        pair.add(label(words["filter-rotated"], size=0.24, color=ACCENT).next_to(turned, DOWN))
         with s.beat("notation.symmetric") as clock:
             s.play(FadeOut(formula), FadeOut(symbols), run_time=clock.share(0.15))
             s.play(FadeOut(names[1]), FadeIn(pair), run_time=clock.share(0.3))
     if s.has("notation.flip-effect"):
+        changed, total = lesson.script.beat("notation.flip-effect").values
+        count = label(f"{changed} / {total}", size=0.3, color=ACCENT)
+        count.next_to(result, RIGHT, buff=0.3)
         with s.beat("notation.flip-effect") as clock:
+            s.play(FadeIn(count), run_time=clock.share(0.15))
             s.play(Indicate(result, color=ACCENT, scale_factor=1.05), run_time=clock.share(0.4))
     s.clear_stage()
 

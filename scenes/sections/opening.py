@@ -26,6 +26,7 @@ from explainer.present import numbers
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
+    MIN_TEXT_SIZE,
     MUTED,
     EmptyGrid,
     Legend,
@@ -35,6 +36,7 @@ from scenes.components import (
     grid_label_size,
     halo,
     label,
+    text_width,
 )
 from scenes.stage import BOTTOM, TOP, LectureScene, cell_for
 
@@ -64,15 +66,18 @@ def one_dimension(s: LectureScene) -> None:
     n = len(signal_values)
     k = len(trace.applied_kernel[0])
     stride = trace.problem.stride[1]
-    cell = min(0.8, 11.0 / n)
-    first = s.lesson.script.prelude_origin[1]  # numbered by the image's columns
-    signal = ValueGrid(
-        [signal_values], cell, scale, first_row=None, first_col=first, style=s.lesson.style
-    )
-    signal.move_to(np.array([0.0, 0.4, 0.0]))
+    style = s.lesson.style
+    texts = [numbers.display(v, style) for v in signal_values]
+    texts += [numbers.display(st.value, style) for st in trace.steps]
+    texts += [numbers.display(v, style.exact()) for v in trace.applied_kernel[0]]
+    # Cells large enough to write every number in them, as far as the frame's width allows.
+    cell = max(min(0.8, 11.0 / n), min(_cell_for_texts(texts), 11.6 / n))
+    origin_row, first = s.lesson.script.prelude_origin  # numbered by the image's columns
+    signal = ValueGrid([signal_values], cell, scale, first_row=None, first_col=first, style=style)
+    signal.move_to(np.array([0.5, 0.4, 0.0]))
     taps_as_given = trace.problem.kernel.tolist()
-    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT, style=s.lesson.style.exact())
-    kernel.move_to(np.array([0.0, 2.0, 0.0]))
+    kernel = ValueGrid(taps_as_given, cell, scale, stroke=ACCENT, style=style.exact())
+    kernel.move_to(np.array([0.5, 2.0, 0.0]))
     out = len(trace.steps)
     sums = EmptyGrid(1, out, cell, first_row=None, first_col=0)  # positions, from 0
     # Sum j sits under the centre of window j: shift by half the filter's width.
@@ -86,9 +91,23 @@ def one_dimension(s: LectureScene) -> None:
     for name in names:
         if name.get_left()[0] < -6.9:
             name.shift(RIGHT * (-6.9 - name.get_left()[0]))
+    # The image the row is taken from, with that row outlined, before the row moves out.
+    image = s.make_image_grid(cell_for(*s.lesson.problem.image.shape, 9.0, 5.2, 0.5), False)
+    image.move_to(np.array([0.0, -0.1, 0.0]))
+    last = min(first + n, s.lesson.problem.image.shape[1]) - 1
+    row_box = image.outline(origin_row, first, origin_row, last, HIGHLIGHT, 5)
     with s.beat("one-dimension.signal") as clock:
-        s.play(FadeIn(signal), FadeIn(names[0]), run_time=clock.share(0.3))
-        s.play(FadeIn(kernel), FadeIn(names[1]), run_time=clock.share(0.3))
+        s.play(FadeIn(image), run_time=clock.share(0.12))
+        s.play(Create(row_box), run_time=clock.share(0.15))
+        s.wait(clock.share(0.1))
+        s.play(
+            FadeOut(image),
+            FadeOut(row_box),
+            FadeIn(signal, target_position=row_box),
+            FadeIn(names[0]),
+            run_time=clock.share(0.2),
+        )
+        s.play(FadeIn(kernel), FadeIn(names[1]), run_time=clock.share(0.25))
     s.remove(names[1])
     kernel.add(names[1])  # the filter's name travels with it
     if s.has("one-dimension.flip"):
@@ -104,7 +123,7 @@ def one_dimension(s: LectureScene) -> None:
         s.remove(names[1])
         reversed_row.add(names[1])
         kernel = reversed_row
-    size = grid_label_size([numbers.display(st.value, s.lesson.style) for st in trace.steps], cell)
+    size = grid_label_size([numbers.display(st.value, style) for st in trace.steps], cell)
     window = signal.outline(0, 0, 0, k - 1, ACCENT, 5)
     filled = VGroup()
     with s.beat("one-dimension.slide") as clock:
@@ -142,6 +161,12 @@ def one_dimension(s: LectureScene) -> None:
     s.clear_stage()
 
 
+def _cell_for_texts(texts: list[str]) -> float:
+    """The smallest cell in which every text is written at a legible size."""
+    per_unit = max(text_width(t, 1.0) for t in texts)
+    return (MIN_TEXT_SIZE + 0.01) / min(0.4, 0.8 / per_unit)
+
+
 def _above(window, cell: float) -> np.ndarray:
     """Where the 1D filter's cells sit: just above the window it covers."""
     return window.get_center() + np.array([0, cell + 0.7, 0])  # above the column numbers
@@ -175,8 +200,15 @@ def image(s: LectureScene) -> None:
     if padded:
         _padding(s, cell, center)
         if s.has("image.padding-why"):
+            why = s.lesson.script.beat("image.padding-why")
+            oh, ow = why.values  # the result's size, as the sentence gives it
+            size_note = label(f"{s.lesson.labels['result']}: {oh}×{ow}", size=0.3, color=MUTED)
+            size_note.next_to(s.stage["image"], DOWN, buff=0.15)
+            if size_note.get_bottom()[1] < BOTTOM:
+                size_note.next_to(s.stage["image"], LEFT, buff=0.3).align_to(s.stage["image"], DOWN)
             with s.beat("image.padding-why") as clock:
-                s.wait(clock.share(0.2))
+                s.play(FadeIn(size_note), run_time=clock.share(0.2))
+            s.play(FadeOut(size_note), run_time=0.3)
         if s.has("image.padding-uneven"):
             with s.beat("image.padding-uneven") as clock:
                 _show_uneven_sides(s, clock)

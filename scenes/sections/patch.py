@@ -22,7 +22,7 @@ from manim import (
 
 from explainer.core.trace import Step
 from explainer.outputs import printing
-from explainer.present import numbers
+from explainer.present import numbers, speech
 from scenes.components import (
     ACCENT,
     HIGHLIGHT,
@@ -36,25 +36,61 @@ from scenes.components import (
     grid_label_size,
     halo,
     label,
+    text_width,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 
-ROW_Y = 1.1  # patch × filter = products
 LINE_Y = -0.95  # the x · w = p line, then the sum
+READABLE = 0.18  # the size the row's numbers are written at when there is room (≈ 10 px)
+NUMBERS = 0.42  # room the row and column numbers take beside a grid
+OPERATOR = 0.75  # room for "·" and "=" between two grids
+RIGHT_EDGE = 6.9
+IMAGE_MIN_WIDTH = 2.2
+
+
+def _cell_for_texts(texts: list[str], size: float) -> float:
+    """The smallest cell in which every text fits at ``size`` (see :func:`fit_label_size`)."""
+    per_unit = max(text_width(t, 1.0) for t in texts)
+    return size / min(0.4, 0.8 / per_unit)
+
+
+def row_cell(texts: list[str], kh: int, kw: int) -> float:
+    """One cell for the patch, the filter and the products: large enough to write their
+    numbers (readably if there is room, else at the smallest legible size), within the
+    room the row has beside the image."""
+    base = min(0.62, 2.0 / max(kh, kw))
+    room_w = (RIGHT_EDGE + 6.9 - IMAGE_MIN_WIDTH - 0.3 - 3 * NUMBERS - 2 * OPERATOR) / (3 * kw)
+    room = min(room_w, 3.0 / kh)
+    for size in (READABLE, MIN_TEXT_SIZE + 0.005):  # (a margin for rounding)
+        need = _cell_for_texts(texts, size)
+        if need <= room:
+            return max(base, need)
+    return min(base, room)
 
 
 def product_layout(s: LectureScene, step: Step) -> dict:
-    """Patch × filter = products in a row on the right; the image on the left."""
+    """Patch × filter = products in a row on the right, the image beside them on the left."""
     lesson = s.lesson
     words = lesson.labels
     kh, kw = step.kernel_shape
-    cell = min(0.62, 2.0 / max(kh, kw))
+    style = lesson.style
+    texts = [numbers.display(v, style) for v in (*step.patch, *step.products)]
+    texts += [numbers.display(w, style.exact()) for w in step.weights]
+    cell = row_cell(texts, kh, kw)
+    width = kw * cell
+    row_y = TOP - 0.95 - kh * cell / 2  # the titles and numbers above stay under TOP
+    # (a narrow filter's products are narrower than their title, which must stay in view)
+    products_x = RIGHT_EDGE - max(width, text_width(words["products"], 0.26) + 0.1) / 2
+    kernel_x = products_x - width - NUMBERS - OPERATOR
+    patch_x = kernel_x - width - NUMBERS - OPERATOR
+    image_right = patch_x - width / 2 - NUMBERS - 0.3
     rows, cols = len(lesson.padded_values), len(lesson.padded_values[0])
-    image_cell = cell_for(rows, cols, 4.6, TOP - BOTTOM, 0.5)
+    image_cell = cell_for(rows, cols, image_right + 6.9, TOP - BOTTOM, 0.5)
     if "kernel-name" in s.stage:  # before the filter moves away from under it
         s.play(FadeOut(s.stage.pop("kernel-name")), run_time=0.3)
-    grid = s.image_grid(image_cell, np.array([-4.6, 0.0, 0]))
-    s.kernel_grid(cell, np.array([2.8, ROW_Y, 0]))
+    image_x = (image_right - 6.9 + 0.4) / 2  # the cells' centre (row numbers at left)
+    grid = s.image_grid(image_cell, np.array([image_x, 0.0, 0]))
+    s.kernel_grid(cell, np.array([kernel_x, row_y, 0]))
     # Patch and products are numbered like the filter, by m and n: x[i + m, j + n]·w[m, n].
     patch = ValueGrid(
         step.grid(step.patch),
@@ -63,21 +99,23 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         padding=step.grid(step.in_padding),
         first_row=0,
         first_col=0,
-        style=lesson.style,
+        style=style,
     )
-    patch.shift(np.array([-0.35, ROW_Y, 0]) - patch.cells.get_center())
+    patch.shift(np.array([patch_x, row_y, 0]) - patch.cells.get_center())
     products = EmptyGrid(kh, kw, cell, first_row=0, first_col=0)
-    products.shift(np.array([6.0, ROW_Y, 0]) - products.cells.get_center())
+    products.shift(np.array([products_x, row_y, 0]) - products.cells.get_center())
     kernel = s.stage["kernel"]
     times = label("·", size=0.6).move_to(
-        np.array([(patch.get_right()[0] + kernel.get_left()[0]) / 2, ROW_Y, 0])
+        np.array([(patch.get_right()[0] + kernel.get_left()[0]) / 2, row_y, 0])
     )
     equals = label("=", size=0.42).move_to(
-        np.array([(kernel.get_right()[0] + products.get_left()[0]) / 2, ROW_Y, 0])
+        np.array([(kernel.get_right()[0] + products.get_left()[0]) / 2, row_y, 0])
     )
     titles = VGroup(
         label(words["patch"], size=0.26, color=MUTED).next_to(patch, UP, buff=0.2),
-        label(words["filter"], size=0.26, color=ACCENT).next_to(s.stage["kernel"], UP, buff=0.2),
+        label(
+            words["filter-rotated" if lesson.problem.flip else "filter"], size=0.26, color=ACCENT
+        ).next_to(s.stage["kernel"], UP, buff=0.2),
         label(words["products"], size=0.26, color=MUTED).next_to(products, UP, buff=0.2),
     )
     marker = s.window_marker(grid, step, HIGHLIGHT)
@@ -94,6 +132,7 @@ def product_layout(s: LectureScene, step: Step) -> dict:
         link = VGroup(halo(Line(start, end, color=HIGHLIGHT, stroke_width=2.5)))
     size = grid_label_size([numbers.display(p, lesson.style) for p in step.products], cell)
     return dict(
+        row_y=row_y,
         grid=grid,
         patch=patch,
         products=products,
@@ -144,7 +183,7 @@ def multiply_out(s: LectureScene, step: Step, layout: dict, clock: Clock, slow: 
             ],
             size=0.4,
         )
-        text.move_to(np.array([2.8, LINE_Y, 0]))
+        text.move_to(np.array([kernel.cells.get_center()[0], line_y(s), 0]))
         cell = filled_cell(layout["products"], r, c, p, scale, layout["product_size"], style)
         hi = VGroup(
             halo(SurroundingRectangle(layout["patch"].cell(r, c), color=HIGHLIGHT, buff=0)),
@@ -180,26 +219,29 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
         for k, p in enumerate(step.products)
     ]
     total = numbers.display(step.total, style)
+    # "≈" where the value shown is rounded, as the caption writes it.
+    is_ = f"{_relation(step.total, style)} {total}"
     lines = VGroup()
     for r in range(kh):
         lead = "" if r == 0 else "+ "
-        tail = f" = {total}" if r == kh - 1 else ""
+        tail = f" {is_}" if r == kh - 1 else ""
         lines.add(label(lead + " + ".join(terms[r * kw : (r + 1) * kw]) + tail, size=0.34))
     lines.arrange(DOWN, buff=0.12, aligned_edge=RIGHT)
     top = min(layout_bottom(s) - 0.3, LINE_Y + 0.2)
     room = top - BOTTOM - (0.85 if lesson.problem.normalize is not None else 0.0)
     scale = min(1.0, 7.0 / lines.width, room / lines.height)
     if 0.34 * scale < MIN_TEXT_SIZE:  # too many terms to write legibly: name the sum
-        lines = VGroup(label(f"{lesson.labels['sum']} = {total}", size=0.34))
+        lines = VGroup(label(f"{lesson.labels['sum']} {is_}", size=0.34))
     else:
         lines.scale(scale)
-    lines.move_to(np.array([2.9, top - lines.height / 2, 0]))
+    middle = s.stage["kernel"].cells.get_center()[0]
+    lines.move_to(np.array([middle, top - lines.height / 2, 0]))
     s.play(ReplacementTransform(filled.copy(), lines), run_time=clock.share(0.35))
     parts = VGroup(lines)
     if lesson.problem.normalize is not None:
         div = label(
-            f"{total} ÷ {numbers.display(lesson.trace.divisor, style)} = "
-            f"{numbers.display(step.value, style)}",
+            f"{total} ÷ {numbers.display(lesson.trace.divisor, style)} "
+            f"{_relation(step.value, style)} {numbers.display(step.value, style)}",
             size=0.42,
             color=INK,
         )
@@ -207,6 +249,16 @@ def sum_and_divide(s: LectureScene, step: Step, filled: VGroup, clock: Clock) ->
         s.play(FadeIn(div, shift=0.2 * DOWN), run_time=clock.share(0.25))
         parts.add(div)
     return parts
+
+
+def line_y(s: LectureScene) -> float:
+    """Where the x · w = p line goes: under the row of grids."""
+    return min(LINE_Y, layout_bottom(s) - 0.45)
+
+
+def _relation(v, style) -> str:
+    """'≈' before a value shown rounded, '=' before one shown exactly (as captions write)."""
+    return "≈" if speech.number(v, style).written.startswith("≈") else "="
 
 
 def layout_bottom(s: LectureScene) -> float:
@@ -310,6 +362,19 @@ def contrast(s: LectureScene) -> None:
         filled = multiply_out_fast(s, step, layout, clock)
     with s.beat("contrast.value") as clock:
         sum_and_divide(s, step, filled, clock)
+        # The value it is compared with: the first patch's, as the sentence says it.
+        first = lesson.step(lesson.script.beat("multiply.take").steps[0])
+        i, j = first.index
+        v = first.value
+        before = label(
+            f"{lesson.labels['before']}: ({i}, {j}) {_relation(v, lesson.style)} "
+            f"{numbers.display(v, lesson.style)}",
+            size=0.3,
+            color=MUTED,
+        )
+        # In the top right corner, which the heading (top left) leaves free.
+        before.to_corner(UP + RIGHT, buff=0.35)
+        s.play(FadeIn(before), run_time=clock.share(0.15))
         negative = [cell for cell, p in zip(filled, step.products, strict=True) if p < 0]
         if negative:
             s.play(

@@ -35,10 +35,12 @@ from scenes.components import (
     filled_cell,
     grid_label_size,
     label,
+    labels_fit,
     thinner,
 )
 from scenes.stage import BOTTOM, TOP, Clock, LectureScene, cell_for
 
+HEADROOM = 3.85  # the top of the frame's right half, beside the heading
 ROW_BY_ROW = 64  # past this many output pixels the sweep fills a whole row per jump
 
 
@@ -96,10 +98,11 @@ def output_size(s: LectureScene) -> None:
     )
     formula.scale_to_fit_width(min(formula.width, 9.5)).move_to(UP * 2.3)
     names = [_symbol_entry(text) for text in lesson.labels["size-symbols"].split("; ")]
-    legend = VGroup(VGroup(*names[:3]), VGroup(*names[3:]))
+    # Three lines of two: one line of three was shrunk below legibility at 480p.
+    legend = VGroup(*[VGroup(*names[k : k + 2]) for k in range(0, len(names), 2)])
     for row in legend:
-        row.arrange(RIGHT, buff=0.5)
-    legend.arrange(DOWN, buff=0.2)
+        row.arrange(RIGHT, buff=0.6)
+    legend.arrange(DOWN, buff=0.18)
     if legend.width > 12.5:
         legend.scale_to_fit_width(12.5)
     legend.next_to(formula, DOWN, buff=0.35)
@@ -126,7 +129,7 @@ def _symbol_entry(text: str) -> VGroup:
     """'p_before, p_after: the padding' as the formula writes the symbols, then the words."""
     symbols, words = text.split(": ", 1)
     tex = re.sub(r"(\w)_(\w+)", r"\1_{\\text{\2}}", symbols)
-    entry = VGroup(MathTex(tex, color=INK).scale(0.6), label(words, size=0.26, color=MUTED))
+    entry = VGroup(MathTex(tex, color=INK).scale(0.75), label(words, size=0.26, color=MUTED))
     return entry.arrange(RIGHT, buff=0.12)
 
 
@@ -137,8 +140,17 @@ def _result_layout(s: LectureScene) -> tuple[ValueGrid, EmptyGrid, Legend]:
     image_cell = cell_for(rows, cols, 4.8, TOP - BOTTOM, 0.55)
     grid = s.image_grid(image_cell, np.array([-4.3, 0.0, 0]))
     cell = cell_for(oh, ow, 5.2, TOP - BOTTOM - 0.5, 0.75)
+    centre = np.array([1.9, -0.2, 0])
+    texts = [numbers.display(st.value, lesson.style) for st in lesson.trace.steps]
+    if lesson.script.result_written and not labels_fit(texts, cell):
+        # Too small to write its numbers: the result may rise into the top right corner,
+        # which the heading (top left) leaves free, and take a little more width.
+        taller = cell_for(oh, ow, 6.0, HEADROOM - BOTTOM - 0.5, 0.75)
+        if taller > cell:
+            cell = taller
+            centre = np.array([1.9, (HEADROOM - 0.5 - 0.4 + BOTTOM) / 2, 0])
     empty = EmptyGrid(oh, ow, cell, first_row=0, first_col=0)
-    empty.shift(np.array([1.9, -0.2, 0]) - empty.cells.get_center())
+    empty.shift(centre - empty.cells.get_center())
     legend = Legend(lesson.scale, _ticks(s), lesson.style, height=min(4.0, empty.cells.height))
     legend.next_to(empty, RIGHT, buff=0.4)
     if legend.get_right()[0] > 6.9:
@@ -222,7 +234,7 @@ def summary(s: LectureScene) -> None:
         lesson.trace.output,
         empty.cell_size,
         lesson.scale,
-        show_labels=False,
+        show_labels=lesson.script.result_written,
         first_row=0,
         first_col=0,
         style=lesson.style,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
     Circle,
     Create,
     FadeIn,
@@ -24,6 +29,7 @@ from scenes.components import (
     ValueGrid,
     fit_label_size,
     label,
+    thinner,
 )
 from scenes.sections.opening import filter_
 from scenes.stage import LectureScene
@@ -41,37 +47,49 @@ def matches(s: LectureScene) -> None:
     s.heading("matches")
     lesson = s.lesson
     best = [lesson.step(i) for i in lesson.script.beat("matches.best").steps]
-    shown = []
+    shown = VGroup()
+    tags: list[VGroup] = []
     with s.beat("matches.best") as clock:
-        # One window at a time, then only a numbered badge at its centre: overlapping
-        # outlines of neighbouring windows would tangle into one shape.
+        # One window at a time, drawn whole, then kept as a thin outline with its number
+        # just outside one of its corners: the pixels inside keep their values in view.
         for n, step in enumerate(best, start=1):
             m = s.window_marker(grid, step, HIGHLIGHT, width=8)
-            tag = badge(str(n), HIGHLIGHT, grid.cell_size).move_to(m.get_center())
+            tag = window_tag(str(n), grid, m, tags)
             s.play(Create(m), run_time=clock.share(0.55 / len(best)))
-            s.play(FadeOut(m), FadeIn(tag), run_time=clock.share(0.3 / len(best)))
-            shown.append(tag)
+            s.play(thinner(m, 2.5), FadeIn(tag), run_time=clock.share(0.3 / len(best)))
+            shown.add(m, tag)
+            tags.append(tag)
     if s.has("matches.partial"):
         partial = [lesson.step(i) for i in lesson.script.beat("matches.partial").steps]
         with s.beat("matches.partial") as clock:
             for step in partial:
                 m = s.window_marker(grid, step, ACCENT, width=5)
-                tag = badge("", ACCENT, grid.cell_size).move_to(m.get_center())
                 s.play(Create(m), run_time=clock.share(0.4 / len(partial)))
-                s.play(FadeOut(m), FadeIn(tag), run_time=clock.share(0.2 / len(partial)))
-                shown.append(tag)
-    s.play(*[FadeOut(m) for m in shown], run_time=0.4)
+                s.play(thinner(m, 2), run_time=clock.share(0.2 / len(partial)))
+                shown.add(m)
+    s.play(FadeOut(shown), run_time=0.4)
 
 
-def badge(text: str, color, cell: float) -> VGroup:
-    """A small disc marking a window's centre, with its number."""
-    disc = Circle(radius=max(0.13, cell * 0.32), stroke_color=HALO, stroke_width=3)
-    disc.set_fill(color, opacity=0.95)
-    if not text:
-        return VGroup(disc)
-    number = label(text, size=max(MIN_TEXT_SIZE, cell * 0.4), color=HALO).move_to(disc)
+CORNERS = (UP + LEFT, UP + RIGHT, DOWN + LEFT, DOWN + RIGHT)
+
+
+def window_tag(text: str, grid: ValueGrid, window, taken: list[VGroup]) -> VGroup:
+    """A window's number on a small plate on one of its corners, pushed a little outward
+    (the first corner no other tag holds): a grid's corner point touches only the corners
+    of its cells, so the plate hides no pixel's number, inside the window or beside it."""
+    size = max(MIN_TEXT_SIZE + 0.02, min(0.22, grid.cell_size * 0.32))
+    number = label(text, size=size, color=BACKGROUND)
     number.overlay = True
-    return VGroup(disc, number)
+    plate = Circle(radius=max(number.width, number.height) / 2 + 0.04, stroke_width=2)
+    plate.set_fill(HIGHLIGHT, opacity=1.0).set_stroke(HALO, 2)
+    tag = VGroup(plate, number.move_to(plate))
+    places = []
+    for corner in CORNERS:
+        spot = window.get_corner(corner) + corner * plate.width * 0.15
+        clash = sum(np.linalg.norm(spot - t.get_center()) < plate.width for t in taken)
+        places.append((clash, spot))
+    tag.move_to(min(places, key=lambda p: p[0])[1])
+    return tag
 
 
 def laid_filter(s: LectureScene, grid: ValueGrid, step: Step) -> VGroup:

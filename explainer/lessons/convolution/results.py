@@ -18,7 +18,7 @@ from explainer.lessons.convolution.grammar import (
     _last,
     _where,
 )
-from explainer.lessons.convolution.sections import MAX_PIXELWISE
+from explainer.lessons.convolution.sections import MAX_PIXELWISE, result_written
 from explainer.lessons.script import Beat
 from explainer.present.palette import NEGATIVE_NAME, POSITIVE_NAME
 from explainer.present.speech import (
@@ -171,15 +171,26 @@ class ResultWords:
 
     def summary_sweep(self) -> list[Beat]:
         oh, ow = self.p.output_shape
-        return [
-            _beat(
+        if result_written(self.f):  # the image is too large to write out, not the result
+            first = _beat(
                 "sweep.summary",
-                "Doing this for every patch gives {a} {dims} result, too large to write out; its "
-                "colours show every value.",
+                "Doing this for every patch gives {a} {dims} result: one value per patch, "
+                "written in its cell and shown by its colour.",
+                dims=size(oh, ow),
+                a=_article(oh).written.lower(),
+                claims=[Shape(oh, ow)],
+            )
+        else:
+            first = _beat(
+                "sweep.summary",
+                "Doing this for every patch gives {a} {dims} result, too large to write out; "
+                "its colours show every value.",
                 dims=size(oh, ow),
                 a=_article(oh).written.lower(),
                 claims=[Shape(oh, ow), TooLarge(MAX_PIXELWISE)],
-            ),
+            )
+        return [
+            first,
             self._colour_beat("sweep.colours", oh * ow),
         ]
 

@@ -105,3 +105,9 @@ def pixelwise(facts: Facts) -> bool:
     rows, cols = len(facts.trace.padded_image), len(facts.trace.padded_image[0])
     oh, ow = facts.trace.output_shape
     return max(rows, cols, oh, ow) <= MAX_PIXELWISE
+
+
+def result_written(facts: Facts) -> bool:
+    """Small enough a result to write its values into its cells, even where the padded
+    image is drawn by colour alone."""
+    return max(facts.trace.output_shape) <= MAX_PIXELWISE

@@ -32,6 +32,7 @@ from explainer.lessons.convolution.sections import (
     SECTION_NAMES,
     TITLES,
     pixelwise,
+    result_written,
 )
 from explainer.lessons.script import Beat, Script, Section, verify_script
 from explainer.present.numbers import NumberStyle
@@ -68,6 +69,7 @@ def script_from_facts(
         facts=facts,
         decimal=facts.needs_decimals,
         pixelwise=pixelwise(facts),
+        result_written=result_written(facts),
         prelude=prelude.trace if prelude else None,
         prelude_origin=prelude.origin if prelude else None,
     )
@@ -117,7 +119,8 @@ class _Writer(
             "padding": "padding",
             "signal": "signal",
             "sums": "sums",
-            "size-symbols": "n_in: the image's size (rows or columns); n_out: the result's; "
+            "before": "before",
+            "size-symbols": "n_in: the image's size (rows or columns); n_out: the result's size; "
             "p_before, p_after: the padding on each side; k: the filter's size; "
             "d: the dilation; s: the stride",
             "symbols": "x: image; w: filter; y: result; i, j: output row, column; "
