@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from explainer.backward_request import Unset
 from explainer.core.limits import MAX_DERIVED_PRODUCTS, MAX_PADDED_ELEMENTS, MAX_TRACE_PRODUCTS
 from explainer.core.pooling import Pool
 from explainer.core.presets import LAYER_FILTERS, layer_second_filter
@@ -50,7 +51,7 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--filters",
-        default=",".join(LAYER_FILTERS),
+        default=Unset(",".join(LAYER_FILTERS)),
         metavar="NAMES|FILE",
         help="the first layer's filters: preset names or files, comma-separated (a 2D "
         "kernel is used on every input channel), or one .npy of shape (C_out, C_in, kH, kW) "
@@ -58,44 +59,80 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--bias",
-        default=DEFAULT_BIAS,
+        default=Unset(DEFAULT_BIAS),
         metavar="B|B1,B2,…|none",
         help=f"one number for every filter, one per filter, or none (default: {DEFAULT_BIAS})",
     )
     g.add_argument(
         "--activation",
-        default="relu",
+        default=Unset("relu"),
         choices=("relu", "none"),
         help="after each layer's convolution (default: relu)",
     )
     g.add_argument(
         "--pool",
-        default="max",
+        default=Unset("max"),
         choices=("max", "avg", "none"),
         help="pooling after the first layer's activation (default: max)",
     )
-    g.add_argument("--pool-size", default="2", metavar="K|KR,KC", help="window (default: 2)")
+    g.add_argument("--pool-size", default=Unset("2"), metavar="K|KR,KC", help="window (default: 2)")
     g.add_argument(
         "--pool-stride", default=None, metavar="S|SR,SC", help="jump (default: the window)"
     )
     g.add_argument(
         "--ceil-mode",
         action="store_true",
+        default=None,  # not given (read as False): told apart from a given --ceil-mode
         help="keep the last, partial pooling window (torch's ceil_mode; default: floor)",
     )
     g.add_argument(
         "--filters2",
-        default="auto",
+        default=Unset("auto"),
         metavar="auto|none|NAMES|FILE",
         help="the second layer's filters, read like --filters; auto (default): one 2×2 "
         "filter per feature map when the first layer has 3 filters, else no second layer",
     )
     g.add_argument(
         "--bias2",
-        default=DEFAULT_BIAS2,
+        default=Unset(DEFAULT_BIAS2),
         metavar="B|B1,…|none",
         help=f"the second layer's bias (default: {DEFAULT_BIAS2})",
     )
+
+
+LAYER_OPTIONS = (
+    "filters",
+    "bias",
+    "activation",
+    "pool",
+    "pool_size",
+    "pool_stride",
+    "ceil_mode",
+    "filters2",
+    "bias2",
+    "layer",
+    "element",
+)
+"""Options only the layer lesson reads (``--layer`` and ``--element`` are derive's)."""
+
+
+def refuse_layer_options(args: argparse.Namespace) -> None:
+    """Refuse a layer-lesson option given to another lesson, which would silently ignore
+    it. Defaults are :class:`Unset` (or None), so only options given on the command
+    line are refused."""
+    lesson = getattr(args, "lesson", None)
+    if lesson in (None, "layer"):
+        return
+    for name in LAYER_OPTIONS:
+        value = getattr(args, name, None)
+        if value is None or isinstance(value, Unset):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if lesson == "convolution":
+            raise ProblemError(f"{flag} belongs to the layer lesson; add --lesson layer")
+        raise ProblemError(
+            f"{flag} belongs to the layer lesson; the {lesson} lesson does not read it"
+        )
 
 
 def _bank(spec: str, channels: int, png_range: tuple[Fraction, Fraction], flag: str) -> Any:
@@ -183,7 +220,7 @@ def stack_from_args(args: argparse.Namespace, *, derive: bool = False) -> LayerS
             _int_or_pair(args.pool_size, "--pool-size"),
             stride,
             mode=args.pool,
-            ceil_mode=args.ceil_mode,
+            ceil_mode=bool(args.ceil_mode),
         )
     activation = None if args.activation == "none" else args.activation
     first = dict(

@@ -145,12 +145,7 @@ def stacks(draw) -> LayerStack:
         first["bias"] = draw(st.lists(SMALL, min_size=c_out, max_size=c_out))
     if draw(st.booleans()):
         first["activation"] = "relu"
-    first["pool"] = pool = draw(pools((oh, ow)))
-    if pool is not None and pool.ceil_mode:
-        # Known: when rounding down would leave no window, the writer's "floor would give
-        # 0" claim breaks the verifier (test_a_pool_that_floor_would_empty, xfail).
-        sides = zip((oh, ow), pool.padding, pool.size, strict=True)
-        assume(all(n + 2 * p >= k for n, p, k in sides))
+    first["pool"] = draw(pools((oh, ow)))  # in ceil mode, a window larger than the map too
     specs = [first]
     if draw(st.booleans()):  # a second layer reading every map of the first
         k = draw(st.integers(1, 2))
@@ -180,8 +175,8 @@ def test_every_layer_claim_holds_and_every_altered_one_is_refused(stack):
     SEEN["stacks"] += 1
     SEEN["claims"] += report.total
     assert report.total and report.ok, "\n".join(str(r) for r in report.failures)
-    for beat in script.beats():  # "/" is known (test_a_spoken_formula_says_divided_by)
-        assert not re.search(r"[0-9−×⊗≈°=÷]", beat.speech), (beat.key, beat.speech)
+    for beat in script.beats():  # every symbol and numeral said in words
+        assert not re.search(r"[0-9−×⊗≈°=÷/+⌊⌋⌈⌉]", beat.speech), (beat.key, beat.speech)
     _refused_everywhere(stack, script)
 
 
@@ -217,7 +212,6 @@ def test_each_kind_of_layer_claim_made_false_is_refused():
     assert kinds == set(LAYER_CLAIM_KINDS) == set(STATED)
 
 
-@pytest.mark.xfail(strict=True, reason="the verifier checks total / divisor = value only")
 def test_an_average_of_zeros_names_its_divisor_truly():
     """A window of zeros averages to 0 whatever it is divided by: the divisor it states
     must still be torch's count, the cells of the window inside the padded input."""
@@ -231,7 +225,46 @@ def test_an_average_of_zeros_names_its_divisor_truly():
     assert [r.holds for r in results] == [True, False]
 
 
-# ----- known falsehoods, found by the search (to be fixed by the lesson's owner) ---------
+# A 4×4 map, 3×3 windows, stride 2, padding 1, ceil mode: ⌈(4 + 2 − 3) / 2⌉ + 1 = 3
+# windows per axis (the last starts at 3, inside the map, so it is kept). They start at
+# −1, 1, 3 and stop (exclusive) at 2, 4 and min(3 + 3, 4 + 1) = 5: torch's avg_pool2d
+# counts a window up to the end of the padded input only (aten/src/ATen/native/cpu/
+# AvgPoolKernel.cpp: hend = min(hstart + kH, H + padH); pool_size = (hend − hstart) ·
+# (wend − wstart)); count_include_pad=True divides by that pool_size ("will include the
+# zero-padding in the averaging calculation", AvgPool2d's documentation), False by the
+# cells of the window inside the input. Per axis the windows hold 3, 3, 2 cells of the
+# padded input, of which 2, 3, 1 are the map's own: the divisors are the products.
+PADDED = (3, 3, 2)
+REAL = (2, 3, 1)
+
+
+@pytest.mark.parametrize("include, per_axis", [(True, PADDED), (False, REAL)])
+def test_the_divisor_is_torchs_count_with_padding_in_ceil_mode(include, per_axis):
+    pool = Pool(3, stride=2, padding=1, mode="avg", ceil_mode=True, count_include_pad=include)
+    stack = LayerStack(
+        np.zeros((1, 4, 4), int), [dict(weight=np.ones((1, 1, 1, 1), int), pool=pool)]
+    )
+    true, false = [], []
+    for i in range(3):
+        for j in range(3):
+            d = per_axis[i] * per_axis[j]
+            claim = PoolAverage(1, (0, i, j), 0, d, 0)
+            true.append(claim)
+            false += [
+                dataclasses.replace(claim, divisor=d + 1),
+                dataclasses.replace(claim, divisor=d - 1),
+            ]
+    report = verify_layer_beats(stack, [(None, true)])
+    assert report.ok, "\n".join(str(r) for r in report.failures)
+    wrongly = [str(r) for r in verify_layer_beats(stack, [(None, false)]).results if r.holds]
+    assert not wrongly, wrongly
+    # The lesson states the first window's divisor: 9 counting the padding, else 4.
+    said = build_script(stack).beat("pooling.average")
+    assert said.claims[0].divisor == (9 if include else 4)
+    assert "adds up to 0, divided by " + ("9" if include else "4") in said.caption
+
+
+# ----- falsehoods the search found (issue 19), fixed -----------------------------------
 
 
 def _one_column_ceil_stack() -> LayerStack:
@@ -239,18 +272,58 @@ def _one_column_ceil_stack() -> LayerStack:
     return LayerStack(x, [dict(weight=np.ones((1, 1, 1, 1), int), pool=Pool(2, ceil_mode=True))])
 
 
-@pytest.mark.xfail(strict=True, reason="the verifier indexes the last of no windows")
 def test_a_pool_that_floor_would_empty():
     """Pooling 1 column by 2 in ceil mode: rounding down would give 0 windows, and the
     script says so (PoolSize … ceil_mode=False, n_out=0, unused=1), a true claim."""
     script = build_script(_one_column_ceil_stack(), verify=False)
     report = verify_script(script, strict=False)
     assert report.ok, "\n".join(str(r) for r in report.failures)
+    # ⌊(1 − 2) / 2⌋ + 1 = −1 + 1 = 0 windows across: the lesson says nothing is left.
+    assert script.beat("pooling.edge").caption == (
+        "Ceil mode keeps a last, partial window at the edge; rounding down would give "
+        "⌊(1 − 2) / 2⌋ + 1 = 0 windows across: no window at all, so pooling would leave "
+        "nothing of the maps."
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="the spoken output-size formula keeps its '/'")
+def test_no_window_leaves_every_cell_unread():
+    """One column pooled by a 1×2 window, stride 3, ceil mode: ⌈(1 − 2) / 3⌉ + 1 = 1
+    window (columns 0–1, the map's column 0 and nothing past it); rounding down,
+    ⌊(1 − 2) / 3⌋ + 1 = −1 + 1 = 0 windows, and the one column is unread (not 2: the
+    column count is no window's stop)."""
+    pool = Pool((1, 2), stride=(1, 3), ceil_mode=True)
+    stack = LayerStack(np.array([[[5], [6]]]), [dict(weight=np.ones((1, 1, 1, 1), int), pool=pool)])
+    floor = PoolSize(1, 1, 1, 2, 3, 0, False, 0, 1)
+    ceil = PoolSize(1, 1, 1, 2, 3, 0, True, 1, 0)
+    false = [
+        dataclasses.replace(floor, unused=2),
+        dataclasses.replace(floor, n_out=1),
+        dataclasses.replace(ceil, unused=1),
+    ]
+    results = verify_layer_beats(stack, [(None, [floor, ceil, *false])]).results
+    assert [r.holds for r in results] == [True, True, False, False, False]
+    claims = build_script(stack).beat("pooling.edge").claims  # the writer's, verified
+    assert floor in claims
+
+
 def test_a_spoken_formula_says_divided_by():
-    """Stride 2: the speech of maps.size reads "… minus one) / two + one equals …"."""
+    """Stride 2: the speech of maps.size read "… minus one) / two + one equals …"; now
+    the formula is said in words, and the counts agree with one (1 position, 1 map)."""
     stack = LayerStack(np.array([[[1, 2, 3]]]), [dict(weight=np.ones((1, 1, 1, 1), int), stride=2)])
-    speech = build_script(stack).beat("maps.size").speech
-    assert "/" not in speech and "+" not in speech, speech
+    said = build_script(stack).beat("maps.size")
+    assert "/" not in said.speech and "+" not in said.speech, said.speech
+    # rows: ⌊(1 + 0 − 1·0 − 1) / 2⌋ + 1 = 1; columns: ⌊(3 − 1) / 2⌋ + 1 = 2
+    assert said.caption == (
+        "The filter slides over the input as in the convolution lesson: "
+        "⌊(1 + 0 − 1·(1 − 1) − 1) / 2⌋ + 1 = 1 position down and "
+        "⌊(3 + 0 − 1·(1 − 1) − 1) / 2⌋ + 1 = 2 across. "
+        "So the one feature map is a tensor of shape 1×1×2."
+    )
+    assert said.speech == (
+        "The filter slides over the input as in the convolution lesson: "
+        "the floor of (one plus zero minus one times (one minus one) minus one) divided by "
+        "two, plus one equals one position down and "
+        "the floor of (three plus zero minus one times (one minus one) minus one) divided by "
+        "two, plus one equals two across. "
+        "So the one feature map is a tensor of shape one by one by two."
+    )

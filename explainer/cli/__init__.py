@@ -33,7 +33,7 @@ from explainer.files.cache import cache_root, check_cache_folder, clear, human_s
 from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
-from explainer.layer_request import element, stack_from_args
+from explainer.layer_request import element, refuse_layer_options, stack_from_args
 from explainer.lessons import DEFAULT_LESSON, ClaimError, lesson
 from explainer.lessons.convolution import build_script
 from explainer.lessons.layer import build_script as build_layer_script
@@ -486,6 +486,7 @@ def _run(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         _require_option_values(args)
+        refuse_layer_options(args)  # given to another lesson, it would be ignored
         if args.command is None:
             build_parser().print_help()
             return 0

@@ -142,6 +142,22 @@ class _PlainLayer:
             count -= 1
         return [(i * s - p, min(i * s - p + k, n + p)) for i in range(count)]
 
+    def divisor(self, rows: tuple[int, int], cols: tuple[int, int]) -> int:
+        """What average pooling divides one window's sum by, torch's rule (avg_pool2d):
+        with ``count_include_pad`` every cell of the window inside the padded input (its
+        stops are already clipped at n + p, so cells past the padding do not count in ceil
+        mode); without it, the window's cells inside the input only. Counted cell by cell."""
+        h, w = len(self.act[0]), len(self.act[0][0])
+        (r0, r1), (c0, c1) = rows, cols
+        pads = self.pool.padding
+        count = 0
+        for r in range(r0, r1):
+            for q in range(c0, c1):
+                inside = 0 <= r < h and 0 <= q < w
+                padded = -pads[0] <= r < h + pads[0] and -pads[1] <= q < w + pads[1]
+                count += inside or (self.pool.count_include_pad and padded)
+        return count
+
     def _pooled(self) -> list[Grid]:
         rows, cols = self.windows(0, self.pool.ceil_mode), self.windows(1, self.pool.ceil_mode)
         h, w = len(self.act[0]), len(self.act[0][0])
@@ -159,10 +175,7 @@ class _PlainLayer:
                     if self.pool.mode == "max":
                         line.append(max(cells))
                     else:
-                        if self.pool.count_include_pad:
-                            d = (r1 - r0) * (c1 - c0)
-                        else:
-                            d = (min(r1, h) - max(r0, 0)) * (min(c1, w) - max(c0, 0))
+                        d = self.divisor((r0, r1), (c0, c1))
                         line.append(_exact(Fraction(sum(cells)) / d))
                 grid.append(line)
             out.append(grid)
@@ -266,7 +279,7 @@ def _check_pool_size(s: _PlainStack, c: PoolSize) -> None:
     spec = (L.pool.size[c.axis], L.pool.stride[c.axis], L.pool.padding[c.axis])
     _need((n, *spec) == (c.n_in, c.size, c.stride, c.padding), f"it pools {n} cells by {spec}")
     windows = L.windows(c.axis, c.ceil_mode)
-    last = min(windows[-1][1], n)
+    last = min(windows[-1][1], n) if windows else 0  # no window: every cell unread
     _need(len(windows) == c.n_out, f"there are {len(windows)} windows")
     _need(n - last == c.unused, f"{n - last} cells lie in no window")
 
@@ -315,12 +328,18 @@ def _check_map_max(s: _PlainStack, c: MapMax) -> None:
     _need((top, where) == (c.value, tuple(c.positions)), f"the largest is {top} at {where}")
 
 
-def _window(L: _PlainLayer, index: tuple[int, int, int]) -> tuple[list, tuple[int, ...]]:
-    ch, i, j = index
+def _bounds(L: _PlainLayer, index: tuple[int, int, int]) -> tuple[tuple[int, int], ...]:
+    """(start, stop) of pooled element ``index``'s window, rows then columns."""
+    _, i, j = index
     rows, cols = L.windows(0, L.pool.ceil_mode), L.windows(1, L.pool.ceil_mode)
-    _need(i < len(rows) and j < len(cols), f"there is no pooled element {index}")
+    _need(0 <= i < len(rows) and 0 <= j < len(cols), f"there is no pooled element {index}")
+    return rows[i], cols[j]
+
+
+def _window(L: _PlainLayer, index: tuple[int, int, int]) -> tuple[list, tuple[int, ...]]:
+    ch = index[0]
+    (r0, r1), (c0, c1) = _bounds(L, index)
     h, w = len(L.act[0]), len(L.act[0][0])
-    (r0, r1), (c0, c1) = rows[i], cols[j]
     cells = [
         ((r, q), L.act[ch][r][q])
         for r in range(max(r0, 0), min(r1, h))
@@ -344,7 +363,9 @@ def _check_average(s: _PlainStack, c: PoolAverage) -> None:
     _need(L.pool is not None and L.pool.mode == "avg", f"layer {c.layer} does not average")
     cells, _ = _window(L, c.index)
     total = _exact(sum((Fraction(v) for _, v in cells), Fraction(0)))
+    divisor = L.divisor(*_bounds(L, c.index))  # counted, not read off the value
     value = L.pooled[c.index[0]][c.index[1]][c.index[2]]
+    _need(c.divisor == divisor, f"torch divides this window by {divisor}, not {c.divisor}")
     _need(_exact(Fraction(total) / c.divisor) == value, f"{total}/{c.divisor} is not {value}")
     _need((total, value) == (c.total, c.value), f"the sum is {total}, the value {value}")
 

@@ -84,7 +84,7 @@ class LayerFacts:
             count = (-(-span // s) if ceil_mode else span // s) + 1
             if ceil_mode and (count - 1) * s >= n + p:
                 count -= 1
-            last = min((count - 1) * s - p + k, n)
+            last = min((count - 1) * s - p + k, n) if count else 0  # no window reads any
             out.append((n, k, s, p, count, n - last))
         return tuple(out)
 

@@ -2,6 +2,10 @@
 
 >>> shape((3, 7, 7)), plural(1, "channel"), join(["a", "b", "c"])
 ('3×7×7', 'one channel', 'a, b and c')
+>>> counted(1, "row"), counted(9, "row"), span(0, 1, "row"), span(2, 2, "column")
+('1 row', '9 rows', 'rows 0–1', 'column 2')
+>>> article(8), article(11), article(2), article(1)
+('an', 'an', 'a', 'a')
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from explainer.core.stack import LayerStack
 from explainer.core.trace import Number
 from explainer.lessons.claims import Claim
 from explainer.lessons.script import Beat
-from explainer.present.speech import count, number, read_aloud
+from explainer.present.speech import count, integer_words, number, read_aloud
 
 _SPOKEN = {
+    " / ": " divided by ",  # a formula's division (a fraction, 1/9, is one numeral)
+    " + ": " plus ",
+    " × ": " times ",  # a product (a shape, 3×7×7, is said "by")
     "⌊": "the floor of ",
-    "⌋": "",
+    "⌋": ",",
     "⌈": "the ceiling of ",
-    "⌉": "",
+    "⌉": ",",
     "–": " to ",
     "·": " times ",
     "[": "",
@@ -55,6 +62,21 @@ def shape(dims: Sequence[int]) -> str:
 
 def plural(n: int, noun: str) -> str:
     return count(n, noun, noun + ("es" if noun.endswith("s") else "s")).written
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count in digits with its noun agreeing: '1 row', '9 rows', '1,536 multiply-adds'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def article(n: int) -> str:
+    """'a' or 'an' before the numeral ``n`` as it is said: 'an 8×8 window', 'a 2×2 one'."""
+    return "an" if integer_words(n).startswith("e") else "a"
+
+
+def span(first: int, last: int, one: str) -> str:
+    """'row 2' or 'rows 0–1' (inclusive)."""
+    return f"{one} {first}" if first == last else f"{one}s {first}–{last}"
 
 
 def ordinal(n: int) -> str:

@@ -18,8 +18,10 @@ from explainer.lessons.layer.boards import stage_sections
 from explainer.lessons.layer.facts import PATTERN_NAMES, Facts, LayerFacts, facts_of
 from explainer.lessons.layer.sections import BEAT_KEYS, LESSON, SECTION_NAMES, TITLES
 from explainer.lessons.layer.words import (
+    article,
     beat,
     cells,
+    counted,
     grid,
     join,
     num,
@@ -27,6 +29,7 @@ from explainer.lessons.layer.words import (
     places,
     plural,
     shape,
+    span,
 )
 from explainer.lessons.layer_claims import (
     ConvSize,
@@ -119,33 +122,37 @@ class _Writer:
         c, h, w = self.first.input_shape
         text = (
             f"The input is one tensor of shape {shape((c, h, w))}: "
-            f"{plural(c, 'channel')} of {h} rows and {w} columns."
+            f"{plural(c, 'channel')} of {counted(h, 'row')} and {counted(w, 'column')}."
         )
         return [beat("input.shape", text, TensorShape((c, h, w), "input", 1))]
 
     def filters(self) -> list[Beat]:
         lf = self.first
         co, cg, kh, kw = lf.weight_shape
+        bank = (
+            f"one filter of shape {shape((cg, kh, kw))}"
+            if co == 1
+            else f"a bank of {plural(co, 'filter')}, each {shape((cg, kh, kw))}"
+        )
         text = (
-            f"The first layer holds a bank of {plural(co, 'filter')}, each {shape((cg, kh, kw))}: "
+            f"The first layer holds {bank}: "
             f"its weights are one tensor of shape {shape(lf.weight_shape)}."
         )
         claims = [TensorShape(lf.weight_shape, "weight", 1)]
         if all(lf.patterns):
-            text += f" They are {join([PATTERN_NAMES[p] for p in lf.patterns])}."
+            names = join([PATTERN_NAMES[p] for p in lf.patterns])
+            text += f" {'It is' if co == 1 else 'They are'} {names}."
             claims += [FilterPattern(1, o, p) for o, p in enumerate(lf.patterns)]
         out = [beat("filters.bank", text, *claims)]
         out.append(self._parameters(lf, "filters.parameters"))
         return out
 
     def _parameters(self, lf: LayerFacts, key: str) -> Beat:
-        if lf.biases:
-            text = (
-                f"That is {lf.weights} weights and {plural(lf.biases, 'bias')}: "
-                f"{lf.weights + lf.biases} parameters to learn."
-            )
-        else:
-            text = f"That is {lf.weights} weights and no bias: {lf.weights} parameters to learn."
+        biases = plural(lf.biases, "bias") if lf.biases else "no bias"
+        text = (
+            f"That is {counted(lf.weights, 'weight')} and {biases}: "
+            f"{counted(lf.weights + lf.biases, 'parameter')} to learn."
+        )
         return beat(key, text, Parameters(lf.number, lf.weights, lf.biases))
 
     def maps(self) -> list[Beat]:
@@ -158,15 +165,21 @@ class _Writer:
                 formulas.append(f"{n} − {k} + 1 = {out}")
             else:
                 formulas.append(f"⌊({n} + {pad} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = {out}")
+        down = "position" if lf.conv_axes[0][5] == 1 else "positions"
         where = (
-            f"{formulas[0]} positions each way"
+            f"{formulas[0]} {down} each way"
             if formulas[0] == formulas[1]
-            else f"{formulas[0]} positions down and {formulas[1]} across"
+            else f"{formulas[0]} {down} down and {formulas[1]} across"
         )
         co = lf.maps_shape[0]
+        maps = (
+            "the one feature map is a tensor"
+            if co == 1
+            else f"the {plural(co, 'feature map')} form one tensor"
+        )
         text = (
-            f"Each filter slides over the input as in the convolution lesson: {where}. "
-            f"So the {plural(co, 'feature map')} form one tensor of shape {shape(lf.maps_shape)}."
+            f"{'The filter' if co == 1 else 'Each filter'} slides over the input as in the "
+            f"convolution lesson: {where}. So {maps} of shape {shape(lf.maps_shape)}."
         )
         out = [beat("maps.size", text, *claims, TensorShape(lf.maps_shape, "maps", 1))]
         parts, claims = [], []
@@ -175,9 +188,10 @@ class _Writer:
             claims.append(MapMax(1, o, value, positions))
         text = "; ".join(parts)
         out.append(beat("maps.strongest", text[0].upper() + text[1:] + ".", *claims))
+        madds = counted(lf.outputs * lf.per_output, "multiply-add")
         text = (
-            f"Each value takes {lf.per_output} products, so the layer computes "
-            f"{lf.outputs} × {lf.per_output} = {lf.outputs * lf.per_output:,} multiply-adds."
+            f"Each value takes {counted(lf.per_output, 'product')}, so the layer computes "
+            f"{lf.outputs} × {lf.per_output} = {madds}."
         )
         out.append(beat("maps.cost", text, MultiplyAdds(1, lf.outputs, lf.per_output)))
         return out
@@ -203,20 +217,35 @@ class _Writer:
             return []
         index = (0, *lf.strongest[0][1][0])
         said, claim = self._element(lf, index)
-        text = (
-            f"Each filter then adds its bias, {join([num(v) for v in lf.bias])}: "
-            f"at element {cells(index)}, {said}."
+        who = (
+            "The filter then adds its bias"
+            if len(lf.bias) == 1
+            else "Each filter then adds its bias"
         )
+        text = f"{who}, {join([num(v) for v in lf.bias])}: at element {cells(index)}, {said}."
         return [beat("bias.element", text, claim, TensorShape((lf.biases,), "bias", 1))]
 
     def _relu_words(self, lf: LayerFacts) -> tuple[str, ReluZeroes]:
         already = lf.zeros - lf.negatives
-        text = (
-            f"ReLU keeps every value above 0 and sets the negative ones to 0: "
-            f"{lf.negatives} of the {lf.total} values are negative."
-        )
-        if already:
-            text += f" {already} more were 0 already, so {lf.zeros} values are 0 after it."
+        if lf.total == 1:
+            said = f"the one value is {'' if lf.negatives else 'not '}negative"
+        elif not lf.negatives:
+            said = f"none of the {lf.total} values is negative"
+        else:
+            verb = "is" if lf.negatives == 1 else "are"
+            said = f"{lf.negatives} of the {lf.total} values {verb} negative"
+        were = "was" if already == 1 else "were"
+        if already and lf.total == 1:
+            said += "; it was 0 already"
+        elif already and not lf.negatives:
+            said += f"; {already} {were} 0 already"
+        text = f"ReLU keeps every value above 0 and sets the negative ones to 0: {said}."
+        if already and lf.negatives:
+            are = "is" if lf.zeros == 1 else "are"
+            text += (
+                f" Another {already} {were} 0 already, so {counted(lf.zeros, 'value')} "
+                f"{are} 0 after it."
+            )
         return text, ReluZeroes(lf.number, lf.negatives, lf.zeros, lf.total)
 
     def relu(self) -> list[Beat]:
@@ -232,17 +261,16 @@ class _Writer:
         if spec is None:
             return []
         out = []
-        window = f"{spec.size[0]}×{spec.size[1]} window"
+        window = f"{article(spec.size[0])} {spec.size[0]}×{spec.size[1]} window"
         step = lf.pool_steps()[0]
-        top, left, bottom, right = step.window
-        region = f"rows {max(top, 0)}–{bottom}, columns {max(left, 0)}–{right}"
-        clip = (max(top, 0), max(left, 0), bottom, right)
+        clip = _clipped(step.window, lf.maps_shape)
+        region = _region(clip)
         if spec.mode == "max":
             pos = step.positions[step.chosen]
             ties = step.values.count(step.values[step.chosen])
             text = (
-                f"Max pooling with a {window} and stride {spec.stride[0]} keeps the largest value "
-                f"of each window: in map 0, {region} holds {join([num(v) for v in step.values])}; "
+                f"Max pooling with {window} and stride {spec.stride[0]} keeps the largest value "
+                f"of each window: in map 0, {region} holds {_listed(step.values)}; "
                 f"it keeps {num(step.value)}, from {cells(pos)}."
             )
             out.append(
@@ -250,21 +278,21 @@ class _Writer:
             )
             tie = lf.first_tie()
             if tie is not None:
-                t, le, b, r = tie.window
+                where = _clipped(tie.window, lf.maps_shape)
                 v = tie.values[tie.chosen]
                 n = tie.values.count(v)
                 pos = tie.positions[tie.chosen]
                 text = (
                     f"When values tie, pooling keeps the first in row-major order: in map "
-                    f"{tie.index[0]}, rows {max(t, 0)}–{b}, columns {max(le, 0)}–{r}, "
+                    f"{tie.index[0]}, {_region(where)}, "
                     f"{plural(n, 'cell')} hold {num(v)}, and the one kept is at {cells(pos)}."
                 )
-                claim = PoolPick(1, tie.index, (max(t, 0), max(le, 0), b, r), v, pos, n)
+                claim = PoolPick(1, tie.index, where, v, pos, n)
                 out.append(beat("pooling.ties", text, claim))
         else:
             total = sum(step.values)
             text = (
-                f"Average pooling with a {window} and stride {spec.stride[0]} keeps the mean "
+                f"Average pooling with {window} and stride {spec.stride[0]} keeps the mean "
                 f"of each window: in map 0, {region} adds up to {num(total)}, divided by "
                 f"{step.divisor}: {num(step.value)}."
             )
@@ -302,6 +330,15 @@ class _Writer:
                 f"{unread[1]} never read. "
                 "With ceil mode the size would be "
                 f"{_pool_formula(n2, k2, s2, p2, True, count2)}, the last window partial."
+            )
+        elif any(values[4] == 0 for values in other):  # the window outgrows the map
+            axis = next(a for a, values in enumerate(other) if values[4] == 0)
+            n2, k2, s2, p2, _, _ = other[axis]
+            text = (
+                f"Ceil mode keeps a last, partial window at the edge; rounding down would give "
+                f"{_pool_formula(n2, k2, s2, p2, False, 0)} windows "
+                f"{'down' if axis == 0 else 'across'}: no window at all, so pooling would "
+                "leave nothing of the maps."
             )
         else:
             text = (
@@ -344,7 +381,19 @@ class _Writer:
             )
             out.append(beat("channels.partials", text, *claims))
         said, claim = self._element(lf, (0, 0, 0))
-        text = f"The partial maps are added, then the bias: at element (0, 0, 0), {said}."
+        if len(step.channels) > 1:
+            how = (
+                "The partial maps are added, then the bias"
+                if lf.biases
+                else "The partial maps are added"
+            )
+        else:
+            how = (
+                "The bias is added to the one partial map"
+                if lf.biases
+                else "With one channel, the partial map is the map"
+            )
+        text = f"{how}: at element (0, 0, 0), {said}."
         if lf.layer.activation == "relu":
             keeps = step.activation == step.pre_activation
             text += " ReLU keeps it." if keeps else " ReLU makes it 0."
@@ -352,7 +401,7 @@ class _Writer:
         values = lf.trace.activation[0]
         text = (
             f"The second layer's output has shape {shape(lf.maps_shape)}; its first map holds "
-            f"{grid(values)}, for {lf.outputs * lf.per_output:,} more multiply-adds."
+            f"{grid(values)}, for {counted(lf.outputs * lf.per_output, 'more multiply-add')}."
         )
         claims = [
             TensorShape(lf.maps_shape, "maps", 2),
@@ -367,7 +416,8 @@ class _Writer:
         params = sum(lf.weights + lf.biases for lf in self.f.layers)
         madds = sum(lf.outputs * lf.per_output for lf in self.f.layers)
         text = (
-            f"In short: {chain}, with {params} parameters and {madds:,} multiply-adds. "
+            f"In short: {chain}, with {counted(params, 'parameter')} and "
+            f"{counted(madds, 'multiply-add')}. "
             "Every number was proved by sympy, and every sentence by a check of its own."
         )
         claims = [TensorShape(self.f.shapes[0], "input", 1)]
@@ -378,6 +428,28 @@ class _Writer:
             claims.append(Parameters(lf.number, lf.weights, lf.biases))
             claims.append(MultiplyAdds(lf.number, lf.outputs, lf.per_output))
         return [beat("summary.shapes", text, *claims)]
+
+
+def _listed(values: tuple) -> str:
+    """A window's values, or how many there are when too many to read out."""
+    if len(values) > 9:
+        return f"{len(values)} values"
+    return join([num(v) for v in values])
+
+
+def _clipped(
+    window: tuple[int, int, int, int], maps: tuple[int, int, int]
+) -> tuple[int, int, int, int]:
+    """A pooling window (top, left, bottom, right, inclusive, padding and all) cut to the
+    map's own cells: the ones it reads."""
+    top, left, bottom, right = window
+    return max(top, 0), max(left, 0), min(bottom, maps[1] - 1), min(right, maps[2] - 1)
+
+
+def _region(window: tuple[int, int, int, int]) -> str:
+    """'rows 0–1, columns 2–3', or 'row 0, column 2' for one of each."""
+    top, left, bottom, right = window
+    return f"{span(top, bottom, 'row')}, {span(left, right, 'column')}"
 
 
 def _pool_formula(n: int, k: int, s: int, p: int, ceil: bool, count: int) -> str:
