@@ -174,3 +174,48 @@ def test_lossy_floats_warn_once_and_still_check(tmp_path, capsys):
     code, out, err = run(capsys, "check", "--image", str(path), "--kernel", "box-blur")
     assert code == 0 and "All 1 of 1 patches agree" in out and "Checking 1 patch:" in out
     assert err.count("explainer: warning:") == 1 and "not exactly the decimal" in err
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (
+            ["script", "--filters", "diagonal"],
+            "--filters belongs to the layer lesson; add --lesson layer",
+        ),
+        (["script", "--ceil-mode"], "--ceil-mode belongs to the layer lesson; add --lesson layer"),
+        (["derive", "--bias", "none"], "--bias belongs to the layer lesson; add --lesson layer"),
+        (["check", "--pool", "avg"], "--pool belongs to the layer lesson; add --lesson layer"),
+        (["page", "--pool-size", "3"], "--pool-size belongs to the layer lesson"),
+        (["handout", "--pool-stride", "1"], "--pool-stride belongs to the layer lesson"),
+        (["render", "--activation", "none"], "--activation belongs to the layer lesson"),
+        (["script", "--filters2", "none"], "--filters2 belongs to the layer lesson"),
+        (["script", "--bias2", "0"], "--bias2 belongs to the layer lesson"),
+        (["derive", "--element", "0,0,0"], "--element belongs to the layer lesson"),
+        (["derive", "--layer", "2"], "--layer belongs to the layer lesson"),
+        (["script", "--lesson", "convolution", "--filters", "diagonal"], "add --lesson layer"),
+        (
+            ["script", "--lesson", "backward", "--filters", "diagonal"],
+            "--filters belongs to the layer lesson; the backward lesson does not read it",
+        ),
+        (
+            ["derive", "--lesson", "transposed", "--pool", "max"],
+            "--pool belongs to the layer lesson; the transposed lesson does not read it",
+        ),
+    ],
+)
+def test_a_layer_option_given_to_another_lesson_is_refused(capsys, argv, needle):
+    """Another lesson would ignore it silently: one line says whose it is (even when the
+    value given is the layer lesson's default, as --pool max is)."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("explainer: error: ")
+    assert needle in err
+
+
+def test_the_layer_options_still_reach_the_layer_lesson(capsys):
+    argv = ["script", "--lesson", "layer", "--filters", "diagonal", "--bias", "0"]
+    code, out, err = run(capsys, *argv, "--pool", "avg", "--ceil-mode", "--filters2", "none")
+    assert code == 0, err
+    # 7×7 maps averaged 2 by 2, ceil mode: ⌈(7 − 2) / 2⌉ + 1 = 4
+    assert "1×9×9 → 1×7×7 → 1×4×4" in out and "Average pooling" in out
