@@ -65,6 +65,28 @@ _OWN = {
 """Options one of the two lessons does not read: given to it, they are refused."""
 
 
+_OWNER = {"target": "backward", "learning_rate": "backward", "input": "transposed",
+          "output_padding": "transposed", "at": "backward or transposed"}  # fmt: skip
+"""The gradient lessons' options and the lesson that reads each."""
+
+
+def refuse_gradient_options(args: argparse.Namespace) -> None:
+    """Refuse an option of the backward or transposed lesson given to a lesson that would
+    silently ignore it (the convolution or the layer lesson). Defaults are :class:`Unset`
+    (or None), so only options given on the command line are refused."""
+    lesson = getattr(args, "lesson", None)
+    if lesson in ("backward", "transposed"):
+        return
+    for name, owner in _OWNER.items():
+        value = getattr(args, name, None)
+        if value is None or isinstance(value, Unset):
+            continue
+        flag = "--" + name.replace("_", "-")
+        raise ProblemError(f"{flag} belongs to the {owner} lesson; add --lesson {owner.split()[0]}")
+    if getattr(args, "of", "weight") != "weight":
+        raise ProblemError("--of belongs to the backward lesson; add --lesson backward")
+
+
 def _refuse_others(args: argparse.Namespace, lesson: str) -> None:
     for name in _OWN[lesson]:
         value = getattr(args, name, None)

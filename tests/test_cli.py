@@ -219,3 +219,19 @@ def test_the_layer_options_still_reach_the_layer_lesson(capsys):
     assert code == 0, err
     # 7×7 maps averaged 2 by 2, ceil mode: ⌈(7 − 2) / 2⌉ + 1 = 4
     assert "1×9×9 → 1×7×7 → 1×4×4" in out and "Average pooling" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["script", "--learning-rate", "0.1"], "--learning-rate belongs to the backward lesson"),
+        (["script", "--target", "x"], "--target belongs to the backward lesson"),
+        (["script", "--output-padding", "1"], "--output-padding belongs to the transposed lesson"),
+        (["derive", "--of", "image"], "--of belongs to the backward lesson"),
+        (["script", "--lesson", "layer", "--input", "1,2"], "--input belongs to the transposed"),
+    ],
+)
+def test_a_gradient_lesson_option_given_to_another_lesson_is_refused(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -21,6 +21,7 @@ from explainer.backward_request import (
     PROBLEM_FROM_ARGS,
     at,
     backward_from_args,
+    refuse_gradient_options,
     transposed_from_args,
 )
 from explainer.cli.parser import build_parser
@@ -487,6 +488,7 @@ def _run(argv: list[str], debug: bool) -> int:
         args = build_parser().parse_args(argv)
         _require_option_values(args)
         refuse_layer_options(args)  # given to another lesson, it would be ignored
+        refuse_gradient_options(args)
         if args.command is None:
             build_parser().print_help()
             return 0
