@@ -16,7 +16,8 @@ The same graph runs on two engines:
 
 A node that fails fails the nodes that need it, and only them: the other lessons finish.
 A worker that dies is replaced by its nanny and its tasks are given to another worker
-(Dask's ``allowed-failures``).
+(Dask's ``allowed-failures``); :func:`worker_deaths` reads in the scheduler's event log how
+many workers died while the graph ran and how many of its tasks had to run again.
 """
 
 from __future__ import annotations

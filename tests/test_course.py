@@ -335,6 +335,7 @@ def test_an_interrupted_course_leaves_nothing_half_written_and_resumes(course_ru
     deadline = time.monotonic() + 400
     while not _parts_in(cache) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()[1]  # still running, one part done
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to every process of the group
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
