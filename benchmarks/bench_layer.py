@@ -2,7 +2,8 @@
 
 For C_in = C_out = 64 channels of 56×56 with 3×3 filters (padding 1, bias), in float32
 and float64, the candidates run in alternating rounds: explainer.conv2d (blocks of
-output rows, one patch matrix per block) and the textbook reference, numpy's
+output rows, one matrix product per kernel tap, see explainer.core.layer_blocks) and the
+textbook reference, numpy's
 sliding_window_view + tensordot (one im2col matrix of every window, one matrix
 product). Printed: median times and explainer's time divided by the reference's; then
 peak memory (tracemalloc, which sees numpy's arrays) of each, in MiB and divided by the
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved, peak_bytes  # noqa: E402
 
 import explainer  # noqa: E402
-from explainer.core.tensors import BLOCK_ELEMENTS  # noqa: E402
+from explainer.core import layer_blocks  # noqa: E402
 
 
 def blas_config() -> str:
@@ -62,7 +63,8 @@ def main() -> None:
     c, n, k = args.channels, args.size, args.kernel
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"block: {BLOCK_ELEMENTS:,} values"
+        f"blocks: {layer_blocks.SHIFT_BLOCK_BYTES / (1 << 20):g} MiB in all, shared by up to "
+        f"{layer_blocks.workers()} threads"
     )
     print(
         f"{'dtype':>8} {'explainer':>10} {'im2col':>9} {'ratio':>7}   memory (MiB): "

@@ -26,7 +26,7 @@ from explainer.files import inputs
 from explainer.files.safe_io import printable
 from explainer.request import _int_or_pair, _padding, _range
 
-LESSONS = ("convolution", "layer")
+LESSONS = ("convolution", "layer", "backward", "transposed")
 DEFAULT_BIAS = "-1"
 DEFAULT_BIAS2 = "-16"
 
@@ -36,8 +36,10 @@ def add_lesson_option(parser: argparse.ArgumentParser) -> None:
         "--lesson",
         default="convolution",
         choices=LESSONS,
-        help="convolution (default: one filter over one image) or layer (channels, a bank "
-        "of filters, bias, ReLU and pooling, then a second layer)",
+        help="convolution (default: one filter over one image), layer (channels, a bank "
+        "of filters, bias, ReLU and pooling, then a second layer), backward (how a filter "
+        "learns: the error map, the gradients, one step) or transposed (the transposed "
+        "convolution on its own)",
     )
 
 

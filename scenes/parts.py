@@ -92,6 +92,8 @@ class PartJob:
     """Where the finished part lives in the cache."""
     settings: dict = field(default_factory=dict)
     """manim settings (quality, encoder options) for the part's render."""
+    lesson: str = "convolution"
+    """The lesson drawn: the convolution's own scenes, or the generic board stage."""
 
     @property
     def cached(self) -> bool:
@@ -157,6 +159,7 @@ def render_part(job: PartJob, progress=None) -> Path:
     """
     from manim import tempconfig
 
+    from scenes.board import BoardLecture
     from scenes.encoding import install
     from scenes.lecture import Lecture
 
@@ -168,10 +171,12 @@ def render_part(job: PartJob, progress=None) -> Path:
     try:
         settings = {**job.settings, "media_dir": str(media), "output_file": "part"}
         with tempconfig(settings):
+            staged = (Lecture,) if job.lesson == "convolution" else (BoardLecture,)
             scene_cls = type(
                 "Lecture",
-                (Lecture,),
+                staged,
                 {
+                    "lesson_name": job.lesson,
                     "problem": job.problem,
                     "sections": job.part.sections,
                     "progress": progress,

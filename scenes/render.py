@@ -24,20 +24,23 @@ from explainer.core.problem import Problem
 from explainer.errors import ProblemError
 from explainer.files.cache import CacheError, Damaged, copy_verified, prune, remove
 from explainer.files.output import check_target
-from explainer.lessons.convolution import build_script
+from explainer.lessons import DEFAULT_LESSON
+from explainer.lessons import lesson as find_lesson
 from explainer.request import DEFAULT_VOICE, QUALITIES, RenderRequest
 from scenes.graph import Failed, Graph, dask_client, run_here, run_on_dask
 from scenes.tasks import JOINED_FILES
 from scenes.videoplan import (  # noqa: F401 (problem_identity: part of this module's face)
     add_video_nodes,
+    check_stageable,
     keep_video,
+    lesson_identity,
     plan_video,
     problem_digest,
     problem_identity,
 )
 
 
-def video_name(request: RenderRequest, problem: Problem) -> str:
+def video_name(request: RenderRequest, problem: Problem, lesson: str = DEFAULT_LESSON) -> str:
     """lecture.mp4 for the lecture; otherwise a readable name and a short hash of everything
     that changes the video, so that different problems never overwrite each other.
 
@@ -46,8 +49,9 @@ def video_name(request: RenderRequest, problem: Problem) -> str:
     folders, or two padding modes, get different names.
     """
     parts: list[str] = []
-    default = _same_problem(problem, lecture_problem())
-    if not default:
+    if lesson != DEFAULT_LESSON:  # another lesson's problem is named by its lesson and value
+        parts += [lesson, lesson_identity(problem)[:8]]
+    elif not _same_problem(problem, lecture_problem()):
         parts += [Path(request.image).stem, Path(request.kernel).stem]
         for flag, value in request.options_set:
             parts.append(f"{flag}-{value}")
@@ -170,6 +174,7 @@ def render_lecture(
     extra_config: dict | None = None,
     voice: str = DEFAULT_VOICE,
     workers: int | None = None,
+    lesson: str = DEFAULT_LESSON,
 ) -> Rendered:
     """Render the lecture; return the final paths of the video, captions and timed script.
 
@@ -181,11 +186,12 @@ def render_lecture(
     import logging
 
     logging.getLogger("av").setLevel(logging.ERROR)  # libav's notes on unused mux options
-    check_renderable(problem.geometry)
+    if lesson == DEFAULT_LESSON:
+        check_renderable(problem.geometry)
     output_dir = Path(output_dir)
     for suffix in (".mp4", ".srt", ".script.json"):
         check_target(output_dir / f"{name}{suffix}")  # never a device, FIFO or folder
-    plan = plan_video(problem, sections, quality, voice, extra_config)
+    plan = plan_video(problem, sections, quality, voice, extra_config, lesson)
     entry = plan.cached_entry()
     if entry is None:
         missing = plan.missing()
@@ -256,11 +262,13 @@ def video_duration(path: Path) -> float:
         return float(stream.duration * stream.time_base)
 
 
-def render_command(request: RenderRequest, problem: Problem) -> int:
-    """``explainer render`` for the problem its options describe (limits already checked)."""
+def render_command(request: RenderRequest, problem: Problem, lesson: str = DEFAULT_LESSON) -> int:
+    """``explainer render`` for the problem its options describe (limits already checked),
+    in the lesson ``lesson`` (another than the convolution is staged by :mod:`scenes.board`)."""
     from scenes.voice import load_voice
 
-    board = list(build_script(problem).section_names)
+    check_stageable(lesson)
+    board = list(find_lesson(lesson).build_script(problem).section_names)
     if request.list_sections:
         print("Sections of this lecture, in order:")
         for k, name in enumerate(board, start=1):
@@ -275,7 +283,7 @@ def render_command(request: RenderRequest, problem: Problem) -> int:
     if narrator is not None:
         narrator.check()  # a missing or broken voice fails here, before any drawing
     chosen = [n for n in board if not request.sections or n in request.sections]
-    name = video_name(request, problem)
+    name = video_name(request, problem, lesson)
     spoken = "silent, captioned" if request.voice == "none" else f"voice {request.voice}"
     print(
         f"Rendering {len(chosen)} section{'s' if len(chosen) > 1 else ''} at "
@@ -292,6 +300,7 @@ def render_command(request: RenderRequest, problem: Problem) -> int:
         name,
         progress,
         voice=request.voice,
+        lesson=lesson,
     )
     progress.done()
     took = time.monotonic() - started

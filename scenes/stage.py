@@ -165,9 +165,7 @@ class LectureScene(Scene):
 
     def setup(self) -> None:
         self.camera.background_color = BACKGROUND
-        self.lesson = Lesson(
-            self.problem if self.problem is not None else problem_from_environment()
-        )
+        self.lesson = self.make_lesson()
         name = self.voice_name or os.environ.get("EXPLAINER_VOICE") or DEFAULT_VOICE
         if self.voice_name is None:  # under the manim command: one line, not a traceback
             self.voice = voice_from_environment(name)
@@ -180,6 +178,10 @@ class LectureScene(Scene):
         """(shown from, cleared at, text) of every caption drawn: the scene's own record."""
         self.spoken: list[tuple[float, float, Beat]] = []
         """(start, end, beat) of every sentence spoken or captioned."""
+
+    def make_lesson(self):
+        """What the scene stages (the generic stage, :mod:`scenes.board`, brings its own)."""
+        return Lesson(self.problem if self.problem is not None else problem_from_environment())
 
     def checkpoint(self, name: str) -> None:
         """Keep the current frame under ``name`` (key frames for the frame tests)."""

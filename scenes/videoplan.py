@@ -26,8 +26,9 @@ from scenes.encoding import ENCODER_OPTIONS
 from scenes.graph import Done, Failed, Graph, Node, Ref
 from scenes.tasks import JOINED_FILES, PartFiles, join_part_files, render_part_files, speak
 
-STAGED_LESSONS = ("convolution",)
-"""Lessons whose sections the scenes can draw (a lesson's staging registers here)."""
+STAGED_LESSONS = ("convolution", "layer", "backward", "transposed")
+"""Lessons whose sections the scenes can draw: the convolution's own scenes, and every
+lesson whose beats carry boards through the generic stage (:mod:`scenes.board`)."""
 
 SECONDS_PER_BEAT = 3.0
 """About how long a beat takes to draw at low quality, in units of a short task."""
@@ -76,7 +77,9 @@ def plan_video(
     from scenes.lecture import CONTINUES
 
     check_stageable(lesson_name)
-    check_renderable(problem.geometry)
+    convolution = lesson_name == DEFAULT_LESSON
+    if convolution:
+        check_renderable(problem.geometry)
     script = find_lesson(lesson_name).build_script(problem)
     board = [n for n in script.section_names if not sections or n in sections]
     settings = {
@@ -88,12 +91,17 @@ def plan_video(
         "video_encoder_options": {**config.video_encoder_options, **ENCODER_OPTIONS},
         **(extra_config or {}),
     }
-    digest = repr(problem_identity(problem))
+    digest = (
+        repr(problem_identity(problem))
+        if convolution
+        else f"{lesson_name}:{lesson_identity(problem)}"
+    )
+    continues = CONTINUES if convolution else frozenset()  # board sections start empty
     root = partlib.parts_folder()
     partlib.remove_abandoned_work(root)
     jobs = tuple(
-        partlib.PartJob(problem, part, quality, voice, key, root / key, dict(settings))
-        for part in contiguous_parts(board, script.section_names, CONTINUES)
+        partlib.PartJob(problem, part, quality, voice, key, root / key, dict(settings), lesson_name)
+        for part in contiguous_parts(board, script.section_names, continues)
         for key in [partlib.part_key(problem, part, quality, voice, script, digest)]
     )
     joined = partlib.joined_folder([job.key for job in jobs])
@@ -113,6 +121,15 @@ def problem_identity(problem: Problem) -> tuple:
         problem.flip,
         problem.normalize,
     )
+
+
+def lesson_identity(problem) -> str:
+    """Another lesson's problem, by value: the digest of its pickled form (its arrays and
+    options), for the parts' keys and the video's name."""
+    import hashlib
+    import pickle
+
+    return hashlib.sha256(pickle.dumps(problem, protocol=4)).hexdigest()
 
 
 def problem_digest(problem: Problem) -> str:

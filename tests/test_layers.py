@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("errors", ("explainer.errors",)),
     ("core", ("explainer.core",)),
     ("files", ("explainer.files",)),
-    ("request", ("explainer.request", "explainer.layer_request")),
+    ("request", ("explainer.request", "explainer.layer_request", "explainer.backward_request")),
     ("proof", ("explainer.proof",)),
     ("present", ("explainer.present",)),
     ("lessons", ("explainer.lessons",)),

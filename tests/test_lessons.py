@@ -18,6 +18,7 @@ DUMMY = '''
 """A lesson of two sections, one beat each: the smallest lesson there is."""
 
 from explainer.core.trace import build_trace
+from explainer.lessons.board import Board, Grid, Mark
 from explainer.lessons.script import Beat, Script, Section
 
 LESSON = "dummy"
@@ -28,16 +29,33 @@ BEAT_KEYS = frozenset({"hello.say", "bye.say"})
 def build_script(problem):
     trace = build_trace(problem, exact=True)
     shape = "×".join(map(str, trace.output_shape))
+    grids = {
+        "image": Grid.of("image", "the image", trace.padded_image),
+        "result": Grid.of(
+            "result",
+            f"the result, {shape}",
+            trace.output,
+            [[f"step {i},{j}" for j in range(len(row))] for i, row in enumerate(trace.output)],
+        ),
+    }
+    first = trace.output[0][0]
+    focus = (Mark("result", ((0, 0),), "focus"),)
+    hello = Board(("image", "result"), focus, (f"y[0,0] = {first}",))
     return Script(
         problem=problem,
         lesson=LESSON,
         sections=(
-            Section("hello", "Hello", (Beat("hello.say", f"A {shape} result.", "Hello."),)),
+            Section(
+                "hello",
+                "Hello",
+                (Beat("hello.say", f"A {shape} result.", "Hello.", board=hello),),
+            ),
             Section("bye", "Bye", (Beat("bye.say", "That is all.", "That is all."),)),
         ),
         keys=BEAT_KEYS,
         labels={},
         trace=trace,
+        grids=grids,
     )
 '''
 
@@ -108,3 +126,50 @@ def test_the_scenes_stage_exactly_the_lessons_sections():
     from scenes.lecture import STAGING
 
     assert set(STAGING) == set(SECTION_NAMES)
+
+
+def test_a_new_lesson_folder_renders_its_page_with_no_edit_elsewhere(dummy_lesson):
+    """Issue 16: a lesson added as a folder gets a page (the generic one, from its boards)."""
+    from fractions import Fraction
+
+    from explainer.outputs.lesson_page import lesson_page_data, render_lesson_page
+
+    script = lessons.lesson(dummy_lesson).build_script(lecture_problem())
+    html = render_lesson_page(script)
+    assert html.startswith("<!DOCTYPE html>") and "A 7×7 result." in html
+    data = lesson_page_data(script)
+    assert [b["grids"] for b in data["beats"]] == [["image", "result"], []]
+    assert data["beats"][0]["marks"] == {"result": [[0, 0, "focus"]]}
+    result = data["grids"]["result"]
+    assert (result["rows"], result["cols"]) == (7, 7)
+    # The lecture's result at (0, 0) is 7/9 (conftest's hand-checked LECTURE_RESULT).
+    assert result["cells"][0][1] == "7/9" and result["cells"][0][4] == "step 0,0"
+    assert data["beats"][0]["formula"] == [f"y[0,0] = {Fraction(7, 9)}"]
+
+
+@pytest.mark.video
+def test_a_new_lesson_folder_stages_its_scenes_with_no_edit_elsewhere(dummy_lesson):
+    """Issue 16: … and its scenes, through the generic board stage (a dry run)."""
+    pytest.importorskip("manim")
+    from manim import tempconfig
+    from scene_support import texts_on_screen
+
+    from scenes.board import board_scene
+
+    seen = []
+
+    class Probe(board_scene(dummy_lesson, lecture_problem(), voice_name="none")):
+        def wait(self, *args, **kwargs):
+            super().wait(*args, **kwargs)
+            seen.append(texts_on_screen(self))
+
+    settings = {"dry_run": True, "quality": "low_quality", "disable_caching": True,
+                "verbosity": "ERROR", "progress_bar": "none"}  # fmt: skip
+    with tempconfig(settings):
+        scene = Probe(skip_animations=True)
+        scene.renderer.update_frame = lambda *args, **kwargs: None
+        scene.render()
+    assert [b.key for _, _, b in scene.spoken] == ["hello.say", "bye.say"]
+    shown = {t for texts in seen for t in texts}
+    # Its labels, its caption and its formula (the result's 7/9 by hand, conftest's).
+    assert {"theimage", "theresult,7×7", "A7×7result.", "y[0,0]=7/9", "Thatisall."} <= shown

@@ -72,6 +72,8 @@ FILES = {
     "k100.csv": lambda p: p.write_text(
         "\n".join(" ".join(f"1/{10**60 + 100 * r + c}" for c in range(100)) for r in range(100))
     ),
+    "bank2.npy": lambda p: np.save(p, np.ones((2, 3, 3), dtype=np.int64)),
+    "bank5d.npy": lambda p: np.save(p, np.ones((1, 1, 1, 2, 2), dtype=np.int64)),
 }
 NAMES = {"toolong": "a" * 300, "escape-name": "bad\nname\x1b[31m.csv"}
 

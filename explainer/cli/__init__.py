@@ -13,9 +13,16 @@ import stat
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from explainer.backward_request import (
+    PROBLEM_FROM_ARGS,
+    at,
+    backward_from_args,
+    transposed_from_args,
+)
 from explainer.cli.parser import build_parser
 from explainer.cli.parser import discard_stdout as _discard_stdout
 from explainer.core.limits import check_derivable, check_handout, check_showable
@@ -27,11 +34,13 @@ from explainer.files.output import check_target, write_atomic
 from explainer.files.preflight import check_creatable_folder, check_distinct_outputs, check_stdout
 from explainer.files.safe_io import kind_of, printable, reason
 from explainer.layer_request import element, stack_from_args
-from explainer.lessons import ClaimError
+from explainer.lessons import DEFAULT_LESSON, ClaimError, lesson
 from explainer.lessons.convolution import build_script
 from explainer.lessons.layer import build_script as build_layer_script
 from explainer.outputs import printing
 from explainer.outputs.handout import write_handout
+from explainer.outputs.lesson_handout import lesson_derivation, write_lesson_handout
+from explainer.outputs.lesson_page import render_lesson_page
 from explainer.outputs.notes import read_timings, render_notes
 from explainer.outputs.page import render_page
 from explainer.request import ints, render_request
@@ -87,6 +96,54 @@ def _write_stdout(text: str) -> None:
         raise OutputError(f"cannot write to standard output: {reason(err)}") from None
 
 
+def _gradient_lesson(args: argparse.Namespace) -> str | None:
+    """The lesson's name when the command is for the backward or the transposed lesson."""
+    name = getattr(args, "lesson", "convolution")
+    return name if name in ("backward", "transposed") else None
+
+
+def _gradient_problem(args: argparse.Namespace):
+    read = backward_from_args if _gradient_lesson(args) == "backward" else transposed_from_args
+    problem = read(args)
+    _release_warnings()
+    return problem
+
+
+def _gradient_command(args: argparse.Namespace) -> int:
+    """script, check and derive for the backward and transposed lessons."""
+    name = _gradient_lesson(args)
+    if args.command == "script":
+        if args.video is not None:
+            raise ProblemError(f"--video is not available for the {name} lesson yet")
+        script = lesson(name).build_script(_gradient_problem(args))
+        _write_stdout(render_notes(script, args.format))
+        return 0
+    if args.command == "check":
+        from explainer.outputs.backward_checking import check_backward, check_transposed
+
+        check = check_backward if name == "backward" else check_transposed
+        report = check(_gradient_problem(args))
+        _write_stdout(report.text())
+        return 0 if report.ok else EXIT_MISMATCH
+    from explainer.outputs.backward_printing import backward_doc, render_gradient, transposed_doc
+
+    if args.output:
+        check_distinct_outputs(Path(args.output), None, args)
+        check_target(Path(args.output))
+    where = at(args.at)
+    if name == "backward":
+        doc = backward_doc(_gradient_problem(args), where, args.of)
+    else:
+        doc = transposed_doc(_gradient_problem(args), where)
+    text = render_gradient(doc, args.format)
+    if args.output:
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        _say(f"wrote {args.output}")
+    else:
+        _write_stdout(text)
+    return 0
+
+
 def _layer_lesson(args: argparse.Namespace) -> bool:
     return getattr(args, "lesson", "convolution") == "layer"
 
@@ -95,6 +152,33 @@ def _stack_from_args(args: argparse.Namespace, *, derive: bool = False):
     stack = stack_from_args(args, derive=derive)
     _release_warnings()
     return stack
+
+
+def _released(read: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], Any]:
+    def problem(args: argparse.Namespace) -> Any:
+        found = read(args)
+        _release_warnings()
+        return found
+
+    return problem
+
+
+LESSON_PROBLEMS: dict[str, Callable[[argparse.Namespace], Any]] = {
+    "layer": _stack_from_args,
+    **{name: _released(read) for name, read in PROBLEM_FROM_ARGS.items()},
+}
+"""Each lesson other than the convolution, and how its problem is read from the options:
+its page, handout and video are staged from its script's boards (one entry per lesson)."""
+
+
+def _lesson_script(args: argparse.Namespace):
+    """The script of the lesson ``--lesson`` names when it is not the convolution, else None."""
+    name = getattr(args, "lesson", DEFAULT_LESSON)
+    if name == DEFAULT_LESSON:
+        return None
+    if name not in LESSON_PROBLEMS:
+        raise ProblemError(f"the {name} lesson reads no problem from options yet")
+    return lesson(name).build_script(LESSON_PROBLEMS[name](args))
 
 
 def _layer_derive(args: argparse.Namespace) -> int:
@@ -115,6 +199,8 @@ def _layer_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
+    if _gradient_lesson(args):
+        return _gradient_command(args)
     if _layer_lesson(args):
         return _layer_derive(args)
     if args.output:
@@ -136,6 +222,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from explainer.outputs.checking import check_problem
 
+    if _gradient_lesson(args):
+        return _gradient_command(args)
     if _layer_lesson(args):
         from explainer.outputs.layer_checking import check_stack
 
@@ -188,6 +276,8 @@ def _os_error_in(err: BaseException) -> OSError | None:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
+    if _gradient_lesson(args):
+        return _gradient_command(args)
     if _layer_lesson(args):
         script = build_layer_script(_stack_from_args(args))
     else:
@@ -211,7 +301,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         check_creatable_folder(Path(args.output_dir), "--output-dir")
         check_cache_folder()  # the cache's own failures are not the output folder's
         check_stdout()  # the video's path is printed there at the end
+    name = getattr(args, "lesson", DEFAULT_LESSON)
     try:
+        if name != DEFAULT_LESSON:
+            if name not in LESSON_PROBLEMS:
+                raise ProblemError(f"the {name} lesson reads no problem from options yet")
+            return render_command(render_request(args), LESSON_PROBLEMS[name](args), name)
         return render_command(render_request(args), problem_from_args(args))
     except (OSError, RuntimeError) as err:
         cause = _os_error_in(err)
@@ -231,6 +326,13 @@ def cmd_page(args: argparse.Namespace) -> int:
     check_distinct_outputs(target, None, args)
     check_target(target)  # before the work, not after
 
+    script = _lesson_script(args)
+    if script is not None:
+        if args.slides:
+            raise ProblemError(f"the {script.lesson} lesson's page has no slides yet")
+        write_atomic(target, render_lesson_page(script).encode("utf-8"))
+        _say(f"wrote {args.output}")
+        return 0
     problem = problem_from_args(args, check_showable)
     write_atomic(target, render_page(problem, present=args.slides).encode("utf-8"))
     _say(f"wrote {args.output}")
@@ -242,14 +344,24 @@ def cmd_handout(args: argparse.Namespace) -> int:
     check_distinct_outputs(target, target.with_suffix(".tex"), args)
     check_target(target)
     check_target(target.with_suffix(".tex"))
+    script = _lesson_script(args)
+    if script is not None:
+        if args.patch or args.worksheet or args.all:
+            raise ProblemError(
+                f"the {script.lesson} lesson's handout has no --patch, --worksheet or --all"
+            )
+        write_lesson_handout(script, target, lesson_derivation(script))
+        _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
+        return 0
     patches = _patches(args.patch)
 
     def feasible(g) -> None:
-        check_derivable(g, patches)
-        check_handout(g, patches)
+        typeset = None if args.all else (patches or [])  # a few patches, or every one
+        check_derivable(g, typeset)
+        check_handout(g, typeset)
 
     problem = problem_from_args(args, feasible)
-    write_handout(problem, target, patches=patches, worksheet=args.worksheet)
+    write_handout(problem, target, patches=patches, worksheet=args.worksheet, appendix=args.all)
     _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
     return 0
 

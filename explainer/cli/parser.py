@@ -10,6 +10,11 @@ import argparse
 import os
 import sys
 
+from explainer.backward_request import (
+    add_backward_derive_options,
+    add_backward_options,
+    mark_defaults,
+)
 from explainer.errors import OutputError, ProblemError
 from explainer.files.safe_io import reason
 from explainer.layer_request import add_layer_options, add_lesson_option
@@ -40,7 +45,7 @@ examples:
   explainer render                         the spoken lecture video, into output/
   explainer script                         the lecture's sentences, as notes
   explainer page                           the lesson as one web page, output/lesson.html
-  explainer handout --worksheet            a printable PDF with blanks and an answer key
+  explainer handout --worksheet            a two-page worksheet and its answer key
   explainer course examples/course.toml    every lesson of a course, with an index page
 
 Run 'explainer COMMAND --help' for a command's options."""
@@ -136,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="C,I,J",
         help="--lesson layer: this element, pooled when the layer pools (default 0,0,0)",
     )
+    add_backward_options(derive)
+    add_backward_derive_options(derive)
+    mark_defaults(derive)
 
     check = sub.add_parser(
         "check",
@@ -147,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_problem_options(check)
     add_lesson_option(check)
     add_layer_options(check)
+    add_backward_options(check)
+    mark_defaults(check)
 
     sub.add_parser(
         "presets",
@@ -162,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the lecture as a video with captions, from the trace.",
     )
     add_problem_options(render)
+    add_lesson_option(render)
+    add_layer_options(render)
+    add_backward_options(render)
+    mark_defaults(render)
     render.add_argument(
         "--quality",
         default="high",
@@ -208,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_lesson_option(script)
     add_layer_options(script)
+    add_backward_options(script)
+    mark_defaults(script)
     script.add_argument(
         "--video",
         metavar="FILE.mp4",
@@ -222,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
         "browser; P or the Present button shows one slide per beat, S opens speaker notes.",
     )
     add_problem_options(page)
+    add_lesson_option(page)
+    add_layer_options(page)
+    add_backward_options(page)
+    mark_defaults(page)
     page.add_argument(
         "--slides",
         action="store_true",
@@ -240,21 +260,32 @@ def build_parser() -> argparse.ArgumentParser:
         "handout",
         parents=[common],
         help="write a printable PDF handout (pdflatex), with its LaTeX source beside it",
-        description="Typeset the problem, the general formula with every symbol named, the "
-        "output size worked out, each patch's derivation and the result, as a PDF made by "
-        "pdflatex. The .tex source is written beside the PDF.",
+        description="Typeset two A4 pages a teacher would print, as a PDF made by pdflatex: "
+        "the problem, the general formula with every symbol named and the output size "
+        "worked out; then one patch worked in full, the result, and two exercises with "
+        "their key. The .tex source is written beside the PDF.",
     )
     add_problem_options(handout)
+    add_lesson_option(handout)
+    add_layer_options(handout)
+    add_backward_options(handout)
+    mark_defaults(handout)
     handout.add_argument(
         "--patch",
         metavar="I,J",
         action="append",
-        help="derive only output pixel (I, J), counted from 0; repeat for more",
+        help="work output pixel (I, J) in full (counted from 0) instead of the lesson's "
+        "own; repeat for more",
     )
     handout.add_argument(
         "--worksheet",
         action="store_true",
-        help="leave blanks for the learner to fill in, and append an answer key",
+        help="leave room to write the two exercises, with the answer key on a third page",
+    )
+    handout.add_argument(
+        "--all",
+        action="store_true",
+        help="add every patch worked in full as an appendix",
     )
     handout.add_argument(
         "--output",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from explainer.core.engine import compute
+from explainer.core.engine import compute, quick_float
 from explainer.core.layer import Layer
 from explainer.core.layer_engine import convolve
 from explainer.core.problem import Problem
@@ -64,7 +64,8 @@ def conv2d(
         and integer images): the precision follows the image, as in
         ``scipy.ndimage.correlate`` and OpenCV's ``filter2D``, and the kernel's dtype
         does not change it. Every sum is accumulated in float64 either way, so a float32
-        result is the float64 result rounded once. On the exact path: int64 (or object
+        result is the float64 result rounded once; a layer (channels) sums a float32
+        input in float32, as torch does (BLAS sgemm). On the exact path: int64 (or object
         holding Python ints) when nothing is divided, an object array of
         :class:`fractions.Fraction` when anything is (a normalization, or Fractions in
         the input).
@@ -102,6 +103,18 @@ def conv2d(
             normalize=normalize,
             exact=exact,
         )
+    if normalize is None and not exact:
+        quick = quick_float(
+            image,
+            kernel,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+            flip=flip,
+        )
+        if quick is not None:
+            return quick
     problem = Problem(
         image,
         kernel,

@@ -18,15 +18,22 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explainer.core.geometry import PADDING
-from explainer.core.problem import Problem, is_exact
+from explainer.core.geometry import PADDING, plan_geometry
+from explainer.core.problem import (
+    Problem,
+    _all_finite,
+    fits_float_range,
+    is_exact,
+)
 from explainer.core.sliding import Plan, correlate_float, correlate_taps
-from explainer.errors import ExplainerWarning
+from explainer.errors import ExplainerError, ExplainerWarning
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -49,6 +56,55 @@ def compute(
     if exact:
         return _exact_path(problem)
     return _float_path(problem, float_dtype(problem) if dtype is None else np.dtype(dtype))
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def quick_float(
+    image: Any,
+    kernel: Any,
+    *,
+    stride: Any,
+    padding: Any,
+    padding_mode: Any,
+    dilation: Any,
+    flip: Any,
+) -> np.ndarray | None:
+    """The float path for a float image and kernel (2D arrays, nothing to normalize),
+    without building a :class:`Problem`: the same checks, made the quick way.
+
+    The shapes and options go through :func:`plan_geometry`, as in a Problem; the values
+    must be finite (the image's smallest and largest are, so every value is: a NaN or an
+    infinity would show in one of them) and their sums within float64's quick bound. None
+    when anything is not so: the caller then builds the Problem, which refuses in its own
+    words, or bounds exactly. For a 64×64 image this is a third of a call's time.
+    """
+    if not (isinstance(image, np.ndarray) and isinstance(kernel, np.ndarray)):
+        return None
+    if image.dtype not in _FLOATS or kernel.dtype not in _FLOATS or type(flip) is not bool:
+        return None
+    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
+        return None
+    try:
+        geometry = plan_geometry(
+            image.shape,
+            kernel.shape,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+        )
+    except ExplainerError:
+        return None
+    lo, hi = float(image.min()), float(image.max())
+    if not (math.isfinite(lo) and math.isfinite(hi) and _all_finite(kernel)):
+        return None
+    if not fits_float_range(image, kernel, max(-lo, hi)):
+        return None
+    applied = kernel[::-1, ::-1] if flip else kernel
+    out = np.empty(geometry.output_shape, np.float32 if image.dtype == np.float32 else np.float64)
+    return correlate_float(Plan.from_geometry(geometry), image, applied.astype(np.float64), out)
 
 
 def float_dtype(problem: Problem) -> np.dtype:
@@ -183,23 +239,67 @@ def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.
 def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
     """``sums / divisor`` as an object array of Fractions, each made once per distinct sum.
 
+    Each is put in lowest terms here, by one gcd with the divisor's numerator (the
+    divisor's own terms being coprime), and made without normalizing it again.
+
     >>> divided(np.array([[3, 6], [3, -3]]), Fraction(6))
     array([[Fraction(1, 2), Fraction(1, 1)],
            [Fraction(1, 2), Fraction(-1, 2)]], dtype=object)
+    >>> divided(np.array([[4, 0]]), Fraction(-6, 5)).tolist()
+    [[Fraction(-10, 3), Fraction(0, 1)]]
     """
     p, q = divisor.numerator, divisor.denominator
-    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: a dictionary
-        made: dict[int, Fraction] = {}
-        flat = []
-        for v in sums.ravel().tolist():  # Python ints: v * q cannot wrap around
-            quotient = made.get(v)
-            if quotient is None:
-                quotient = made[v] = Fraction(v * q, p)
-            flat.append(quotient)
-        out = np.empty(len(flat), dtype=object)
-        out[:] = flat
+    if p < 0:  # the sign goes to the numerators: every denominator is positive
+        p, q = -p, -q
+    if sums.dtype == object or sums.size < 1024:  # Python ints, or few: each one
+        values = sums.ravel().tolist()  # Python ints: v * q cannot wrap around
+        out = np.empty(len(values), dtype=object)
+        out[:] = _quotients(values, p, q)
         return out.reshape(sums.shape)
     distinct, where = np.unique(sums, return_inverse=True)
     quotients = np.empty(distinct.shape, dtype=object)
-    quotients[:] = [Fraction(v * q, p) for v in distinct.tolist()]
+    quotients[:] = _quotients(distinct.tolist(), p, q)
     return quotients[where.reshape(sums.shape)]
+
+
+def _quotients(values: list[int], p: int, q: int) -> list[Fraction]:
+    """``v · q / p`` for each v (p > 0, q and p coprime), in lowest terms: as gcd(q, p) = 1,
+    gcd(v·q, p) = gcd(v, p)."""
+    make = coprime_fraction
+    return [
+        make(v // g * q, p // g)
+        for v, g in zip(values, map(math.gcd, values, repeat(p)), strict=True)
+    ]
+
+
+def _coprime_by_slots(numerator: int, denominator: int) -> Fraction:
+    made = object.__new__(Fraction)
+    made._numerator, made._denominator = numerator, denominator  # noqa: SLF001
+    return made
+
+
+def _pick_coprime_fraction() -> Callable[[int, int], Fraction]:
+    """The quickest way to make a Fraction from a numerator and a positive denominator
+    already in lowest terms: Python 3.12's ``Fraction._from_coprime_ints``; on 3.11 its
+    two slots set directly (what that method does), if a test Fraction made so equals,
+    hashes and prints as one made the usual way; else ``Fraction(n, d)`` (which normalizes
+    again: right, only slower)."""
+    quick = getattr(Fraction, "_from_coprime_ints", None)
+    candidates = ([quick] if quick is not None else []) + [_coprime_by_slots]
+    for make in candidates:
+        try:
+            made, usual = make(-7, 12), Fraction(-7, 12)
+            same = type(made) is Fraction and (made, hash(made), repr(made), made * 12) == (
+                usual,
+                hash(usual),
+                repr(usual),
+                -7,
+            )
+        except (AttributeError, TypeError):
+            continue
+        if same:
+            return make
+    return Fraction
+
+
+coprime_fraction = _pick_coprime_fraction()

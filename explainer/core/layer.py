@@ -17,14 +17,16 @@ reports the first largest value in row-major order; average pooling divides by t
 window's cells inside the padded input (``count_include_pad``) or inside the input alone.
 
 Two number kinds, as for one channel: integers and Fractions are computed exactly (ints,
-or Fractions where anything is divided), floats in float64 (a float32 input gives a
-float32 result, each value rounded once). Both paths walk the output in blocks of rows:
-each block's windows become one small patch matrix (at most :data:`BLOCK_ELEMENTS`
-values with its partial sums) multiplied by the filters, so the full im2col matrix is
-never built and the peak memory is the output plus one block. On the float path the
-product is cut into pieces small enough that OpenBLAS runs each on one thread (threads
-waiting for each other on a busy machine cost more than they gain), unless BLAS is
-limited to one thread anyway, when each block is one product.
+or Fractions where anything is divided), floats in the input's precision: float64, or
+float32 for a float32 input (summed in float32 by BLAS sgemm, as torch does; one channel
+sums a float32 image in float64). Both paths walk the output in blocks of rows, so the
+full im2col matrix is never built and the peak memory is the output plus a block or two.
+With stride 1 on the float path, each kernel tap's shifted input rows are multiplied by
+that tap's filter weights where they lie, without any copy (see
+:mod:`explainer.core.layer_blocks`); otherwise each block's windows become one small patch
+matrix (at most :data:`BLOCK_ELEMENTS` values with its partial sums) multiplied by the
+filters. Either way every matrix product is small enough that OpenBLAS runs it on one
+thread (threads waiting for each other on a busy machine cost more than they gain).
 """
 
 from __future__ import annotations

@@ -141,17 +141,22 @@ def _exact_object_array(arr: np.ndarray, name: str) -> np.ndarray:
     # In a matrix, the first value that is neither int nor Fraction looks for ragged rows
     # (see _other_number), so a matrix of ints and Fractions is read in one pass.
     values: list[Any] = []
+    append = values.append
     has_float = False
     for k, v in enumerate(flat):
         kind = type(v)  # ints and Fractions first: the common cases, without ABC checks
-        if kind is int and -_BIGGEST < v < _BIGGEST:
-            values.append(v)
-        elif kind is Fraction and -_BIGGEST < v.numerator < _BIGGEST:  # |p/q| ≤ |p|
-            values.append(v.numerator if v.denominator == 1 else v)
-        else:
-            number = _other_number(v, k, flat, arr.shape[1], name)
-            has_float = has_float or isinstance(number, float)
-            values.append(number)
+        if kind is int:
+            if -_BIGGEST < v < _BIGGEST:
+                append(v)
+                continue
+        elif kind is Fraction:
+            n, d = v.as_integer_ratio()
+            if -_BIGGEST < n < _BIGGEST:  # |p/q| ≤ |p|
+                append(n if d == 1 else v)
+                continue
+        number = _other_number(v, k, flat, arr.shape[1], name)
+        has_float = has_float or isinstance(number, float)
+        append(number)
     out = np.empty(len(values), dtype=object)
     out[:] = values
     if has_float:
@@ -464,13 +469,16 @@ def magnitude_bound(arr: np.ndarray) -> float:
         return math.inf
 
 
-def fits_float_range(image: np.ndarray, kernel: np.ndarray) -> bool:
+def fits_float_range(
+    image: np.ndarray, kernel: np.ndarray, image_bound: float | None = None
+) -> bool:
     """True when no sum of products of ``image`` and ``kernel`` can leave float64's range.
 
     A quick, sufficient test in floats, for sums that are not divided by anything smaller
     than 1: max|x| · n · max|w| (n taps) stays below the range with room for the bound's
     own rounding.
-    False means "not sure": the caller then bounds exactly.
+    False means "not sure": the caller then bounds exactly. ``image_bound``, when given,
+    is max |x| already known.
 
     >>> fits_float_range(np.ones((3, 3)), np.full((3, 3), 1e300))
     True
@@ -480,7 +488,8 @@ def fits_float_range(image: np.ndarray, kernel: np.ndarray) -> bool:
     # Σ|w| ≤ (number of taps) · max|w|: looser than the sum, but no float sum can overflow.
     # Python floats overflow to inf, which fails the test, without a warning.
     weights = kernel.size * magnitude_bound(kernel) * _QUICK_MARGIN
-    bound = magnitude_bound(image) * _QUICK_MARGIN * weights
+    largest = magnitude_bound(image) if image_bound is None else image_bound
+    bound = largest * _QUICK_MARGIN * weights
     return weights < FLOAT_SAFE_MAX and bound < FLOAT_SAFE_MAX
 
 

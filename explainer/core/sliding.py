@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from explainer.core.geometry import Geometry
 from explainer.core.problem import Problem
 
 # Elements per block of the per-tap loop, and per right-hand side of the banded product:
@@ -65,6 +66,18 @@ class Plan:
             dilation=problem.dilation,
             padding=problem.padding,
             padding_mode=problem.padding_mode,
+        )
+
+    @classmethod
+    def from_geometry(cls, g: Geometry) -> Plan:
+        return cls(
+            image_shape=g.image_shape,
+            kernel_shape=g.kernel_shape,
+            output_shape=g.output_shape,
+            stride=g.stride,
+            dilation=g.dilation,
+            padding=g.padding,
+            padding_mode=g.padding_mode,
         )
 
     def __post_init__(self) -> None:

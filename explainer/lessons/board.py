@@ -38,18 +38,31 @@ class Grid:
     label: str
     """Short words drawn next to the grid (``"feature map 0, 7×7"``)."""
     values: tuple[tuple[Number, ...], ...]
+    details: tuple[tuple[str, ...], ...] | None = None
+    """Optional, one short line per cell (same shape as ``values``, ``""`` for none) that
+    an output shows when the cell is hovered or focused: how the value is made (a feature
+    map's per-channel sums, ``"0: 9 · 1: −2 → 7; + b −1 = 6"``), worded by the writer."""
 
     def __post_init__(self) -> None:
         if not self.values or len({len(row) for row in self.values}) != 1 or not self.values[0]:
             raise ValueError(f"grid {self.key!r} is not a non-empty rectangle")
+        if self.details is not None and tuple(len(r) for r in self.details) != tuple(
+            len(r) for r in self.values
+        ):
+            raise ValueError(f"grid {self.key!r} has details of another shape than its values")
 
     @classmethod
-    def of(cls, key: str, label: str, array) -> Grid:
+    def of(cls, key: str, label: str, array, details=None) -> Grid:
         """A grid from a 2D array of exact values (numpy object array, ints, Fractions)."""
         a = np.asarray(array, dtype=object)
         if a.ndim != 2:
             raise ValueError(f"grid {key!r} needs a 2D array, got shape {a.shape}")
-        return cls(key, label, tuple(tuple(v for v in row) for row in a.tolist()))
+        rows = None if details is None else tuple(tuple(str(t) for t in r) for r in details)
+        return cls(key, label, tuple(tuple(v for v in row) for row in a.tolist()), rows)
+
+    def detail(self, row: int, col: int) -> str:
+        """The cell's detail line, ``""`` when the writer gave none."""
+        return "" if self.details is None else self.details[row][col]
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -280,20 +280,53 @@ class PartialMap(Claim):
 class MapValues(Claim):
     """Every value of one channel of one stage.
 
-    Asserts: channel ``channel`` of layer ``layer``'s ``stage`` ("pre-activation",
-    "activation" or "pooled") is ``values`` (rows, row-major).
+    Asserts: channel ``channel`` of layer ``layer``'s ``stage`` is ``values`` (rows,
+    row-major). The stages: "input" (what the layer reads: the stack's input for layer 1,
+    the previous layer's output after it), "sum" (the pre-activation without the bias:
+    the total, divided as the layer divides), "pre-activation", "activation", "pooled".
 
-    Licenses: stating those numbers.
+    Licenses: stating those numbers, showing them as a grid.
     """
 
     kind: ClassVar[str] = "map-values"
     choices: ClassVar[dict[str, tuple[Any, ...]]] = {
-        "stage": ("pre-activation", "activation", "pooled")
+        "stage": ("input", "sum", "pre-activation", "activation", "pooled")
     }
     layer: int
     channel: int
     stage: str
     values: tuple[tuple[Number, ...], ...]
+
+
+@dataclass(frozen=True)
+class KernelValues(Claim):
+    """The weights one filter applies to one input channel.
+
+    Asserts: ``weight[filter, channel]`` of layer ``layer``, as given (before any flip), is
+    ``values`` (kernel rows, row-major).
+
+    Licenses: showing the kernel as a grid.
+    """
+
+    kind: ClassVar[str] = "kernel-values"
+    layer: int
+    filter: int
+    channel: int
+    values: tuple[tuple[Number, ...], ...]
+
+
+@dataclass(frozen=True)
+class BiasValues(Claim):
+    """Every bias of one layer.
+
+    Asserts: layer ``layer`` has a bias and it is ``values``, one per filter.
+
+    Licenses: "plus the bias b" for every filter's elements.
+    """
+
+    kind: ClassVar[str] = "bias-values"
+    layer: int
+    values: tuple[Number, ...]
 
 
 LAYER_CLAIM_KINDS: tuple[type[Claim], ...] = (
@@ -310,6 +343,8 @@ LAYER_CLAIM_KINDS: tuple[type[Claim], ...] = (
     PoolAverage,
     PartialMap,
     MapValues,
+    KernelValues,
+    BiasValues,
 )
 _BY_KIND: dict[str, type[Claim]] = {c.kind: c for c in LAYER_CLAIM_KINDS}
 

@@ -19,9 +19,11 @@ from typing import Any
 
 from explainer.lessons.claims import Claim
 from explainer.lessons.layer_claims import (
+    BiasValues,
     ConvSize,
     ElementSums,
     FilterPattern,
+    KernelValues,
     MapMax,
     MapValues,
     MultiplyAdds,
@@ -359,10 +361,34 @@ def _check_partial_map(s: _PlainStack, c: PartialMap) -> None:
 
 def _check_values(s: _PlainStack, c: MapValues) -> None:
     L = s.layer(c.layer)
-    grids = {"pre-activation": L.pre, "activation": L.act, "pooled": L.pooled}[c.stage]
+    sums = [
+        [[_exact(Fraction(v) - (0 if L.bias is None else L.bias[o])) for v in row] for row in p]
+        for o, p in enumerate(L.pre)
+    ]
+    grids = {
+        "input": L.input,
+        "sum": sums,
+        "pre-activation": L.pre,
+        "activation": L.act,
+        "pooled": L.pooled,
+    }[c.stage]
     _need(grids is not None and 0 <= c.channel < len(grids), f"no channel {c.channel}")
     found = _frozen(grids[c.channel])
     _need(found == tuple(c.values), f"the values are {found}")
+
+
+def _check_kernel(s: _PlainStack, c: KernelValues) -> None:
+    L = s.layer(c.layer)
+    _need(0 <= c.filter < L.c_out, f"layer {c.layer} has no filter {c.filter}")
+    _need(0 <= c.channel < len(L.weight[c.filter]), f"filter {c.filter} has no {c.channel}")
+    found = _frozen(L.weight[c.filter][c.channel])
+    _need(found == tuple(c.values), f"the weights are {found}")
+
+
+def _check_bias(s: _PlainStack, c: BiasValues) -> None:
+    L = s.layer(c.layer)
+    _need(L.bias is not None, f"layer {c.layer} has no bias")
+    _need(tuple(L.bias) == tuple(c.values), f"the biases are {tuple(L.bias)}")
 
 
 _CHECKS: dict[type[Claim], Callable[[_PlainStack, Any], None]] = {
@@ -379,6 +405,8 @@ _CHECKS: dict[type[Claim], Callable[[_PlainStack, Any], None]] = {
     PoolAverage: _check_average,
     PartialMap: _check_partial_map,
     MapValues: _check_values,
+    KernelValues: _check_kernel,
+    BiasValues: _check_bias,
 }
 
 

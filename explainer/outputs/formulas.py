@@ -58,6 +58,21 @@ class _NestedSumLatexPrinter(_Memo, LatexPrinter):
             body = rf"\left({body}\right)"
         return tex + body
 
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        """An index or a limit written as a textbook does: k − 1, not −1 + k; i·s + m·d − p,
+        not −p + i·s + m·d (the negative terms moved last; sums of a derivation, which hold
+        x[r, c] or numbers only, keep their order)."""
+        terms = list(expr.args)
+        if (
+            expr.free_symbols
+            and not expr.atoms(sp.Indexed)
+            and terms[0].could_extract_minus_sign()
+            and not all(t.could_extract_minus_sign() for t in terms)
+        ):
+            first = next(k for k, t in enumerate(terms) if not t.could_extract_minus_sign())
+            expr = sp.Add._from_args(tuple(terms[first:] + terms[:first]))
+        return super()._print_Add(expr, order)
+
 
 def latex(expr: sp.Basic, *, break_long_fractions: bool = True) -> str:
     """LaTeX of a formula, keeping the order the derivation wrote its terms in.

@@ -9,7 +9,11 @@ products and sympy's derivation as presentation MathML, which browsers render na
 
 The page computes nothing: every number it shows is a string taken here from the trace,
 the facts, sympy's derivations or the script, embedded as JSON (:func:`page_data`), and
-every colour comes from :func:`explainer.present.palette.lesson_scale`.
+every colour comes from :func:`explainer.present.palette.lesson_scale`. The one exception is
+the playground ("Try your own"): there the learner changes the problem, and the page's own
+exact engine (templates/exact.js, BigInt fractions, checked against this package's exact path
+by a browser test) computes the new numbers; its words say only what that engine computes,
+and that the narrated lesson is for the problem the page was built for.
 
 >>> from explainer import lecture_problem
 >>> html = render_page(lecture_problem())
@@ -33,10 +37,13 @@ from explainer.lessons.convolution.sections import MAX_MARKED
 from explainer.lessons.script import Script
 from explainer.outputs.equivalents import equivalents
 from explainer.present import palette
-from explainer.present.numbers import SCREEN, NumberStyle, display, exact, text
+from explainer.present.numbers import PLAIN, SCREEN, NumberStyle, display, exact, text
 
 LEGEND_STEPS = 48
 """Bands of the colour legend's bar (as in the video)."""
+PLAYGROUND = {"image": 16, "kernel": 7, "stride": 4, "dilation": 4, "padding": 8}
+"""The playground's limits: sides of the image and the kernel, the largest stride and
+dilation, padding on a side; its grids (padded image, result) keep the page's own limit."""
 
 # How much of a pixel's arithmetic a beat shows beside the grids: 1 the patch and the filter,
 # 2 also the products, 3 also the sum, the value and sympy's derivation. Beats not listed
@@ -264,6 +271,38 @@ def _size_lines(problem: Problem) -> list[dict[str, str]]:
     ]
 
 
+def _playground(problem: Problem) -> dict[str, Any]:
+    """The page's problem as the playground starts from it: values as exact strings, options
+    as Python's Problem holds them, cut to the playground's limits (and saying so)."""
+    most = PLAYGROUND
+    h, w = problem.image.shape
+    kh, kw = problem.kernel.shape
+
+    def cells(arr, rows: int, cols: int) -> list[list[str]]:
+        return [[text(exact(v), PLAIN) for v in row[:cols]] for row in arr.tolist()[:rows]]
+
+    image = cells(problem.image, min(h, most["image"]), min(w, most["image"]))
+    kernel = cells(problem.kernel, min(kh, most["kernel"]), min(kw, most["kernel"]))
+    cut = [
+        f"{name} {a}×{b} → {len(rows)}×{len(rows[0])}"
+        for name, (a, b), rows in (("image", (h, w), image), ("kernel", (kh, kw), kernel))
+        if (a, b) != (len(rows), len(rows[0]))
+    ]
+    return {
+        "image": image,
+        "kernel": kernel,
+        "cut": cut,
+        "stride": [min(s, most["stride"]) for s in problem.stride],
+        "dilation": [min(d, most["dilation"]) for d in problem.dilation],
+        "padding": (problem.padding_spec or "").lower()
+        or [min(p, most["padding"]) for p in problem.padding],
+        "mode": problem.padding_mode,
+        "flip": problem.flip,
+        "normalize": problem.normalize or "none",
+        "limits": {**most, "grid": limits.MAX_PAGE_SIDE},
+    }
+
+
 def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
     """Everything the page shows, as strings and colours: nothing is left to compute.
 
@@ -309,6 +348,7 @@ def page_data(script: Script, *, derive: bool = True) -> dict[str, Any]:
             {"library": e.library, "code": e.code, "notes": list(e.notes)}
             for e in equivalents(problem)
         ],
+        "playground": _playground(problem),
         "colours": {
             "background": palette.BACKGROUND,
             "ink": palette.INK,
@@ -352,6 +392,9 @@ def render_page(subject: Problem | Script, *, present: bool = False) -> str:
         "css": _asset("page.css"),
         "data": _script_json(data),
         "js": _asset("page.js"),
+        "exact": _asset("exact.js"),
+        "playground": _asset("playground.js"),
+        "playgroundcss": _asset("playground.css"),
     }
     # One pass, so that nothing inserted is read again as a placeholder.
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], html)

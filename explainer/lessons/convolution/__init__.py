@@ -7,7 +7,6 @@ adding another lesson adds a folder beside this one and edits nothing in it.
 
 from explainer.lessons.convolution.sections import BEAT_KEYS, LESSON, SECTION_NAMES
 from explainer.lessons.convolution.writer import build_script
-
 from explainer.lessons.verifier import verify_beats
 
 __all__ = ["BEAT_KEYS", "LESSON", "SECTION_NAMES", "build_script", "verify_beats"]

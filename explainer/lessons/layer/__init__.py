@@ -7,7 +7,6 @@ Its facts come from the layer traces, its words from the facts, its claims are c
 
 from explainer.lessons.layer.sections import BEAT_KEYS, LESSON, SECTION_NAMES
 from explainer.lessons.layer.writer import build_script
-
 from explainer.lessons.layer_verifier import verify_layer_beats as verify_beats
 
 __all__ = ["BEAT_KEYS", "LESSON", "SECTION_NAMES", "build_script", "verify_beats"]

@@ -14,6 +14,7 @@ Each beat carries the claims its sentence makes (:mod:`explainer.lessons.layer_c
 from __future__ import annotations
 
 from explainer.core.stack import LayerStack
+from explainer.lessons.layer.boards import stage_sections
 from explainer.lessons.layer.facts import PATTERN_NAMES, Facts, LayerFacts, facts_of
 from explainer.lessons.layer.sections import BEAT_KEYS, LESSON, SECTION_NAMES, TITLES
 from explainer.lessons.layer.words import (
@@ -54,10 +55,12 @@ def build_script(stack: LayerStack, *, verify: bool = True) -> Script:
 
 def script_from_facts(facts: Facts, *, verify: bool = True) -> Script:
     writer = _Writer(facts)
+    sections, grids = stage_sections(facts, writer.sections())
     script = Script(
         problem=facts.stack,
         lesson=LESSON,
-        sections=writer.sections(),
+        sections=sections,
+        grids=grids,
         keys=BEAT_KEYS,
         labels=writer.labels(),
         trace=facts.layers[0].trace,

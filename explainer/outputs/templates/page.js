@@ -38,6 +38,27 @@
     return Math.min(U * 0.42, (U * 0.86) / (0.6 * longest));
   }
 
+  /* A border cell is drawn dimmed: its colour mixed with the page's background (60 % of
+     the colour), and its number in black or white, whichever contrasts more with that mix
+     (WCAG's relative luminance), so that it stays at least 4.5:1. */
+  function hexRgb(hex) { return [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)); }
+  function inkOn(rgb) {
+    const lin = (c) => { const x = c / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    const lum = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+    return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? "#000000" : "#ffffff";
+  }
+  function colours(cell) {
+    if (cell[4] !== "pad") return [cell[2], cell[3]];
+    const bg = hexRgb(D.colours.background);
+    const rgb = hexRgb(cell[2]).map((x, k) => Math.round(bg[k] + (x - bg[k]) * 0.6));
+    return ["#" + rgb.map((x) => x.toString(16).padStart(2, "0")).join(""), inkOn(rgb)];
+  }
+
+  function cellLabel(name, grid, r, c, cell) {
+    return `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
+      cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
+  }
+
   /* A grid of values as SVG cells; returns the cells, indexed row-major, and where the
      cells start, for the windows drawn over them. */
   function drawGrid(svg, grid, opts) {
@@ -61,14 +82,14 @@
       const c = k % grid.cols;
       const g = el("g", { class: "cell", "data-r": r, "data-c": c }, svg);
       // Each cell names its value and position (row and column as numbered on the grid).
-      g.dataset.label = `${name} row ${grid.rowLabels[r] ?? r}, column ${grid.colLabels[c] ?? c}: ` +
-        cell[1] + (cell[4] === "pad" ? ` (${D.labels.padding})` : "");
+      g.dataset.label = cellLabel(name, grid, r, c, cell);
       g.setAttribute("role", opts.role || "img");
       g.setAttribute("aria-label", g.dataset.label);
       if (opts.role === "button") g.setAttribute("tabindex", "-1");
       const x = m + c * U;
       const y = m + r * U;
-      el("rect", { class: "fill", x, y, width: U, height: U, fill: cell[2] }, g);
+      const [fill, ink] = colours(cell);
+      el("rect", { class: "fill", x, y, width: U, height: U, fill }, g);
       if (cell[4] === "pad") {
         g.classList.add("pad");
         el("rect", { class: "padmark", x: x + 4, y: y + 4, width: U - 8, height: U - 8 }, g);
@@ -76,7 +97,7 @@
       if (writeNumbers) {
         const t = el("text", {
           x: x + U / 2, y: y + U / 2, "text-anchor": "middle", "dominant-baseline": "central",
-          "font-size": size, fill: cell[3],
+          "font-size": size, fill: ink,
         }, g);
         t.textContent = cell[0];
       } else {
@@ -84,7 +105,7 @@
         const sign = cell[0].startsWith("−") ? "−" : cell[0] === "0" ? "0" : "+";
         const t = el("text", {
           x: x + U / 2, y: y + U / 2, "text-anchor": "middle", "dominant-baseline": "central",
-          "font-size": U * 0.55, fill: cell[3], class: "sign",
+          "font-size": U * 0.55, fill: ink, class: "sign",
         }, g);
         t.textContent = sign;
       }
@@ -379,6 +400,7 @@
   function render() {
     const beat = D.beats[current];
     if (timer) { clearInterval(timer); timer = null; }
+    if (body.classList.contains("playing")) return; // the playground is in view, not the lesson
     body.dataset.view = beat.view;
     body.dataset.beat = String(current);
     body.dataset.key = beat.key;
@@ -657,6 +679,7 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
 
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (body.classList.contains("playing")) return; // keys type into the playground
     const target = event.target;
     const onSlider = target && target.id === "slider";
     const onButton = target && target.tagName === "BUTTON";
@@ -759,6 +782,18 @@ font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
       render();
     });
   });
+
+  /* The playground (playground.js) draws its grids as the lesson does; while it is in view,
+     the lesson stops moving and leaves the keys alone. */
+  function setPlaying(on) {
+    body.classList.toggle("playing", on);
+    $("play-button").setAttribute("aria-pressed", String(on));
+    $("lesson").hidden = on; // one main element at a time
+    $("playground").hidden = !on;
+    render();
+    if (!on) fit();
+  }
+  window.explainerPage = { drawGrid, drawWindow, clearWindows, cellLabel, colours, fontSize, U, setPlaying };
 
   new ResizeObserver(fit).observe($("stage"));
   window.addEventListener("resize", fit);
