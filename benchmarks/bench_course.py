@@ -9,7 +9,10 @@ In one run:
   lecture    the whole lecture at 1080p60 (empty part cache, two workers) against encoding
              its very frames again with the render's x264 settings (bench_render's floor)
 
-    .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b] [--no-high]
+    .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b]
+                                                [--no-high | --no-course]
+
+The BLAS numpy uses and OPENBLAS_CORETYPE are printed first, as by the other benchmarks.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def bench_lecture() -> None:
         shutil.rmtree(tmp_path / "cache" / "parts", ignore_errors=True)
         render_lecture(lecture_problem(), None, "low", tmp_path, "voice")  # every sentence
         shutil.rmtree(tmp_path / "cache" / "parts", ignore_errors=True)
+        load = os.getloadavg()[0]
         start = time.perf_counter()
         video = render_lecture(lecture_problem(), None, "high", tmp_path, "bench", workers=2).video
         render = time.perf_counter() - start
@@ -112,16 +116,23 @@ def bench_lecture() -> None:
     print(f"  render      {render:7.1f} s  ({render / duration:.2f}× its duration)")
     print(f"  x264 floor  {floor:7.1f} s  ({floor / duration:.2f}× its duration)")
     print(f"  render / floor: {render / floor:.2f}×")
+    # Other work on the machine slows the render (two processes) more than the floor (one).
+    print(f"  load average (1 min) before the render {load:.2f}, after {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
+    from bench_layer import blas_config
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--sections", help="only these sections of each lesson, e.g. title,image")
     parser.add_argument("--no-high", action="store_true", help="skip the 1080p60 lecture")
+    parser.add_argument("--no-course", action="store_true", help="only the 1080p60 lecture")
     args = parser.parse_args()
     sections = args.sections.split(",") if args.sections else None
-    bench_course(args.rounds, sections)
+    print(f"BLAS: {blas_config()}", flush=True)
+    if not args.no_course:
+        bench_course(args.rounds, sections)
     if not args.no_high:
         bench_lecture()
 

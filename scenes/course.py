@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explainer.course.index import LessonRow, index_html, report_lines, shapes_of
+from explainer.course.index import LessonRow, death_line, index_html, report_lines, shapes_of
 from explainer.course.manifest import Course, LessonEntry
 from explainer.errors import ExplainerError, ProblemError
 from explainer.files.cache import cache_root, open_entry, prune, read_verified
@@ -30,6 +30,7 @@ from explainer.files.safe_io import printable
 from explainer.lessons import lesson as find_lesson
 from scenes import parts as partlib
 from scenes.graph import (
+    Deaths,
     Done,
     Failed,
     Graph,
@@ -37,8 +38,10 @@ from scenes.graph import (
     Ref,
     dashboard,
     dask_client,
+    event_mark,
     run_here,
     run_on_dask,
+    worker_deaths,
 )
 from scenes.tasks import document_names, make_document, verify_lesson
 from scenes.videoplan import VideoPlan, add_video_nodes, keep_video, plan_video, problem_identity
@@ -243,6 +246,7 @@ def run_course(
         f"({sum(n.stage == 'part' for n in graph.nodes.values())} parts to draw)"
     )
     display = CourseDisplay(graph, ids, stream)
+    deaths = None
     if scheduler is None and not heavy:
         engine = "one process (nothing to draw or typeset)"
         with display:
@@ -254,9 +258,12 @@ def run_course(
             engine += f" at {scheduler}" if scheduler else " (LocalCluster)"
             link = dashboard(client)
             say(f"Dask: {engine}" + (f"; dashboard: {link}" if link else ""))
+            mark = event_mark(client)
             with display:
                 results = run_on_dask(client, graph, display)
-    return _finish(course, plans, graph, results, Path(output_dir), started, engine, say)
+            deaths = worker_deaths(client, mark, results)
+    out = Path(output_dir)
+    return _finish(course, plans, graph, results, out, started, engine, say, deaths)
 
 
 def _sayer(stream):
@@ -267,7 +274,9 @@ def _sayer(stream):
     return say
 
 
-def _finish(course, plans, graph, results, out: Path, started, engine, say) -> int:
+def _finish(
+    course, plans, graph, results, out: Path, started, engine, say, deaths: Deaths | None = None
+) -> int:
     from scenes.render import video_duration
 
     made: dict[str, int] = {}
@@ -327,8 +336,11 @@ def _finish(course, plans, graph, results, out: Path, started, engine, say) -> i
         rows.append(row)
     write_atomic(out / "index.html", index_html(course.title, rows).encode("utf-8"))
     prune(keep=keep)
-    for line in report_lines(made, cached, seconds, time.monotonic() - started, engine, failures):
+    wall = time.monotonic() - started
+    for line in report_lines(made, cached, seconds, wall, engine, failures):
         say(line)
+    if deaths is not None and deaths.died:
+        say(death_line(deaths.died, deaths.started, deaths.rerun))
     say(f"index: {out / 'index.html'}")
     return 1 if failures else 0
 

@@ -16,7 +16,8 @@ The same graph runs on two engines:
 
 A node that fails fails the nodes that need it, and only them: the other lessons finish.
 A worker that dies is replaced by its nanny and its tasks are given to another worker
-(Dask's ``allowed-failures``).
+(Dask's ``allowed-failures``); :func:`worker_deaths` reads in the scheduler's event log how
+many workers died while the graph ran and how many of its tasks had to run again.
 """
 
 from __future__ import annotations
@@ -174,12 +175,57 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
                 error = future.exception()
                 outcome = Failed(error if error is not None else RuntimeError(future.status))
             results[node.key] = outcome
+            # The value is here now: the cluster keeps it only while a task still needs it
+            # (so a worker that dies later loses, and costs again, only what is needed).
+            futures.pop(node.key).release()
             if on_done is not None:
                 on_done(node, outcome)
     finally:
         for future in futures.values():
             future.release()
     return results
+
+
+@dataclass(frozen=True)
+class Deaths:
+    """Workers that died while a graph ran, as the scheduler's event log tells it."""
+
+    died: int
+    """Workers that left the cluster unexpectedly (killed, crashed, lost)."""
+    started: int
+    """Workers that joined meanwhile (a nanny restarting a dead worker, or a new one)."""
+    rerun: int
+    """The graph's tasks that had to run again: being run on a worker that died, or done
+    there and still needed (and then finished)."""
+
+
+def event_mark(client) -> float:
+    """The time, on the scheduler's clock, of its latest cluster-wide event."""
+    return max((stamp for stamp, _ in client.get_events("all")), default=0.0)
+
+
+def worker_deaths(client, since: float, results: dict[str, Done | Failed]) -> Deaths:
+    """What the scheduler logged after ``since`` (see :func:`event_mark`): each worker it
+    removed without being asked to (its ``remove-worker`` event, ``expected`` false, with
+    the tasks it was running and the results it held), and each worker added."""
+    died = started = 0
+    again: set[str] = set()
+    for stamp, msg in client.get_events("all"):
+        if stamp <= since or not isinstance(msg, dict):
+            continue
+        if msg.get("action") == "add-worker":
+            started += 1
+        elif msg.get("action") == "remove-worker" and not msg.get("expected", False):
+            died += 1
+            again |= set(msg.get("processing-tasks", ())) | set(msg.get("lost-computed-tasks", ()))
+    rerun = sum(isinstance(results.get(key), Done) for key in again)
+    return Deaths(died, started, rerun)
+
+
+IGNORE_INTERRUPT = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+"""Run first in each worker process of the LocalCluster (Dask's preload: Python source).
+Ctrl-C reaches every process of the terminal's group: the command, which stops its own
+workers, must take it; a worker that took it too would die with a traceback of its own."""
 
 
 @contextlib.contextmanager
@@ -198,9 +244,10 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         "distributed.scheduler.work-stealing": False,
         "distributed.scheduler.allowed-failures": 3,
     }
-    # Dask's own notes (a worker restarted, the cluster closing) stay out of the display;
-    # what matters is reported by the command, in its own words.
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    # Dask's own notes (a worker restarted, a task given up, a heartbeat lost as the
+    # cluster closes on Ctrl-C) stay out of the display, in this process and in the
+    # workers: what matters is reported by the command, in its own words.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     # A worker killed mid-task leaves its semaphores registered, and multiprocessing's
     # resource tracker (which takes this process's warning options) warns of "leaked
     # semaphore objects" under the command's report.
@@ -219,8 +266,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0" if _has_dashboard() else None,
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
                 scheduler_port=0,
+                preload=[IGNORE_INTERRUPT],
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -6,6 +6,8 @@ silent and one voiced, through a two-worker LocalCluster); the others reuse its 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -23,6 +25,14 @@ from scenes.graph import Graph, Node, Ref, dask_client, run_here, run_on_dask
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPLAINER = [sys.executable, "-m", "explainer"]  # this tree's, whichever is installed
+# The same, taking Ctrl-C even when started from a shell that ignores it (a background job
+# inherits SIGINT ignored, and Python then leaves it so).
+INTERRUPTIBLE = [
+    sys.executable,
+    "-c",
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from explainer.cli import main; sys.exit(main())",
+]
 
 SILENT = """
 [[lessons]]
@@ -247,6 +257,10 @@ def test_a_worker_killed_mid_course_is_replaced_and_the_bytes_are_the_same(cours
     _, err = proc.communicate(timeout=600)
     assert killed is not None, "no part was seen being drawn"
     assert proc.returncode == 0, err
+    # The scheduler's log says so: the killed worker (its nanny starts another) and at least
+    # the part it was drawing, run again elsewhere.
+    died = re.search(r"\n  1 worker died( and was replaced|.*by the end); (\d+) tasks? w", err)
+    assert died is not None and int(died.group(2)) >= 1, err
     for lesson in ("x", "edges"):
         for name in ("video.mp4", "video.srt"):
             assert (again / lesson / name).read_bytes() == (out / lesson / name).read_bytes()
@@ -263,3 +277,172 @@ def test_a_lesson_courses_cannot_build_yet_is_refused_not_mishandled(tmp_path, c
     assert err.count("\n") == 1, err
     assert "lessons[2] 'edges': lesson: the layer lesson cannot be part of a course yet" in err
     assert not (tmp_path / "out").exists()
+
+
+def _processes_in_group(group: int) -> list[str]:
+    """Processes (zombies included) whose process group is ``group``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
+        if int(fields[2]) == group:  # state, ppid, pgrp
+            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
+    return found
+
+
+def _left_in_group(group: int, wait: float = 20.0) -> list[str]:
+    """The processes of ``group`` still there after up to ``wait`` seconds: a process whose
+    parent ended before it (multiprocessing's resource tracker, under `dask worker`) is
+    reaped by init, a moment later."""
+    deadline = time.monotonic() + wait
+    while (left := _processes_in_group(group)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def _parts_in(cache: Path) -> list[Path]:
+    """Finished parts in a cache (not the joined videos, not work folders)."""
+    parts = cache / "parts"
+    return [p for p in parts.iterdir() if p.name[0] not in ".j"] if parts.is_dir() else []
+
+
+def _lesson_files(out: Path, lesson: str) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / lesson).iterdir())}
+
+
+@pytest.mark.video
+def test_an_interrupted_course_leaves_nothing_half_written_and_resumes(course_run, tmp_path):
+    """Ctrl-C (SIGINT to the command's process group, workers included) once a part is
+    done: exit 130 with one line, no file half-written, no process left; the next run
+    draws only the parts that were missing and makes the same bytes."""
+    out, _, first, _ = course_run
+    assert first.returncode == 0, first.stderr
+    cache = tmp_path / "cache"
+    manifest, again, env = _course(tmp_path, HEAD + SILENT, "again", cache)
+    args = ["course", str(manifest), "--output-dir", str(again), "--workers", "2"]
+    proc = subprocess.Popen(
+        [*INTERRUPTIBLE, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 400
+    while not _parts_in(cache) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()[1]  # still running, one part done
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to every process of the group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    said = [line for line in err.splitlines() if not line.startswith(("[", "Course", "Dask:"))]
+    assert said == ["explainer: interrupted; nothing was left half-written"], err
+    assert _processes_in_group(proc.pid) == []
+    done = len(_parts_in(cache))
+    assert 1 <= done < 4, f"{done} of the 4 parts were done when the course was interrupted"
+    for path in again.rglob("*") if again.exists() else ():  # whole files, or none
+        assert not path.name.startswith("."), path
+        if path.is_file() and path.parent != again:
+            assert path.read_bytes() == (out / path.relative_to(again)).read_bytes(), path
+
+    resumed = subprocess.run(
+        [*EXPLAINER, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({4 - done} parts to draw)" in resumed.stderr
+    assert re.search(rf"made: +.*\b{4 - done} parts, 2 joins", resumed.stderr), resumed.stderr
+    assert re.search(rf"from the cache: +{done} parts?\b", resumed.stderr), resumed.stderr
+    for lesson in ("x", "edges"):
+        assert _lesson_files(again, lesson) == _lesson_files(out, lesson)
+    assert not list(again.rglob(".*")) and not list((cache / "parts").glob(".*"))
+
+
+@contextlib.contextmanager
+def _separate_cluster(tmp: Path, workers: int):
+    """A `dask scheduler` and `dask worker` processes, as on other machines: each worker in
+    a folder and with a cache of its own (nothing shared with the client but the network),
+    with this tree's code (as installed there). Yields the scheduler's address; stops them
+    all after and checks that none of their processes is left."""
+    env = {k: v for k, v in os.environ.items() if k != "EXPLAINER_CACHE_DIR"}
+    env["PYTHONPATH"] = str(ROOT)
+    procs: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(folder: Path, *args: str, **extra: str) -> None:
+        folder.mkdir()
+        log = folder / "dask.log"
+        with log.open("w") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dask", *args],
+                cwd=folder,
+                env={**env, **extra},
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=sink,
+                start_new_session=True,
+            )
+        procs.append((proc, log))
+
+    file = tmp / "scheduler.json"
+    try:
+        start(tmp / "scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
+              "--no-dashboard", "--scheduler-file", str(file))  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not file.exists() and time.monotonic() < deadline:
+            assert procs[0][0].poll() is None, procs[0][1].read_text()
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        for k in range(workers):
+            folder = tmp / f"machine{k}"
+            start(folder, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                  "--no-dashboard", "--host", "127.0.0.1", "--death-timeout", "60",
+                  "--local-directory", str(folder / "dask"),
+                  EXPLAINER_CACHE_DIR=str(folder / "cache"))  # fmt: skip
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=180)
+        yield address
+    finally:
+        for proc, _ in reversed(procs):  # the workers, then the scheduler
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    for proc, log in procs:
+        assert proc.returncode == 0, log.read_text()[-2000:]
+        assert _left_in_group(proc.pid) == [], log.read_text()[-2000:]
+
+
+@pytest.mark.video
+def test_a_separate_dask_scheduler_and_workers_send_the_outputs_back_as_bytes(course_run, tmp_path):
+    """`--scheduler` on a cluster started by hand (`dask scheduler`, two `dask worker`):
+    the parts are drawn in the workers' own folders and caches, the outputs come back as
+    bytes, and they are the LocalCluster run's bytes."""
+    out, _, first, _ = course_run
+    assert first.returncode == 0, first.stderr
+    x = SILENT.split("[[lessons]]")[1]  # the lecture's X: two sections, a page, a derivation
+    cache = tmp_path / "client" / "cache"
+    manifest, here, env = _course(tmp_path, HEAD + "[[lessons]]" + x, "remote", cache)
+    with _separate_cluster(tmp_path, workers=2) as address:
+        cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(here)]
+        run = subprocess.run(
+            [*cmd, "--scheduler", address],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert run.returncode == 0, run.stderr
+    assert f"2 Dask workers at {address}" in run.stderr
+    assert re.search(r"made: +1 scripts verified, 2 parts, 1 joins, 1 pages", run.stderr)
+    assert _lesson_files(here, "x") == _lesson_files(out, "x")
+    drawn = [part.name for k in range(2) for part in _parts_in(tmp_path / f"machine{k}" / "cache")]
+    assert sorted(drawn) == sorted(p.name for p in _parts_in(cache))  # each drawn remotely
+    assert len(drawn) == 2

@@ -136,3 +136,27 @@ def report_lines(
     for lesson, line in failures:
         lines.append(f"  failed: {lesson}: {line}")
     return lines
+
+
+def death_line(died: int, started: int, rerun: int) -> str:
+    """The report's line on workers that died during the course.
+
+    >>> death_line(1, 1, 2)
+    '  1 worker died and was replaced; 2 tasks were run again'
+    >>> death_line(2, 1, 1)
+    '  2 workers died, 1 was replaced; 1 task was run again'
+    >>> death_line(1, 0, 0)
+    '  1 worker died (none had joined in its place by the end); no task had to run again'
+    """
+    workers = f"{died} worker{'s' if died != 1 else ''} died"
+    if started >= died:
+        workers += " and was replaced" if died == 1 else " and were replaced"
+    elif started:
+        workers += f", {started} {'was' if started == 1 else 'were'} replaced"
+    else:
+        workers += f" (none had joined in {'its' if died == 1 else 'their'} place by the end)"
+    if rerun:
+        tasks = f"{rerun} task{' was' if rerun == 1 else 's were'} run again"
+    else:
+        tasks = "no task had to run again"
+    return f"  {workers}; {tasks}"
