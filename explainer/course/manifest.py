@@ -291,10 +291,15 @@ def _check_outputs(problem: Problem, outputs: tuple[str, ...], where: str) -> No
         "video": lambda: limits.check_renderable(geometry),
         "page": lambda: limits.check_showable(geometry),
         "slides": lambda: limits.check_showable(geometry),
-        "handout": lambda: (limits.check_derivable(geometry, None), limits.check_handout(geometry)),
+        # A handout works one patch and two exercises in full, not every patch (as
+        # `explainer handout` without --all).
+        "handout": lambda: (
+            limits.check_derivable(geometry, []),
+            limits.check_handout(geometry, []),
+        ),
         "worksheet": lambda: (
-            limits.check_derivable(geometry, None),
-            limits.check_handout(geometry),
+            limits.check_derivable(geometry, []),
+            limits.check_handout(geometry, []),
         ),
         "derivation": lambda: limits.check_derivable(geometry, None),
     }
