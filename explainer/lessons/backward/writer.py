@@ -7,7 +7,7 @@ independent verifier check every claim before it returns.
 >>> from explainer.backward_request import default_backward
 >>> s = build_script(default_backward())
 >>> s.beat("error.pixel").caption
-'At output pixel (0, 0) the filter makes 3 where the target asks for −1: an error of 4.'
+'At output pixel (0, 0) the filter makes 7 where the target asks for 3: an error of 4.'
 """
 
 from __future__ import annotations
