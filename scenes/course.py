@@ -312,7 +312,8 @@ def _finish(
     for plan in plans:
         entry = plan.entry
         folder = out / entry.id
-        row = LessonRow(entry.id, entry.title, entry.lesson, *_problem_words(entry, plan.script))
+        title = entry.title or plan.script.labels.get("title") or entry.problem.describe()
+        row = LessonRow(entry.id, title, entry.lesson, *_problem_words(entry, plan.script))
         problem = _first_failure(plan, results)
         if problem is not None:
             row.failed = error_line(problem)

@@ -303,7 +303,7 @@ def test_a_lessons_own_options_and_outputs():
                        r"\(the course's outputs; give this entry its own\)"):  # fmt: skip
         parse_manifest('title = "C"\noutputs = ["page", "slides"]\n' + stamps, "c.toml")
     (entry,) = parse_manifest(HEAD + stamps + 'outputs = ["page"]\n', "c.toml").lessons
-    assert entry.problem.stride == (2, 2) and entry.title == entry.problem.describe()
+    assert entry.problem.stride == (2, 2) and entry.title == ""  # the index: the script's
 
 
 def test_a_board_lessons_derivation_is_what_derive_prints(capsys):
@@ -359,6 +359,7 @@ def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
     links = re.findall(r'href="([^"]+)"', index)
     assert len(links) == 2 * 4 and all((out / link).is_file() for link in links)
     lines = index.split('<section class="lesson"')[1:]
+    assert "<h2>From a filter to a layer</h2>" in lines[0]  # its script's title
     assert "layer lesson · 1×9×9 → 1 filter 1×3×3, bias, ReLU → 1×7×7" in lines[0]
     assert "--filters=diagonal" in lines[0]
     assert "transposed lesson · a 2×2 input, a 3×3 kernel, stride 2" in lines[1]

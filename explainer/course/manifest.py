@@ -129,6 +129,8 @@ class LessonEntry:
     lesson: str
     """The lesson's name (a folder under explainer/lessons)."""
     title: str
+    """The heading on the index page: the entry's, else the convolution's problem in words;
+    empty for another lesson without one (the index takes its script's own title)."""
     problem: Any
     """The lesson's problem (a :class:`~explainer.core.problem.Problem` for the convolution,
     a layer stack, a backward or transposed problem)."""
@@ -245,7 +247,10 @@ def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> Les
     if "sections" in entry:
         sections = _sections(entry["sections"], name, problem, f"{where}: sections")
     title = entry.get("title", "")
-    title = _text(title, f"{where}: title") if title else problem.describe()
+    if title:
+        title = _text(title, f"{where}: title")
+    elif name == "convolution":
+        title = problem.describe()  # another lesson's index line takes its script's title
     return LessonEntry(
         ident, name, title, problem, tuple(options), outputs, quality, voice, sections, fmt
     )
