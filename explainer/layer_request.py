@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from explainer.backward_request import Unset
+from explainer.backward_request import (
+    PROBLEM_FROM_ARGS,
+    Unset,
+    add_backward_options,
+    mark_defaults,
+    refuse_gradient_options,
+)
 from explainer.core.limits import MAX_DERIVED_PRODUCTS, MAX_PADDED_ELEMENTS, MAX_TRACE_PRODUCTS
 from explainer.core.pooling import Pool
 from explainer.core.presets import LAYER_FILTERS, layer_second_filter
@@ -25,7 +31,14 @@ from explainer.core.stack import LayerStack
 from explainer.errors import ExplainerError, ProblemError, TooLargeError
 from explainer.files import inputs
 from explainer.files.safe_io import printable
-from explainer.request import _int_or_pair, _padding, _range
+from explainer.request import (
+    _int_or_pair,
+    _OptionParser,
+    _padding,
+    _range,
+    add_problem_options,
+    attach_signed_values,
+)
 
 LESSONS = ("convolution", "layer", "backward", "transposed")
 DEFAULT_BIAS = "-1"
@@ -264,3 +277,26 @@ def element(text: str | None) -> tuple[int, int, int] | None:
             f"--element {printable(text)!r} is not valid; write C,I,J with whole numbers ≥ 0"
         )
     return int(cells[0]), int(cells[1]), int(cells[2])
+
+
+def lesson_problem_from_options(name: str, argv: list[str], *, derive: bool = False) -> Any:
+    """The problem of the lesson ``name`` (not the convolution) that options written as a
+    list describe (a course's ``[lessons.problem]``), read as the command reads them: the
+    same options, defaults and checks, and an option of another lesson refused.
+
+    >>> lesson_problem_from_options("transposed", ["--input=1,2;3,4"]).stride
+    (2, 2)
+    """
+    readers = {"layer": lambda args: stack_from_args(args, derive=derive), **PROBLEM_FROM_ARGS}
+    if name not in readers:
+        raise ProblemError(f"the {name} lesson reads no problem from options")
+    parser = _OptionParser(prog="explainer", add_help=False)
+    add_problem_options(parser)
+    add_layer_options(parser)
+    add_backward_options(parser)
+    mark_defaults(parser)
+    args = parser.parse_args(attach_signed_values(argv))
+    args.lesson = name
+    refuse_layer_options(args)
+    refuse_gradient_options(args)
+    return readers[name](args)

@@ -27,6 +27,7 @@ from explainer.errors import ExplainerError, ProblemError
 from explainer.files.cache import cache_root, open_entry, prune, read_verified
 from explainer.files.output import write_atomic
 from explainer.files.safe_io import printable
+from explainer.lessons import DEFAULT_LESSON
 from explainer.lessons import lesson as find_lesson
 from scenes import parts as partlib
 from scenes.graph import (
@@ -44,7 +45,14 @@ from scenes.graph import (
     worker_deaths,
 )
 from scenes.tasks import document_names, make_document, verify_lesson
-from scenes.videoplan import VideoPlan, add_video_nodes, keep_video, plan_video, problem_identity
+from scenes.videoplan import (
+    VideoPlan,
+    add_video_nodes,
+    keep_video,
+    lesson_identity,
+    plan_video,
+    problem_identity,
+)
 
 DOCUMENT_WEIGHT = {"handout": 4.0, "worksheet": 4.0, "derivation": 2.0}
 
@@ -66,12 +74,20 @@ def documents_folder() -> Path:
     return cache_root() / "documents"
 
 
+def _identity(entry: LessonEntry) -> object:
+    """The entry's problem by value: every value and option (the convolution's as data,
+    another lesson's as the digest of its pickled form, as its video's parts are keyed)."""
+    if entry.lesson == DEFAULT_LESSON:
+        return problem_identity(entry.problem)
+    return f"{entry.lesson}:{lesson_identity(entry.problem)}"
+
+
 def _document_key(kind: str, entry: LessonEntry) -> str:
     ident = json.dumps(
         [
             partlib.code_version(),
             entry.lesson,
-            repr(problem_identity(entry.problem)),
+            repr(_identity(entry)),
             kind,
             entry.derivation_format if kind == "derivation" else "",
         ]
@@ -94,7 +110,7 @@ def plan_course(course: Course) -> tuple[Graph, list[LessonPlan]]:
 
 def _plan_lesson(graph: Graph, entry: LessonEntry) -> LessonPlan:
     script = find_lesson(entry.lesson).build_script(entry.problem)
-    ident = repr((partlib.code_version(), entry.lesson, problem_identity(entry.problem)))
+    ident = repr((partlib.code_version(), entry.lesson, _identity(entry)))
     key = "script-" + hashlib.sha256(ident.encode()).hexdigest()[:32]
     verified = graph.add(
         Node(key, "script", entry.id, verify_lesson, (entry.lesson, entry.problem), weight=2.0)
@@ -296,14 +312,8 @@ def _finish(
     for plan in plans:
         entry = plan.entry
         folder = out / entry.id
-        row = LessonRow(
-            entry.id,
-            entry.title,
-            entry.lesson,
-            entry.problem.describe(),
-            shapes_of(entry.problem),
-            _summary(plan.script),
-        )
+        title = entry.title or plan.script.labels.get("title") or entry.problem.describe()
+        row = LessonRow(entry.id, title, entry.lesson, *_problem_words(entry, plan.script))
         problem = _first_failure(plan, results)
         if problem is not None:
             row.failed = error_line(problem)
@@ -343,6 +353,18 @@ def _finish(
         say(death_line(deaths.died, deaths.started, deaths.rerun))
     say(f"index: {out / 'index.html'}")
     return 1 if failures else 0
+
+
+def _problem_words(entry: LessonEntry, script) -> tuple[str, str, str]:
+    """The index line's problem, shapes and summary. The convolution's shapes are its
+    image, kernel and result; another lesson's are its script's own words for its problem
+    (``1×9×9 → 3 filters 1×3×3, bias, ReLU → 3×7×7 → …``), and its problem is the options
+    the manifest gave (or the lesson's own example)."""
+    if entry.lesson == DEFAULT_LESSON:
+        return entry.problem.describe(), shapes_of(entry.problem), _summary(script)
+    given = " ".join(entry.options) or "the lesson's own example"
+    shapes = script.labels.get("problem") or entry.problem.describe()
+    return given, shapes, _summary(script)
 
 
 def _summary(script) -> str:

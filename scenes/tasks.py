@@ -26,9 +26,13 @@ from pathlib import Path
 from explainer.core.trace import build_trace
 from explainer.errors import ProblemError
 from explainer.files.cache import read_verified
+from explainer.lessons import DEFAULT_LESSON
 from explainer.lessons import lesson as find_lesson
+from explainer.lessons.script import verify_script
 from explainer.lessons.verifier import check_beats
 from explainer.outputs.handout import write_handout
+from explainer.outputs.lesson_handout import lesson_derivation, write_lesson_handout
+from explainer.outputs.lesson_page import render_lesson_page
 from explainer.outputs.page import render_page
 from scenes import parts as partlib
 from scenes.joining import join_videos, timed_script, timeline, write_captions
@@ -79,27 +83,44 @@ def setup_worker() -> None:
     warnings.showwarning = partlib._one_line_warning
 
 
-def verify_lesson(lesson_name: str, problem) -> Verified:
-    """Word the lesson's script and prove it: every claim a beat makes by the verifier
-    (when the lesson's beats carry claims), every value by sympy against the engine.
+def _prover(lesson_name: str):
+    """The lesson's own proof of its values, as its ``check`` command runs it (a report
+    with ``ok`` and ``text()``): sympy against the engine."""
+    if lesson_name == DEFAULT_LESSON:
+        from explainer.outputs.checking import check_problem
 
-    A lesson may bring its own proof as ``prove(problem)`` (a report with ``ok`` and
-    ``text()``); the convolution lessons use :func:`explainer.outputs.checking.check_problem`.
-    """
+        return check_problem
+    if lesson_name == "layer":
+        from explainer.outputs.layer_checking import check_stack
+
+        return check_stack
+    from explainer.outputs.backward_checking import check_backward, check_transposed
+
+    provers = {"backward": check_backward, "transposed": check_transposed}
+    if lesson_name not in provers:
+        raise ProblemError(f"the {lesson_name} lesson has no proof of its values yet")
+    return provers[lesson_name]
+
+
+def verify_lesson(lesson_name: str, problem) -> Verified:
+    """Word the lesson's script and prove it: every claim a beat makes by the lesson's own
+    verifier, every value by sympy against the engine (the lesson's ``check``)."""
     setup_worker()
     module = find_lesson(lesson_name)
-    script = module.build_script(problem)
+    if lesson_name == DEFAULT_LESSON:
+        script = module.build_script(problem)
+    else:  # worded unchecked, then checked here by the lesson's own verifier
+        script = module.build_script(problem, verify=False)
+        verify_script(script)  # a false claim raises ClaimError naming the beat
     claims = [(b.key, tuple(getattr(b, "claims", ()))) for b in script.beats()]
     claims = [(key, made) for key, made in claims if made]
-    if claims:
+    if lesson_name == DEFAULT_LESSON and claims:
         check_beats(problem, claims)
-    prove = getattr(module, "prove", None)
-    if prove is None:
-        from explainer.outputs.checking import check_problem as prove
-    report = prove(problem)
+    report = _prover(lesson_name)(problem)
     if not report.ok:
         raise ProblemError(f"the {lesson_name} lesson's values do not all check out with sympy")
-    return Verified(lesson_name, sum(len(made) for _, made in claims), len(script.trace.steps))
+    steps = len(script.trace.steps) if script.trace is not None else 0
+    return Verified(lesson_name, sum(len(made) for _, made in claims), steps)
 
 
 @lru_cache(maxsize=4)
@@ -171,7 +192,9 @@ def document_names(kind: str, fmt: str = "markdown") -> tuple[str, ...]:
 def make_document(kind: str, lesson_name: str, problem, fmt: str, verified: object) -> dict:
     """One document of a lesson as ``{file name: bytes}``."""
     setup_worker()
-    find_lesson(lesson_name)  # a lesson that is gone is an error, not the convolution's page
+    module = find_lesson(lesson_name)  # a lesson that is gone is an error, not another's page
+    if lesson_name != DEFAULT_LESSON:  # its claims were checked by `verified`, awaited here
+        return _board_document(kind, module.build_script(problem, verify=False), fmt)
     if kind in ("page", "slides"):
         html = render_page(problem, present=kind == "slides")
         return {f"{kind}.html": html.encode("utf-8")}
@@ -186,3 +209,33 @@ def make_document(kind: str, lesson_name: str, problem, fmt: str, verified: obje
         text = printing.render(printing.derivation(build_trace(problem, exact=True)), fmt)
         return {document_names(kind, fmt)[0]: text.encode("utf-8")}
     raise ProblemError(f"unknown output {kind!r}")
+
+
+def _board_document(kind: str, script, fmt: str) -> dict:
+    """A document of a lesson staged from its script's boards (the layer, backward and
+    transposed lessons): its page, its handout, its derivation (the lesson's own printer)."""
+    if kind == "page":
+        return {"page.html": render_lesson_page(script).encode("utf-8")}
+    if kind == "handout":
+        with tempfile.TemporaryDirectory(prefix="explainer-handout-") as scratch:
+            pdf = Path(scratch) / "handout.pdf"
+            tex = write_lesson_handout(script, pdf, lesson_derivation(script))
+            return {pdf.name: pdf.read_bytes(), tex.name: tex.read_bytes()}
+    if kind == "derivation":
+        return {document_names(kind, fmt)[0]: _derivation(script, fmt).encode("utf-8")}
+    raise ProblemError(f"the {script.lesson} lesson has no {kind} yet")
+
+
+def _derivation(script, fmt: str) -> str:
+    """What ``explainer derive --lesson NAME`` prints by default, in the format ``fmt``."""
+    if script.lesson == "layer":
+        from explainer.outputs.layer_printing import layer_derivation, render_layer
+
+        return render_layer(layer_derivation(script.problem), fmt)
+    from explainer.outputs.backward_printing import backward_doc, render_gradient, transposed_doc
+
+    if script.lesson == "backward":
+        return render_gradient(backward_doc(script.problem), fmt)
+    if script.lesson == "transposed":
+        return render_gradient(transposed_doc(script.problem), fmt)
+    raise ProblemError(f"the {script.lesson} lesson has no derivation yet")

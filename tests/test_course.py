@@ -7,6 +7,7 @@ silent and one voiced, through a two-worker LocalCluster); the others reuse its 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -19,9 +20,12 @@ from pathlib import Path
 import pytest
 
 from explainer.cli import main
-from explainer.course.manifest import parse_manifest
+from explainer.course.manifest import parse_manifest, read_manifest
 from explainer.errors import ProblemError
+from explainer.lessons import lesson as find_lesson
+from explainer.lessons import lesson_names
 from scenes.graph import Graph, Node, Ref, dask_client, run_here, run_on_dask
+from scenes.tasks import make_document
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPLAINER = [sys.executable, "-m", "explainer"]  # this tree's, whichever is installed
@@ -266,8 +270,8 @@ def test_a_worker_killed_mid_course_is_replaced_and_the_bytes_are_the_same(cours
             assert (again / lesson / name).read_bytes() == (out / lesson / name).read_bytes()
 
 
-def test_a_lesson_courses_cannot_build_yet_is_refused_not_mishandled(tmp_path, capsys):
-    """The layer lesson reads options of its own: a course refuses it up front."""
+def test_slides_for_the_layer_lesson_are_refused_up_front(tmp_path, capsys):
+    """The layer lesson has no slides: the entry and the field in one line, nothing written."""
     first, second = SILENT.split("[[lessons]]")[1:]
     second = second.replace('lesson = "convolution"', 'lesson = "layer"', 1)
     manifest = tmp_path / "course.toml"
@@ -275,8 +279,94 @@ def test_a_lesson_courses_cannot_build_yet_is_refused_not_mishandled(tmp_path, c
     assert main(["course", str(manifest), "--output-dir", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
-    assert "lessons[2] 'edges': lesson: the layer lesson cannot be part of a course yet" in err
+    assert "lessons[2] 'edges': outputs: slides: the layer lesson has no slides yet" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_lessons_own_options_and_outputs():
+    """Each lesson reads its own options (as `--lesson NAME` does); another's is refused
+    naming the field; outputs it cannot make are refused, even as the course's defaults."""
+    layer = '[[lessons]]\nid = "l"\nlesson = "layer"\noutputs = ["page"]\n[lessons.problem]\n'
+    course = parse_manifest(HEAD + layer + 'filters = "diagonal"\npool = "avg"\n', "c.toml")
+    (entry,) = course.lessons
+    assert entry.options == ("--filters=diagonal", "--pool=avg")
+    assert entry.problem.layers[0].weight.shape == (1, 1, 3, 3) and len(entry.problem.layers) == 1
+    for field, bad, said in [
+        ("pool", '"min"', "problem.pool: argument --pool: invalid choice: 'min'"),
+        ("bias", '"1,2"', "problem.bias: --bias needs one number or one per filter"),
+        ("kernel", '"sobel-x"', "problem: unknown option 'kernel'; the options are image, filt"),
+    ]:
+        with pytest.raises(ProblemError, match=re.escape(f"lessons[1] 'l': {said}")):
+            parse_manifest(HEAD + layer + f"{field} = {bad}\n", "c.toml")
+    stamps = '[[lessons]]\nid = "t"\nlesson = "transposed"\n'
+    with pytest.raises(ProblemError, match=r"lessons\[1\] 't': outputs: slides: the transp.*"
+                       r"\(the course's outputs; give this entry its own\)"):  # fmt: skip
+        parse_manifest('title = "C"\noutputs = ["page", "slides"]\n' + stamps, "c.toml")
+    (entry,) = parse_manifest(HEAD + stamps + 'outputs = ["page"]\n', "c.toml").lessons
+    assert entry.problem.stride == (2, 2) and entry.title == ""  # the index: the script's
+
+
+def test_a_board_lessons_derivation_is_what_derive_prints(capsys):
+    stamps = '[[lessons]]\nid = "t"\nlesson = "transposed"\noutputs = ["derivation"]\n'
+    (entry,) = parse_manifest(HEAD + stamps, "c.toml").lessons
+    files = make_document("derivation", "transposed", entry.problem, "markdown", None)
+    assert main(["derive", "--lesson", "transposed", "--format", "markdown"]) == 0
+    assert files == {"derivation.md": capsys.readouterr().out.encode("utf-8")}
+
+
+def test_the_example_course_holds_every_lesson():
+    course = read_manifest(ROOT / "examples" / "course.toml")
+    assert {entry.lesson for entry in course.lessons} == set(lesson_names())
+
+
+BOARD_LESSONS = """
+[[lessons]]
+id = "layer"
+lesson = "layer"
+sections = ["title"]
+outputs = ["video", "page", "handout"]
+[lessons.problem]
+filters = "diagonal"
+
+[[lessons]]
+id = "stamps"
+lesson = "transposed"
+sections = ["title"]
+outputs = ["video", "page", "handout"]
+[lessons.problem]
+input = "1,2;3,4"
+"""
+
+
+@pytest.mark.video
+@pytest.mark.tex
+def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
+    """Lessons staged from their boards: each one's video, page and handout, and an index
+    line with its own problem and closing sentence."""
+    manifest, out, env = _course(tmp_path, HEAD + BOARD_LESSONS, "boards", tmp_path / "cache")
+    cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(out), "--workers", "2"]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    made = r"made: +2 scripts verified, 2 parts, 2 joins, 2 pages, 2 handouts"
+    assert re.search(made, run.stderr), run.stderr
+    for lesson in ("layer", "stamps"):
+        assert (out / lesson / "video.mp4").stat().st_size > 5_000
+        assert (out / lesson / "video.srt").read_text(encoding="utf-8").startswith("1\n")
+        assert (out / lesson / "handout.pdf").read_bytes().startswith(b"%PDF")
+        assert "\\documentclass" in (out / lesson / "handout.tex").read_text(encoding="utf-8")
+    assert "From a filter to a layer" in (out / "layer" / "page.html").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert len(links) == 2 * 4 and all((out / link).is_file() for link in links)
+    lines = index.split('<section class="lesson"')[1:]
+    assert "<h2>From a filter to a layer</h2>" in lines[0]  # its script's title
+    assert "layer lesson · 1×9×9 → 1 filter 1×3×3, bias, ReLU → 1×7×7" in lines[0]
+    assert "--filters=diagonal" in lines[0]
+    assert "transposed lesson · a 2×2 input, a 3×3 kernel, stride 2" in lines[1]
+    for line, entry in zip(lines, parse_manifest(HEAD + BOARD_LESSONS, "c").lessons, strict=True):
+        closing = find_lesson(entry.lesson).build_script(entry.problem).section("summary").beats[0]
+        assert f'<p class="summary">{html.escape(closing.caption)}</p>' in line
+    assert not list(out.rglob(".*")), "temporary files left behind"
 
 
 def _processes_in_group(group: int) -> list[str]:

@@ -19,9 +19,11 @@ class LessonRow:
     title: str
     lesson: str
     problem: str
-    """The problem described in words (its shapes and options)."""
+    """The problem described in words (its shapes and options); for a lesson other than
+    the convolution, the options the manifest gave."""
     shapes: str
-    """``image 9×9 · kernel 3×3 → result 7×7``."""
+    """``image 9×9 · kernel 3×3 → result 7×7``; for another lesson, its script's own line
+    for its problem (``1×9×9 → 3 filters 1×3×3, bias, ReLU → 3×7×7 → …``)."""
     summary: str
     """One sentence of the script (its closing one)."""
     links: list[tuple[str, str]] = field(default_factory=list)

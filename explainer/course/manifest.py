@@ -2,11 +2,12 @@
 
 Everything is checked before any work starts, and a mistake is one line naming the entry
 and the field (``course.toml: lessons[2] 'sobel': problem.stride: …``), exit status 2,
-nothing written. A problem is given with the options the other commands take (``image``,
-``kernel``, ``stride``, ``padding``, ``padding-mode``, ``dilation``, ``flip``,
-``normalize``, ``png-range``) and parsed by the same code (:mod:`explainer.request`); a
-lesson is named by its folder under :mod:`explainer.lessons`, so a new lesson is one more
-entry and no change here.
+nothing written. A problem is given with the options the other commands take for its
+lesson (the convolution's ``image``, ``kernel``, ``stride`` …; the layer lesson's
+``filters``, ``bias``, ``pool`` …; see :data:`LESSON_OPTIONS`) and parsed by the same code
+(:mod:`explainer.request`, :mod:`explainer.layer_request`,
+:mod:`explainer.backward_request`); a lesson is named by its folder under
+:mod:`explainer.lessons`.
 
 >>> course = parse_manifest('''
 ... title = "Convolution"
@@ -31,9 +32,9 @@ from typing import Any
 from explainer.core import limits
 from explainer.core.geometry import plan_geometry
 from explainer.core.presets import PRESETS
-from explainer.core.problem import Problem
 from explainer.errors import ExplainerError, ProblemError
 from explainer.files.safe_io import printable, read_regular_file
+from explainer.layer_request import lesson_problem_from_options
 from explainer.lessons import lesson as find_lesson
 from explainer.lessons import lesson_names
 from explainer.outputs.printing import FORMATS as DERIVATION_FORMATS
@@ -53,6 +54,55 @@ PROBLEM_OPTIONS = (
     "normalize",
     "png-range",
 )
+LESSON_OPTIONS: dict[str, tuple[str, ...]] = {
+    "convolution": PROBLEM_OPTIONS,
+    "layer": (
+        "image",
+        "filters",
+        "bias",
+        "activation",
+        "pool",
+        "pool-size",
+        "pool-stride",
+        "ceil-mode",
+        "filters2",
+        "bias2",
+        "stride",
+        "padding",
+        "padding-mode",
+        "dilation",
+        "flip",
+        "png-range",
+    ),
+    "backward": (
+        "image",
+        "kernel",
+        "target",
+        "learning-rate",
+        "stride",
+        "padding",
+        "dilation",
+        "png-range",
+    ),
+    "transposed": (
+        "input",
+        "kernel",
+        "stride",
+        "padding",
+        "output-padding",
+        "dilation",
+        "png-range",
+    ),
+}
+"""Each lesson a course can hold, and the problem options it reads (those of its command:
+``explainer page --lesson layer --filters …``)."""
+COURSE_LESSONS = tuple(LESSON_OPTIONS)
+BOARD_OUTPUTS = ("video", "page", "handout", "derivation")
+"""What a lesson other than the convolution makes: its page, handout and video are staged
+from its script's boards, its derivation is its own printer's (no slides or worksheet)."""
+FILE_OPTIONS = ("image", "kernel", "filters", "filters2", "target", "input")
+"""Options that may name files (read relative to the manifest); filters are comma-separated."""
+FLAG_OPTIONS = ("flip", "ceil-mode")
 _TOP_KEYS = {"title", "lessons", "outputs", "quality", "voice", "derivation-format"}
 _LESSON_KEYS = {
     "id",
@@ -79,7 +129,11 @@ class LessonEntry:
     lesson: str
     """The lesson's name (a folder under explainer/lessons)."""
     title: str
-    problem: Problem
+    """The heading on the index page: the entry's, else the convolution's problem in words;
+    empty for another lesson without one (the index takes its script's own title)."""
+    problem: Any
+    """The lesson's problem (a :class:`~explainer.core.problem.Problem` for the convolution,
+    a layer stack, a backward or transposed problem)."""
     options: tuple[str, ...]
     """The problem as command-line options (for people: shown on the index page)."""
     outputs: tuple[str, ...]
@@ -149,11 +203,6 @@ def parse_manifest(text: str, source: str, folder: Path | None = None) -> Course
     return Course(title, tuple(lessons), source)
 
 
-COURSE_LESSONS = ("convolution",)
-"""Lessons a course can build today: their problems are read from the convolution options,
-and their outputs are the convolution lesson's (another lesson needs its own of both)."""
-
-
 def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> LessonEntry:
     _only(entry, _LESSON_KEYS, where)
     ident = _text(entry.get("id"), f"{where}: id")
@@ -171,10 +220,10 @@ def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> Les
     if name not in COURSE_LESSONS:
         raise ProblemError(
             f"{where}: lesson: the {printable(name)} lesson cannot be part of a course yet "
-            f"(its problem options and outputs are its own); courses take "
-            + ", ".join(COURSE_LESSONS)
+            f"(no problem options are known for it); courses take " + ", ".join(COURSE_LESSONS)
         )
     outputs = _outputs(entry.get("outputs", defaults["outputs"]), f"{where}: outputs")
+    _lesson_outputs(name, outputs, "outputs" in entry, f"{where}: outputs")
     quality = _choice(entry.get("quality", defaults["quality"]), QUALITIES, f"{where}: quality")
     voice = _choice(entry.get("voice", defaults["voice"]), VOICES, f"{where}: voice")
     fmt = _choice(
@@ -182,18 +231,26 @@ def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> Les
         DERIVATION_FORMATS,
         f"{where}: derivation-format",
     )
-    options = _problem_options(entry.get("problem", {}), f"{where}: problem", folder)
+    known = LESSON_OPTIONS[name]
+    options = _problem_options(entry.get("problem", {}), f"{where}: problem", folder, known)
     try:
-        problem = problem_from_argument_string(shlex.join(options))
+        if name == "convolution":
+            problem = problem_from_argument_string(shlex.join(options))
+        else:  # its own reader, as `explainer page --lesson NAME` reads it
+            problem = lesson_problem_from_options(name, options, derive="derivation" in outputs)
     except (ExplainerError, OSError) as err:
-        field = _field_of(str(err))
+        field = _field_of(str(err), known)
         raise ProblemError(f"{where}: problem{field}: {printable(str(err))}") from None
-    _check_outputs(problem, outputs, f"{where}: outputs")
+    if name == "convolution":
+        _check_outputs(problem, outputs, f"{where}: outputs")
     sections = None
     if "sections" in entry:
         sections = _sections(entry["sections"], name, problem, f"{where}: sections")
     title = entry.get("title", "")
-    title = _text(title, f"{where}: title") if title else problem.describe()
+    if title:
+        title = _text(title, f"{where}: title")
+    elif name == "convolution":
+        title = problem.describe()  # another lesson's index line takes its script's title
     return LessonEntry(
         ident, name, title, problem, tuple(options), outputs, quality, voice, sections, fmt
     )
@@ -232,22 +289,37 @@ def _outputs(value: Any, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-def _problem_options(table: Any, where: str, folder: Path | None) -> list[str]:
+def _lesson_outputs(name: str, outputs: tuple[str, ...], own: bool, where: str) -> None:
+    """Refuse an output the lesson cannot make, before anything is read or made."""
+    if name == "convolution":
+        return
+    for output in outputs:
+        if output not in BOARD_OUTPUTS:
+            source = "" if own else " (the course's outputs; give this entry its own)"
+            raise ProblemError(
+                f"{where}: {output}: the {name} lesson has no {output} yet{source}; its "
+                "outputs are " + ", ".join(BOARD_OUTPUTS)
+            )
+
+
+def _problem_options(
+    table: Any, where: str, folder: Path | None, known: tuple[str, ...] = PROBLEM_OPTIONS
+) -> list[str]:
     """The problem table as command-line options, files relative to the manifest."""
     if not isinstance(table, dict):
         raise ProblemError(f"{where}: give a table of options ([lessons.problem])")
     argv: list[str] = []
     for key, value in table.items():
-        if key not in PROBLEM_OPTIONS:
+        if key not in known:
             raise ProblemError(
                 f"{where}: unknown option {printable(str(key))!r}; the options are "
-                + ", ".join(PROBLEM_OPTIONS)
+                + ", ".join(known)
             )
         here = f"{where}.{key}"
-        if key == "flip":
+        if key in FLAG_OPTIONS:
             if not isinstance(value, bool):
                 raise ProblemError(f"{here}: give true or false")
-            argv += ["--flip"] if value else []
+            argv += [f"--{key}"] if value else []
             continue
         if isinstance(value, list) and all(type(v) is int for v in value) and value:
             value = ",".join(str(v) for v in value)
@@ -255,8 +327,9 @@ def _problem_options(table: Any, where: str, folder: Path | None) -> list[str]:
             value = str(value)
         if not isinstance(value, str):
             raise ProblemError(f"{here}: give a string, a whole number or a list of them")
-        if key in ("image", "kernel") and folder is not None:
-            value = _relative_file(value, folder)
+        if key in FILE_OPTIONS and folder is not None:
+            many = value.split(",") if key in ("filters", "filters2") else [value]
+            value = ",".join(_relative_file(v, folder) for v in many)
         argv += [f"--{key}={value}"]
     return argv
 
@@ -269,15 +342,15 @@ def _relative_file(value: str, folder: Path) -> str:
     return str(candidate) if candidate.exists() else value
 
 
-def _field_of(message: str) -> str:
+def _field_of(message: str, known: tuple[str, ...] = PROBLEM_OPTIONS) -> str:
     """``.stride`` when the parser's message names ``--stride``, else nothing."""
-    found = re.match(r"-?-?([a-z-]+)", message)
-    if found and found.group(1) in PROBLEM_OPTIONS and message.startswith("--"):
+    found = re.match(r"(?:argument )?--([a-z0-9-]+)", message)
+    if found and found.group(1) in known:
         return f".{found.group(1)}"
     return ""
 
 
-def _check_outputs(problem: Problem, outputs: tuple[str, ...], where: str) -> None:
+def _check_outputs(problem: Any, outputs: tuple[str, ...], where: str) -> None:
     """The limits each wanted output has, checked from the shapes now, not after hours."""
     geometry = plan_geometry(
         problem.image.shape,
@@ -310,7 +383,7 @@ def _check_outputs(problem: Problem, outputs: tuple[str, ...], where: str) -> No
             raise ProblemError(f"{where}: {output}: {printable(str(err))}") from None
 
 
-def _sections(value: Any, lesson: str, problem: Problem, where: str) -> tuple[str, ...]:
+def _sections(value: Any, lesson: str, problem: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ProblemError(f"{where}: give a list of section names")
     board = find_lesson(lesson).build_script(problem).section_names
