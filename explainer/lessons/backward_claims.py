@@ -31,11 +31,10 @@ True
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from explainer.lessons.claims import Claim, Number, _decode
+from explainer.lessons.claims import Claim, Number, decode_claim
 
 Position = tuple[int, int]
 Values = tuple[tuple[Number, ...], ...]
@@ -410,14 +409,4 @@ WORDS: dict[str, type[Claim]] = {
 
 def claim_from_json(data: dict[str, Any] | str) -> Claim:
     """The claim :meth:`Claim.to_json` wrote (a dict, or its JSON text)."""
-    if isinstance(data, str):
-        data = json.loads(data)
-    try:
-        cls = _BY_KIND[data["kind"]]
-    except (KeyError, TypeError):
-        raise ValueError(f"not a backward or transposed claim: {data!r}") from None
-    names = {f.name for f in fields(cls)}
-    extra = set(data) - names - {"kind"}
-    if extra:
-        raise ValueError(f"{cls.__name__} has no field {sorted(extra)[0]!r}")
-    return cls(**{k: _decode(v) for k, v in data.items() if k != "kind"})
+    return decode_claim(_BY_KIND, data, "a backward or transposed claim")

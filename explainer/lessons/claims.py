@@ -802,12 +802,17 @@ def claim_from_json(data: dict[str, Any] | str) -> Claim:
     >>> claim_from_json('{"kind": "value", "position": [1, 1], "value": {"q": "7/9"}}')
     Value(position=(1, 1), value=Fraction(7, 9), stage='value')
     """
+    return decode_claim(_BY_KIND, data, "a claim")
+
+
+def decode_claim(kinds: dict[str, type], data: dict[str, Any] | str, what: str) -> Claim:
+    """The claim of one of ``kinds`` that :meth:`Claim.to_json` wrote (every lesson's)."""
     if isinstance(data, str):
         data = json.loads(data)
     try:
-        cls = _BY_KIND[data["kind"]]
+        cls = kinds[data["kind"]]
     except (KeyError, TypeError):
-        raise ValueError(f"not a claim: {data!r}") from None
+        raise ValueError(f"not {what}: {data!r}") from None
     names = {f.name for f in fields(cls)}
     extra = set(data) - names - {"kind"}
     if extra:

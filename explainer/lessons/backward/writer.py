@@ -16,17 +16,6 @@ from explainer.backward_request import BackwardProblem, rows_of
 from explainer.core.presets import PRESETS, lecture_image
 from explainer.lessons.backward.facts import BackwardFacts, facts_of
 from explainer.lessons.backward.sections import BEAT_KEYS, LESSON, SECTION_NAMES, TITLES
-from explainer.lessons.backward.words import (
-    beat,
-    board,
-    cells,
-    exact,
-    grid,
-    num,
-    paren,
-    plural,
-    shape,
-)
 from explainer.lessons.backward_claims import (
     CorrelationOfError,
     GridShape,
@@ -44,6 +33,17 @@ from explainer.lessons.backward_claims import (
     ZeroErrorTerms,
 )
 from explainer.lessons.board import Grid, Mark
+from explainer.lessons.gradient_words import (
+    beat,
+    board,
+    cells,
+    exact,
+    grid,
+    num,
+    paren,
+    plural,
+    shape,
+)
 from explainer.lessons.script import Beat, Script, Section, verify_script
 
 SHOWN_TERMS = 3

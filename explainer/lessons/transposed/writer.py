@@ -23,10 +23,10 @@ from explainer.lessons.backward_claims import (
     ZeroInsertion,
 )
 from explainer.lessons.board import Grid, Mark
+from explainer.lessons.gradient_words import beat, board, cells, grid, num, paren, plural, shape
 from explainer.lessons.script import Beat, Script, Section, verify_script
 from explainer.lessons.transposed.facts import TransposedFacts, facts_of
 from explainer.lessons.transposed.sections import BEAT_KEYS, LESSON, SECTION_NAMES, TITLES
-from explainer.lessons.transposed.words import beat, board, cells, grid, num, paren, plural, shape
 
 AXES = ("rows", "columns")
 

@@ -1,4 +1,7 @@
-"""Small word helpers of the transposed lesson: numbers, grids, positions, a beat from a caption.
+"""Word helpers the backward and transposed lessons share: numbers, grids, positions, and a
+beat whose speech is its caption read aloud (their symbols: ∂L/∂w, ⋆, Mᵀ … in words).
+
+A module beside the lesson folders, not a lesson: neither lesson imports the other.
 
 >>> num(Fraction(-11, 50)), cells((0, 2)), grid(((1, -2), (0, 3)))
 ('−11/50', '(0, 2)', '[1, −2; 0, 3]')
