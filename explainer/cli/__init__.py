@@ -97,6 +97,23 @@ def _write_stdout(text: str) -> None:
         raise OutputError(f"cannot write to standard output: {reason(err)}") from None
 
 
+def _check_derive_target(args: argparse.Namespace) -> None:
+    """derive's --output, checked before minutes of work, not after."""
+    if args.output:
+        check_distinct_outputs(Path(args.output), None, args)
+        check_target(Path(args.output))
+
+
+def _emit_derivation(args: argparse.Namespace, text: str) -> int:
+    """A derivation into --output (whole or not at all), or onto standard output."""
+    if args.output:
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        _say(f"wrote {args.output}")
+    else:
+        _write_stdout(text)
+    return 0
+
+
 def _gradient_lesson(args: argparse.Namespace) -> str | None:
     """The lesson's name when the command is for the backward or the transposed lesson."""
     name = getattr(args, "lesson", "convolution")
@@ -128,21 +145,14 @@ def _gradient_command(args: argparse.Namespace) -> int:
         return 0 if report.ok else EXIT_MISMATCH
     from explainer.outputs.backward_printing import backward_doc, render_gradient, transposed_doc
 
-    if args.output:
-        check_distinct_outputs(Path(args.output), None, args)
-        check_target(Path(args.output))
+    _check_derive_target(args)
     where = at(args.at)
     if name == "backward":
         doc = backward_doc(_gradient_problem(args), where, args.of)
     else:
         doc = transposed_doc(_gradient_problem(args), where)
     text = render_gradient(doc, args.format)
-    if args.output:
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        _say(f"wrote {args.output}")
-    else:
-        _write_stdout(text)
-    return 0
+    return _emit_derivation(args, text)
 
 
 def _layer_lesson(args: argparse.Namespace) -> bool:
@@ -185,18 +195,11 @@ def _lesson_script(args: argparse.Namespace):
 def _layer_derive(args: argparse.Namespace) -> int:
     from explainer.outputs.layer_printing import layer_derivation, render_layer
 
-    if args.output:
-        check_distinct_outputs(Path(args.output), None, args)
-        check_target(Path(args.output))
+    _check_derive_target(args)
     index = element(args.element)
     doc = layer_derivation(_stack_from_args(args, derive=True), args.layer, index)
     text = render_layer(doc, args.format)
-    if args.output:
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        _say(f"wrote {args.output}")
-    else:
-        _write_stdout(text)
-    return 0
+    return _emit_derivation(args, text)
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -204,20 +207,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
         return _gradient_command(args)
     if _layer_lesson(args):
         return _layer_derive(args)
-    if args.output:
-        check_distinct_outputs(Path(args.output), None, args)
-        check_target(Path(args.output))  # before minutes of work, not after
+    _check_derive_target(args)
     patches = _patches(args.patch)
     problem = problem_from_args(args, lambda g: check_derivable(g, patches))
     trace = build_trace(problem, exact=True)
     der = printing.derivation(trace, patches, _progress_line("deriving"))
     text = printing.render(der, args.format)
-    if args.output:
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        _say(f"wrote {args.output}")
-    else:
-        _write_stdout(text)
-    return 0
+    return _emit_derivation(args, text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
