@@ -186,17 +186,27 @@ class _Backward:
         }
 
 
-def _b_shape(b: _Backward, c: GridShape) -> None:
-    grid = b.grids().get(c.of)
-    _need(grid is not None, f"the backward lesson has no grid {c.of!r}")
+def grid_shape(lesson: str, grids: dict[str, Any], c: GridShape) -> None:
+    """A GridShape claim against the grids a lesson's verifier computed (both lessons)."""
+    grid = grids.get(c.of)
+    _need(grid is not None, f"the {lesson} lesson has no grid {c.of!r}")
     found = (len(grid), len(grid[0]))
     _need(found == tuple(c.shape), f"the {c.of} is {found[0]}×{found[1]}")
 
 
-def _b_values(b: _Backward, c: GridValues) -> None:
-    grid = b.grids().get(c.of)
-    _need(grid is not None, f"the backward lesson has no grid {c.of!r}")
+def grid_values(lesson: str, grids: dict[str, Any], c: GridValues) -> None:
+    """A GridValues claim against the grids a lesson's verifier computed (both lessons)."""
+    grid = grids.get(c.of)
+    _need(grid is not None, f"the {lesson} lesson has no grid {c.of!r}")
     _need(_frozen(grid) == tuple(c.values), f"the {c.of} holds {_frozen(grid)}")
+
+
+def _b_shape(b: _Backward, c: GridShape) -> None:
+    grid_shape("backward", b.grids(), c)
+
+
+def _b_values(b: _Backward, c: GridValues) -> None:
+    grid_values("backward", b.grids(), c)
 
 
 def _b_target(b: _Backward, c: TargetMap) -> None:

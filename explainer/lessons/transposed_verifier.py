@@ -31,6 +31,8 @@ from explainer.lessons.backward_verifier import (
     _need,
     _tidy,
     _zeros,
+    grid_shape,
+    grid_values,
     verify_claims_with,
 )
 from explainer.lessons.claims import Claim
@@ -155,16 +157,11 @@ class _Transposed:
 
 
 def _t_shape(t: _Transposed, c: GridShape) -> None:
-    grid = t.grids().get(c.of)
-    _need(grid is not None, f"the transposed lesson has no grid {c.of!r}")
-    found = (len(grid), len(grid[0]))
-    _need(found == tuple(c.shape), f"the {c.of} is {found[0]}×{found[1]}")
+    grid_shape("transposed", t.grids(), c)
 
 
 def _t_values(t: _Transposed, c: GridValues) -> None:
-    grid = t.grids().get(c.of)
-    _need(grid is not None, f"the transposed lesson has no grid {c.of!r}")
-    _need(_frozen(grid) == tuple(c.values), f"the {c.of} holds {_frozen(grid)}")
+    grid_values("transposed", t.grids(), c)
 
 
 def _t_size(t: _Transposed, c: OutputSize) -> None:
