@@ -110,6 +110,17 @@ def _exact(v: Any) -> Number:
     return q.numerator if q.denominator == 1 else q
 
 
+def tidy(v: Any) -> Number:
+    """An exact value as the lessons show it: a whole Fraction as an int."""
+    q = Fraction(v)
+    return q.numerator if q.denominator == 1 else q
+
+
+def exact_rows(arr: Any) -> Rows:
+    """An exact 2D result (the engine's, a view's) as a tuple of tidy rows."""
+    return tuple(tuple(tidy(v) for v in row) for row in np.asarray(arr, dtype=object).tolist())
+
+
 def rows_of(arr: Any, name: str) -> Rows:
     """A 2D array of exact numbers as a tuple of rows."""
     a = np.asarray(arr, dtype=object)

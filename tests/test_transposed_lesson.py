@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lesson_support import broken, unlicensed_numbers
 
 from explainer.backward_request import TransposedProblem, default_transposed
 from explainer.cli import main
@@ -88,13 +89,12 @@ def test_padding_and_output_padding():
 
 
 def test_the_verifier_refuses_false_claims():
-    from test_backward_lesson import _broken
 
     p = default_transposed()
     kinds = set()
     for b in build_script(p).beats():
         for c in b.claims:
-            bad = _broken(c)
+            bad = broken(c)
             if bad is not None:
                 kinds.add(type(c).__name__)
                 assert not verify_transposed_claims(p, [bad]).ok, bad
@@ -122,7 +122,6 @@ def problems(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_claim_of_random_small_problems_verifies(p):
-    from test_backward_lesson import unlicensed_numbers
 
     s = build_script(p)  # verifies every claim
     assert unlicensed_numbers(s) == []
@@ -163,7 +162,6 @@ def test_bad_output_padding_is_one_line(capsys):
     ],
 )
 def test_every_number_in_a_sentence_is_a_claims_value(p):
-    from test_backward_lesson import unlicensed_numbers
 
     assert unlicensed_numbers(build_script(p)) == []
 

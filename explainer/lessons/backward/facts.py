@@ -11,21 +11,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from explainer.backward_request import BackwardProblem, Rows, rows_of
+from explainer.backward_request import BackwardProblem, Rows, exact_rows, rows_of, tidy
 from explainer.core.backward import conv2d_backward, conv_transpose2d
 from explainer.core.conv import conv2d
 
 Number = int | Fraction
 Pos = tuple[int, int]
-
-
-def _tidy(v) -> Number:
-    q = Fraction(v)
-    return q.numerator if q.denominator == 1 else q
-
-
-def _rows(arr) -> Rows:
-    return tuple(tuple(_tidy(v) for v in row) for row in np.asarray(arr, dtype=object).tolist())
 
 
 @dataclass(frozen=True)
@@ -67,7 +58,7 @@ def _map(p: BackwardProblem, w: Rows) -> Rows:
     x = np.array(p.image, dtype=object)
     out = conv2d(x, np.array(w, dtype=object), stride=p.stride, padding=p.padding,
                  dilation=p.dilation)  # fmt: skip
-    return _rows(out)
+    return exact_rows(out)
 
 
 def _first_largest(grid: Rows) -> Pos:
@@ -98,16 +89,16 @@ def _sympy_terms(p: BackwardProblem, error: Rows, weight: Pos):
         (i, j), (r, q) = found["g"], found["x"]
         terms.append((i, j, r, q, error[i][j], p.image[r][q]))
     terms.sort()
-    return tuple(terms), _tidy(Fraction(int(d.value.p), int(d.value.q)))
+    return tuple(terms), tidy(Fraction(int(d.value.p), int(d.value.q)))
 
 
 def facts_of(p: BackwardProblem) -> BackwardFacts:
     y = _map(p, p.weight)
     e = tuple(
-        tuple(_tidy(a - b) for a, b in zip(ry, rt, strict=True))
+        tuple(tidy(a - b) for a, b in zip(ry, rt, strict=True))
         for ry, rt in zip(y, p.target, strict=True)
     )
-    squares = _tidy(sum(v * v for row in e for v in row))
+    squares = tidy(sum(v * v for row in e for v in row))
     gx, gw, _ = conv2d_backward(
         np.array(p.image, dtype=object),
         np.array(p.weight, dtype=object),
@@ -116,20 +107,20 @@ def facts_of(p: BackwardProblem) -> BackwardFacts:
         padding=p.padding,
         dilation=p.dilation,
     )
-    gw, gx = _rows(gw), _rows(gx)
+    gw, gx = exact_rows(gw), exact_rows(gx)
     weight = _first_largest(gw)
     terms, total = _sympy_terms(p, e, weight)
     rate = p.learning_rate
     after = tuple(
-        tuple(_tidy(w - rate * g) for w, g in zip(rw, rg, strict=True))
+        tuple(tidy(w - rate * g) for w, g in zip(rw, rg, strict=True))
         for rw, rg in zip(p.weight, gw, strict=True)
     )
     y2 = _map(p, after)
     e2 = tuple(
-        tuple(_tidy(a - b) for a, b in zip(ry, rt, strict=True))
+        tuple(tidy(a - b) for a, b in zip(ry, rt, strict=True))
         for ry, rt in zip(y2, p.target, strict=True)
     )
-    squares2 = _tidy(sum(v * v for row in e2 for v in row))
+    squares2 = tidy(sum(v * v for row in e2 for v in row))
     pairs = [
         (abs(a), abs(b)) for ra, rb in zip(e, e2, strict=True) for a, b in zip(ra, rb, strict=True)
     ]
@@ -138,14 +129,14 @@ def facts_of(p: BackwardProblem) -> BackwardFacts:
     # only that pixel (output_padding fills the rows a stride leaves unread).
     alone = np.zeros(p.output_shape, dtype=object)
     alone[focus] = e[focus[0]][focus[1]]
-    stamp = _rows(_transposed(p, alone))
+    stamp = exact_rows(_transposed(p, alone))
     pixel, parts = _busiest(p, e, gx)
     return BackwardFacts(
         problem=p,
         map=y,
         error=e,
         squares=squares,
-        loss=_tidy(Fraction(squares) / 2),
+        loss=tidy(Fraction(squares) / 2),
         focus=focus,
         weight_gradient=gw,
         weight=weight,
@@ -155,7 +146,7 @@ def facts_of(p: BackwardProblem) -> BackwardFacts:
         map_after=y2,
         error_after=e2,
         squares_after=squares2,
-        loss_after=_tidy(Fraction(squares2) / 2),
+        loss_after=tidy(Fraction(squares2) / 2),
         closer=sum(b < a for a, b in pairs),
         farther=sum(b > a for a, b in pairs),
         image_gradient=gx,

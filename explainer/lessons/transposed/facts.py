@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from explainer.backward_request import Rows, TransposedProblem
+from explainer.backward_request import Rows, TransposedProblem, exact_rows, tidy
 from explainer.core.backward import (
     conv_matrix,
     conv_transpose2d,
@@ -24,15 +24,6 @@ from explainer.core.transposed_views import _pad_or_crop
 
 Number = int | Fraction
 Pos = tuple[int, int]
-
-
-def _tidy(v) -> Number:
-    q = Fraction(v)
-    return q.numerator if q.denominator == 1 else q
-
-
-def _rows(arr) -> Rows:
-    return tuple(tuple(_tidy(v) for v in row) for row in np.asarray(arr, dtype=object).tolist())
 
 
 @dataclass(frozen=True)
@@ -107,13 +98,13 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
     a = np.array(p.input, dtype=object)
     k = np.array(p.kernel, dtype=object)
     kw = _kw(p)
-    out = _rows(conv_transpose2d(a, k, **kw))
+    out = exact_rows(conv_transpose2d(a, k, **kw))
     views = {
-        "scatter": _rows(transposed_by_scatter(a, k, **kw)),
-        "zero-insertion": _rows(transposed_by_zero_insertion(a, k, **kw)),
-        "matrix": _rows(transposed_by_matrix(a, k, **kw)),
+        "scatter": exact_rows(transposed_by_scatter(a, k, **kw)),
+        "zero-insertion": exact_rows(transposed_by_zero_insertion(a, k, **kw)),
+        "matrix": exact_rows(transposed_by_matrix(a, k, **kw)),
     }
-    overlap = _rows(transposed_overlap(a.shape, k.shape, **kw))
+    overlap = exact_rows(transposed_overlap(a.shape, k.shape, **kw))
     oh, ow = len(out), len(out[0])
     axes = (_axis(p, 0, oh), _axis(p, 1, ow))
     # The first pixel that is not 0 (and has a right neighbour), and that neighbour.
@@ -124,7 +115,7 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
     for pos in firsts:
         alone = np.zeros(a.shape, dtype=object)
         alone[pos] = a[pos]
-        stamps[pos] = _rows(conv_transpose2d(alone, k, **kw))
+        stamps[pos] = exact_rows(conv_transpose2d(alone, k, **kw))
     landing: dict[Pos, list] = {}
     (sr, sc), (dr, dc), (top, _, left, _) = p.stride, p.dilation, p.padding
     for i in range(a.shape[0]):
@@ -153,9 +144,9 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
         axes=axes,
         stamps=stamps,
         pixel=pixel,
-        parts=tuple(sorted(tuple(_tidy(v) for v in part) for part in landing.get(pixel, ()))),
-        spread=_rows(spread),
-        rotated=_rows(k[::-1, ::-1]),
+        parts=tuple(sorted(tuple(tidy(v) for v in part) for part in landing.get(pixel, ()))),
+        spread=exact_rows(spread),
+        rotated=exact_rows(k[::-1, ::-1]),
         matrix=(kept.shape[0], kept.shape[1], int(np.count_nonzero(kept != 0))),
     )
 
