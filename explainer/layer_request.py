@@ -225,6 +225,10 @@ def stack_from_args(args: argparse.Namespace, *, derive: bool = False) -> LayerS
     weight = _bank(args.filters, image.shape[0], png_range, "--filters")
     _check_work(image.shape, weight.shape, derive)
     pool = None
+    if args.pool == "none" and args.ceil_mode:
+        raise ProblemError(
+            "--ceil-mode rounds the pooling windows, and --pool none has no pooling: drop one"
+        )
     if args.pool != "none":
         stride = (
             None if args.pool_stride is None else _int_or_pair(args.pool_stride, "--pool-stride")

@@ -105,10 +105,6 @@ def _refused_everywhere(stack: LayerStack, script) -> None:
     twins = []
     for key, claims in beats:
         for claim in claims:
-            if isinstance(claim, FilterPattern):
-                kh, kw = stack.layers[claim.layer - 1].weight.shape[2:]
-                if kh == 1:  # a 1×1 kernel is on every pattern's cells alike
-                    continue
             twins += [(key, [twin]) for twin in altered(claim)]
     report = verify_layer_beats(stack, twins)
     SEEN["altered"] += report.total

@@ -13,8 +13,11 @@ import pytest
 from cli_support import one_line_error, run
 
 from explainer.core.pooling import Pool
+from explainer.core.presets import diagonal_filter
 from explainer.core.stack import LayerStack
 from explainer.lessons.layer import build_script
+from explainer.lessons.layer_claims import FilterPattern
+from explainer.lessons.layer_verifier import verify_layer_beats
 
 
 def _captions(stack: LayerStack) -> dict[str, list[str]]:
@@ -69,7 +72,7 @@ def test_one_filter_one_channel_one_position():
         "Average pooling with a 1×1 window and stride 1 keeps the mean of each window: in "
         "map 0, row 0, column 0 adds up to 9, divided by 1: 9."
     ]
-    assert said["channels.filter"][1] == "That is 1 weight and no bias: 1 parameter to learn."
+    assert said["channels.parameters"] == ["That is 1 weight and no bias: 1 parameter to learn."]
     assert said["channels.element"] == [
         "With one channel, the partial map is the map: at element (0, 0, 0), the products "
         "add up to 9."
@@ -152,6 +155,35 @@ def test_an_eight_wide_window_takes_an():
     assert "Max pooling with an 8×8 window" in build_script(stack).beat("pooling.rule").caption
 
 
+def test_a_one_by_one_kernel_is_named_no_diagonal():
+    # [[1]] is +1 on its one cell, the cell (0, 0) that m = n and m + n = k − 1 both
+    # pick: every pattern's rule holds, and none of them is a diagonal one would draw.
+    stack = LayerStack(np.array([[[1, -2], [0, 4]]]), [dict(weight=np.ones((1, 1, 1, 1), int))])
+    bank = build_script(stack).beat("filters.bank")
+    assert bank.caption == (
+        "The first layer holds one filter of shape 1×1×1: its weights are one tensor of "
+        "shape 1×1×1×1."
+    )
+    assert not any(isinstance(c, FilterPattern) for c in bank.claims)
+    claims = [FilterPattern(1, 0, p) for p in ("diagonal", "anti-diagonal", "x-centre")]
+    report = verify_layer_beats(stack, [("filters.bank", claims)])
+    assert report.total == 3 and not any(r.holds for r in report.results)
+
+
+def test_three_by_three_diagonal_is_still_named():
+    stack = LayerStack(np.zeros((1, 3, 3), int), [dict(weight=np.array([[diagonal_filter()]]))])
+    assert build_script(stack).beat("filters.bank").caption.endswith("It is the diagonal.")
+
+
+def test_two_beats_never_share_a_key():
+    stack = LayerStack(
+        np.array([[[1, -2], [0, 4]]]),
+        [dict(weight=np.ones((1, 1, 1, 1), int)), dict(weight=np.ones((1, 1, 1, 1), int))],
+    )
+    keys = [b.key for b in build_script(stack).beats()]
+    assert len(keys) == len(set(keys)) and "channels.parameters" in keys
+
+
 # ----- from the command line ------------------------------------------------------------
 
 
@@ -177,3 +209,13 @@ def test_the_empty_floor_case_in_other_formats(capsys, fmt):
     argv = ["script", "--lesson", "layer", "--pool-size", "8", "--ceil-mode", "--filters2", "none"]
     code, out, err = run(capsys, *argv, "--format", fmt)
     assert code == 0 and "no window at all" in out, err
+
+
+def test_ceil_mode_without_pooling_is_refused_in_one_line(capsys, tmp_path):
+    target = tmp_path / "page.html"
+    argv = ["page", "--lesson", "layer", "--pool", "none", "--ceil-mode", "-o", str(target)]
+    code, _, err = run(capsys, *argv)
+    one_line_error(code, err, "--ceil-mode rounds the pooling windows, and --pool none has no")
+    assert not target.exists()
+    code, _, err = run(capsys, "script", "--lesson", "layer", "--pool", "none")
+    assert code == 0, err  # without --ceil-mode, no pooling is fine

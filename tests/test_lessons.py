@@ -101,6 +101,19 @@ def test_an_unregistered_beat_key_is_an_error_not_a_fallback(dummy_lesson):
         script.has("result.best")  # the convolution lesson's key, not this one's
 
 
+def test_a_script_refuses_two_beats_with_one_key(dummy_lesson):
+    import dataclasses
+
+    script = lessons.lesson(dummy_lesson).build_script(lecture_problem())
+    hello = script.section("hello")
+    twice = dataclasses.replace(hello, beats=hello.beats + hello.beats)
+    with pytest.raises(ValueError, match="the dummy lesson says beat 'hello.say' twice"):
+        dataclasses.replace(script, sections=(twice,) + script.sections[1:])
+    moved = dataclasses.replace(script.section("bye"), beats=hello.beats)
+    with pytest.raises(ValueError, match="'hello.say' twice"):  # across sections too
+        dataclasses.replace(script, sections=(hello, moved))
+
+
 def test_every_beat_the_convolution_lesson_writes_is_registered():
     from explainer.lessons.convolution import BEAT_KEYS, SECTION_NAMES, build_script
     from explainer.request import problem_from_argument_string as problem

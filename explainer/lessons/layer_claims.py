@@ -148,8 +148,9 @@ class FilterPattern(Claim):
     """A filter drawn from the letter X.
 
     Asserts: every kernel of filter ``filter`` of layer ``layer`` is square with an odd
-    side k, and holds +1 exactly on the cells of ``pattern`` and −1 elsewhere: "diagonal"
-    the cells (m, m); "anti-diagonal" the cells (m, k − 1 − m); "x-centre" both.
+    side k ≥ 3 (a 1×1 kernel's one cell is no diagonal), and holds +1 exactly on the cells
+    of ``pattern`` and −1 elsewhere: "diagonal" the cells (m, m); "anti-diagonal" the cells
+    (m, k − 1 − m); "x-centre" both.
 
     Licenses: "the diagonal", "the other diagonal", "the X's centre".
     """

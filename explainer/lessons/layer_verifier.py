@@ -288,7 +288,7 @@ def _check_pattern(s: _PlainStack, c: FilterPattern) -> None:
     L = s.layer(c.layer)
     _need(0 <= c.filter < L.c_out, f"layer {c.layer} has no filter {c.filter}")
     kh, kw = L.kernel
-    _need(kh == kw and kh % 2 == 1, f"the kernels are {kh}×{kw}")
+    _need(kh == kw and kh % 2 == 1 and kh >= 3, f"the kernels are {kh}×{kw}")
     for ch in L.weight[c.filter]:
         for m in range(kh):
             for n in range(kw):

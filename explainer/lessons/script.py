@@ -97,6 +97,11 @@ class Script:
     """Every grid a beat's :class:`~explainer.lessons.board.Board` may show, by key."""
 
     def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for b in self.beats():  # a key names one beat: outputs and timings look beats up by it
+            if b.key in seen:
+                raise ValueError(f"the {self.lesson} lesson says beat {b.key!r} twice")
+            seen.add(b.key)
         check_boards(self.grids, ((b.key, b.board) for b in self.beats()))
 
     def section(self, name: str) -> Section:
@@ -114,7 +119,7 @@ class Script:
             raise UnknownBeat(f"the {self.lesson} lesson has no beat {key!r}")
 
     def beat(self, key: str) -> Beat:
-        """The first beat with this key; KeyError when this problem's script has none."""
+        """The beat with this key; KeyError when this problem's script has none."""
         self._known(key)
         for b in self.beats():
             if b.key == key:

@@ -230,14 +230,17 @@ class _Boards:
         )
 
     def _filters(self, beat: Beat) -> Board:
-        lf = self.first
+        return self._bank(self.first, self._weights(self.first))
+
+    def _bank(self, lf: LayerFacts, shown: tuple[str, ...]) -> Board:
+        """A layer's weights (and what it shows beside them), its bias and its count."""
         lines = [f"w: {shape(lf.weight_shape)}"]
         if lf.biases:
             lines.append(f"b = ({', '.join(num(v) for v in lf.bias)})")
             lines.append(f"{lf.weights} + {lf.biases} = {lf.weights + lf.biases} parameters")
         else:
             lines.append(f"{lf.weights} parameters")
-        return Board(self._weights(lf), (), tuple(lines))
+        return Board(shown, (), tuple(lines))
 
     def _maps_size(self, beat: Beat) -> Board:
         lf = self.first
@@ -366,6 +369,9 @@ class _Boards:
         lf = self.second
         inputs = tuple(self.g.inputs[2][:MAX_CHANNELS])
         return Board(inputs + self._weights(lf), (), (f"w: {shape(lf.weight_shape)}",))
+
+    def _channels_parameters(self, beat: Beat) -> Board:
+        return self._bank(self.second, self._weights(self.second))
 
     def _channels_partials(self, beat: Beat) -> Board:
         lf = self.second

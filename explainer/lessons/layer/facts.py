@@ -20,9 +20,11 @@ PATTERN_NAMES = {
 
 
 def _pattern(kernels: list[list[list[Number]]]) -> str | None:
-    """Which X pattern every kernel of one filter draws (+1 on it, −1 elsewhere), if any."""
+    """Which X pattern every kernel of one filter draws (+1 on it, −1 elsewhere), if any.
+
+    A 1×1 kernel draws none: its one cell is no diagonal, so it gets no pattern's name."""
     k = len(kernels[0])
-    if k % 2 == 0 or any(len(row) != k for ch in kernels for row in ch):
+    if k < 3 or k % 2 == 0 or any(len(row) != k for ch in kernels for row in ch):
         return None
     for name in PATTERN_NAMES:
         cells = {

@@ -46,6 +46,7 @@ BEAT_KEYS: frozenset[str] = frozenset(
         "pooling.edge",
         "pooling.average",
         "channels.filter",
+        "channels.parameters",
         "channels.partials",
         "channels.element",
         "channels.result",

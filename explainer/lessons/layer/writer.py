@@ -364,7 +364,7 @@ class _Writer:
             TensorShape(lf.input_shape, "input", 2),
             TensorShape(lf.weight_shape, "weight", 2),
         ]
-        out = [beat("channels.filter", text, *claims), self._parameters(lf, "channels.filter")]
+        out = [beat("channels.filter", text, *claims), self._parameters(lf, "channels.parameters")]
         step = lf.element((0, 0, 0))
         if len(step.channels) <= 4:
             parts, claims = [], []
