@@ -11,11 +11,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.signal import correlate2d
+from stage_support import expected_grids, launch_browser, open_page, tables
 
 from explainer.cli import main
 from explainer.lessons.layer import build_script
@@ -25,50 +24,7 @@ from explainer.lessons.layer_verifier import verify_layer_claims
 from explainer.outputs.lesson_handout import lesson_handout_latex, tex_text
 from explainer.outputs.lesson_page import lesson_page_data, render_lesson_page
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _pool(plane: np.ndarray, k: int = 2) -> np.ndarray:
-    """Max pooling k×k, stride k, rounding down: a plain loop."""
-    rows, cols = plane.shape[0] // k, plane.shape[1] // k
-    out = np.zeros((rows, cols), dtype=object)
-    for i in range(rows):
-        for j in range(cols):
-            best = None
-            for m in range(k):
-                for n in range(k):
-                    v = plane[i * k + m, j * k + n]
-                    best = v if best is None or v > best else best
-            out[i, j] = best
-    return out
-
-
-def expected_grids(stack) -> dict[str, np.ndarray]:
-    """Every grid the layer lesson's boards may show, computed here from the raw arrays."""
-    first, second = stack.layers
-    x = np.array(first.input.tolist(), dtype=np.int64)
-    w1 = np.array(first.weight.tolist(), dtype=np.int64)
-    b1 = np.array(first.bias.tolist(), dtype=np.int64)
-    w2 = np.array(second.weight.tolist(), dtype=np.int64)
-    b2 = np.array(second.bias.tolist(), dtype=np.int64)
-    out: dict[str, np.ndarray] = {f"input.{c}": x[c] for c in range(len(x))}
-    pooled = []
-    for o in range(len(w1)):
-        sums = sum(correlate2d(x[c], w1[o, c], mode="valid") for c in range(len(x)))
-        out[f"w1.{o}.{0}"] = w1[o, 0]
-        out[f"sum1.{o}"] = sums
-        out[f"pre1.{o}"] = sums + b1[o]
-        out[f"act1.{o}"] = np.where(sums + b1[o] > 0, sums + b1[o], 0)
-        out[f"pool1.{o}"] = _pool(out[f"act1.{o}"])
-        pooled.append(out[f"pool1.{o}"].astype(np.int64))
-    parts = [correlate2d(pooled[c], w2[0, c], mode="valid") for c in range(len(pooled))]
-    for c, part in enumerate(parts):
-        out[f"w2.0.{c}"] = w2[0, c]
-        out[f"part2.0.{c}"] = part
-    pre = sum(parts) + b2[0]
-    out["pre2.0"] = pre
-    out["act2.0"] = np.where(pre > 0, pre, 0)
-    return out
+browser = pytest.fixture(scope="module")(launch_browser)
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +156,6 @@ def test_cli_page_handout_and_render_options_for_the_layer_lesson(tmp_path, caps
     out = tmp_path / "layer.html"
     assert main(["page", "--lesson", "layer", "--pool", "avg", "--ceil-mode", "-o", str(out)]) == 0
     assert "Average pooling" in out.read_text(encoding="utf-8")
-    assert main(["page", "--lesson", "layer", "--slides", "-o", str(tmp_path / "s.html")]) == 2
-    assert "no slides yet" in capsys.readouterr().err
-    assert not (tmp_path / "s.html").exists()
     assert (
         main(["handout", "--lesson", "layer", "--patch", "1,1", "-o", str(tmp_path / "h.pdf")]) == 2
     )
@@ -236,46 +189,14 @@ def test_the_layer_handout_compiles_and_holds_the_derivation(tmp_path):
 # ----- the page in a browser ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is installed by scripts/bootstrap.sh")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
-        yield b
-        b.close()
-
-
-def _open(browser, tmp_path, html: str, width: int, height: int):
-    path = tmp_path / "page.html"
-    path.write_text(html, encoding="utf-8")
-    page = browser.new_page(viewport={"width": width, "height": height})
-    asked: list[str] = []
-    page.route("**/*", lambda route: route.continue_() if route.request.url == path.as_uri()
-               else (asked.append(route.request.url), route.abort()))  # fmt: skip
-    page.goto(path.as_uri())
-    return page, asked
-
-
-def _tables(page) -> dict[str, dict]:
-    return page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('table.cells')].map(t => [
-            t.dataset.key,
-            {label: document.getElementById(t.getAttribute('aria-labelledby')).textContent,
-                            rows: [...t.querySelectorAll('tr')].map(r =>
-                                [...r.querySelectorAll('td')].map(d => d.textContent))}]))"""
-    )
-
-
 @pytest.mark.browser
 def test_the_layer_page_steps_through_every_beat_and_shows_its_grids(browser, tmp_path, layer):
     _, script, expected = layer
-    page, asked = _open(browser, tmp_path, render_lesson_page(script), 1440, 900)
+    page, asked = open_page(browser, tmp_path, render_lesson_page(script), 1440, 900)
     beats = list(script.beats())
     for k, beat in enumerate(beats):
         assert page.text_content("#caption") == beat.caption
-        shown = _tables(page)
+        shown = tables(page)
         assert list(shown) == list(beat.board.grids), beat.key
         for key, table in shown.items():
             assert table["label"] == script.grids[key].label
@@ -298,7 +219,7 @@ def test_the_layer_page_steps_through_every_beat_and_shows_its_grids(browser, tm
 @pytest.mark.browser
 def test_a_cell_shows_its_value_and_sums_by_hover_and_by_keyboard(browser, tmp_path, layer):
     _, script, _ = layer
-    page, _ = _open(browser, tmp_path, render_lesson_page(script), 1440, 900)
+    page, _ = open_page(browser, tmp_path, render_lesson_page(script), 1440, 900)
     n = [b.key for b in script.beats()].index("channels.element") + 1
     page.goto(page.url.split("#")[0] + f"#{n}")
     page.reload()
@@ -319,7 +240,7 @@ def test_a_cell_shows_its_value_and_sums_by_hover_and_by_keyboard(browser, tmp_p
 def test_the_layer_page_fits_and_axe_finds_nothing(browser, tmp_path, layer, size):
     axe = pytest.importorskip("axe_playwright_python.sync_playwright")
     _, script, _ = layer
-    page, _ = _open(browser, tmp_path, render_lesson_page(script), *size)
+    page, _ = open_page(browser, tmp_path, render_lesson_page(script), *size)
     found = {}
     for key in ("title.question", "bias.element", "relu.zeroes", "pooling.rule"):
         n = [b.key for b in script.beats()].index(key) + 1
