@@ -325,9 +325,7 @@ def cmd_page(args: argparse.Namespace) -> int:
 
     script = _lesson_script(args)
     if script is not None:
-        if args.slides:
-            raise ProblemError(f"the {script.lesson} lesson's page has no slides yet")
-        write_atomic(target, render_lesson_page(script).encode("utf-8"))
+        write_atomic(target, render_lesson_page(script, slides=args.slides).encode("utf-8"))
         _say(f"wrote {args.output}")
         return 0
     problem = problem_from_args(args, check_showable)

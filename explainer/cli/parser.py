@@ -245,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument(
         "--slides",
         action="store_true",
-        help="open in presentation mode: one slide per beat, speaker notes with S",
+        help="write the slides: one slide per beat in large type, stepped by arrows, Space, "
+        "Page Up/Down, Home and End (the convolution lesson's: speaker notes with S)",
     )
     page.add_argument(
         "--output",

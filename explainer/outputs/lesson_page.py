@@ -113,8 +113,23 @@ def _script_json(data: dict[str, Any]) -> str:
     return out.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_lesson_page(script: Script) -> str:
-    """The whole page for a script, as one HTML string (no network, no server)."""
+HELP = {
+    "page": "Arrow keys ← → step through the lesson; Tab into a grid, then arrow keys move "
+    "from cell to cell.",
+    "slides": "← → Space, Page Up, Page Down: previous or next slide; Home, End: the first "
+    "or the last. Tab into a grid to read its cells.",
+}
+"""The page's one line of help, per mode (the keys, not the lesson: no lesson words)."""
+
+
+def render_lesson_page(script: Script, slides: bool = False) -> str:
+    """The whole page for a script, as one HTML string (no network, no server).
+
+    With ``slides`` it is a presentation of the same beats: one slide per beat, its
+    sentence in large type over its board, sized to fill the screen (a projector at
+    1920×1080 or a phone), stepped by arrows, Space, Page Up/Down, Home and End. It is
+    the same data, markup and script as the page, with a stylesheet of its own.
+    """
     import html as htmllib
 
     data = lesson_page_data(script)
@@ -124,10 +139,13 @@ def render_lesson_page(script: Script) -> str:
         f"--padding:{palette.PADDING_EDGE};}}"
     )
     title = data["title"] + (f": {data['problem']}" if data["problem"] else "")
+    mode = "slides" if slides else "page"
     parts = {
-        "title": htmllib.escape(title, quote=True),
+        "title": htmllib.escape(title + (" (slides)" if slides else ""), quote=True),
+        "mode": mode,
+        "help": htmllib.escape(HELP[mode]),
         "palette": palette_css,
-        "css": _asset("lesson_page.css"),
+        "css": _asset("lesson_page.css") + (_asset("lesson_slides.css") if slides else ""),
         "data": _script_json(data),
         "js": _asset("lesson_page.js"),
     }

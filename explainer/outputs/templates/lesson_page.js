@@ -3,6 +3,7 @@
   const data = JSON.parse(document.getElementById("data").textContent);
   const $ = (id) => document.getElementById(id);
   const board = $("board"), detail = $("detail");
+  const slides = document.body.classList.contains("slides");
   let index = 0;
 
   $("title").textContent = data.title;
@@ -144,7 +145,21 @@
     $("next").disabled = index === data.beats.length - 1;
     document.body.dataset.beat = beat.key;
     if (history.replaceState) history.replaceState(null, "", "#" + (index + 1));
+    fit();
   }
+
+  // Slides only: the largest cells (up to a ninth of the screen's short side) at which the
+  // board fits the room left under the sentence; never below 26 px, where it scrolls.
+  function fit() {
+    if (!slides) return;
+    const most = Math.min(110, Math.min(window.innerWidth, window.innerHeight) / 9);
+    let size = most;
+    const set = () => board.style.setProperty("--slide-cell", size.toFixed(1) + "px");
+    set();
+    const over = () => board.scrollHeight > board.clientHeight + 1 || board.scrollWidth > board.clientWidth + 1;
+    while (over() && size > 26) { size = Math.max(26, size * 0.92); set(); }
+  }
+  if (slides) window.addEventListener("resize", fit);
 
   $("prev").addEventListener("click", () => show(index - 1));
   $("next").addEventListener("click", () => show(index + 1));
@@ -152,8 +167,11 @@
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const inGrid = document.activeElement && document.activeElement.tagName === "TD";
     if (inGrid) return;
-    if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === "n") { show(index + 1); e.preventDefault(); }
-    else if (e.key === "ArrowLeft" || e.key === "PageUp" || e.key === "p") { show(index - 1); e.preventDefault(); }
+    // On the slides, Space steps too (Shift+Space back), except on a focused button,
+    // which Space presses.
+    const space = slides && e.key === " " && !(document.activeElement && document.activeElement.tagName === "BUTTON");
+    if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === "n" || (space && !e.shiftKey)) { show(index + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft" || e.key === "PageUp" || e.key === "p" || (space && e.shiftKey)) { show(index - 1); e.preventDefault(); }
     else if (e.key === "Home") { show(0); e.preventDefault(); }
     else if (e.key === "End") { show(data.beats.length - 1); e.preventDefault(); }
   });
