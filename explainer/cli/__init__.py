@@ -42,6 +42,7 @@ from explainer.outputs import printing
 from explainer.outputs.handout import write_handout
 from explainer.outputs.lesson_handout import lesson_derivation, write_lesson_handout
 from explainer.outputs.lesson_page import render_lesson_page
+from explainer.outputs.lesson_worksheet import write_lesson_worksheet
 from explainer.outputs.notes import read_timings, render_notes
 from explainer.outputs.page import render_page
 from explainer.request import ints, render_request
@@ -341,11 +342,12 @@ def cmd_handout(args: argparse.Namespace) -> int:
     check_target(target.with_suffix(".tex"))
     script = _lesson_script(args)
     if script is not None:
-        if args.patch or args.worksheet or args.all:
-            raise ProblemError(
-                f"the {script.lesson} lesson's handout has no --patch, --worksheet or --all"
-            )
-        write_lesson_handout(script, target, lesson_derivation(script))
+        if args.patch or args.all:
+            raise ProblemError(f"the {script.lesson} lesson's handout has no --patch or --all")
+        if args.worksheet:
+            write_lesson_worksheet(script, target)
+        else:
+            write_lesson_handout(script, target, lesson_derivation(script))
         _say(f"wrote {args.output} and {target.with_suffix('.tex')}")
         return 0
     patches = _patches(args.patch)

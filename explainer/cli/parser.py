@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     handout.add_argument(
         "--worksheet",
         action="store_true",
-        help="leave room to write the two exercises, with the answer key on a third page",
+        help="a worksheet: room to write the exercises (another lesson's: its boards with "
+        "the computed cells blank), the answer key on the last page",
     )
     handout.add_argument(
         "--all",

@@ -102,7 +102,7 @@ def _matrix(grid: Grid, style: NumberStyle) -> str:
     return rf"\underset{{\text{{{tex_text(grid.label)}}}}}{{{body}}}"
 
 
-def _check_lines(script: Script, style: NumberStyle) -> None:
+def check_lines(script: Script, style: NumberStyle) -> None:
     """Refuse, before pdflatex, a grid row TeX could not set (see tex_limits)."""
     for grid in script.grids.values():
         for r, row in enumerate(grid.values):
@@ -118,7 +118,7 @@ def _check_lines(script: Script, style: NumberStyle) -> None:
 def lesson_handout_latex(script: Script, derivation: str | None = None) -> str:
     """The handout as LaTeX; ``derivation`` is a LaTeX body (no preamble) set at its end."""
     style = NumberStyle(decimal=script.decimal, slash=True)
-    _check_lines(script, style)
+    check_lines(script, style)
     labels = script.labels
     title = labels.get("title", script.lesson)
     parts = [PREAMBLE, r"\begin{document}", rf"\section*{{{tex_text(title)}}}"]
