@@ -33,6 +33,7 @@ from explainer.lessons.verifier import check_beats
 from explainer.outputs.handout import write_handout
 from explainer.outputs.lesson_handout import lesson_derivation, write_lesson_handout
 from explainer.outputs.lesson_page import render_lesson_page
+from explainer.outputs.lesson_worksheet import write_lesson_worksheet
 from explainer.outputs.page import render_page
 from scenes import parts as partlib
 from scenes.joining import join_videos, timed_script, timeline, write_captions
@@ -213,13 +214,18 @@ def make_document(kind: str, lesson_name: str, problem, fmt: str, verified: obje
 
 def _board_document(kind: str, script, fmt: str) -> dict:
     """A document of a lesson staged from its script's boards (the layer, backward and
-    transposed lessons): its page, its handout, its derivation (the lesson's own printer)."""
-    if kind == "page":
-        return {"page.html": render_lesson_page(script).encode("utf-8")}
-    if kind == "handout":
+    transposed lessons): its page, its slides, its handout, its worksheet, its derivation
+    (the lesson's own printer)."""
+    if kind in ("page", "slides"):
+        html = render_lesson_page(script, slides=kind == "slides")
+        return {f"{kind}.html": html.encode("utf-8")}
+    if kind in ("handout", "worksheet"):
         with tempfile.TemporaryDirectory(prefix="explainer-handout-") as scratch:
-            pdf = Path(scratch) / "handout.pdf"
-            tex = write_lesson_handout(script, pdf, lesson_derivation(script))
+            pdf = Path(scratch) / f"{kind}.pdf"
+            if kind == "worksheet":
+                tex = write_lesson_worksheet(script, pdf)
+            else:
+                tex = write_lesson_handout(script, pdf, lesson_derivation(script))
             return {pdf.name: pdf.read_bytes(), tex.name: tex.read_bytes()}
     if kind == "derivation":
         return {document_names(kind, fmt)[0]: _derivation(script, fmt).encode("utf-8")}

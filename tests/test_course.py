@@ -270,17 +270,46 @@ def test_a_worker_killed_mid_course_is_replaced_and_the_bytes_are_the_same(cours
             assert (again / lesson / name).read_bytes() == (out / lesson / name).read_bytes()
 
 
-def test_slides_for_the_layer_lesson_are_refused_up_front(tmp_path, capsys):
-    """The layer lesson has no slides: the entry and the field in one line, nothing written."""
-    first, second = SILENT.split("[[lessons]]")[1:]
-    second = second.replace('lesson = "convolution"', 'lesson = "layer"', 1)
+def test_a_worksheet_with_no_exercise_is_refused_up_front(tmp_path, capsys):
+    """A layer problem that marks no computed cell has no worksheet: the entry and the
+    field in one line, exit 2, nothing written."""
+    first = SILENT.split("[[lessons]]")[1]
+    second = (
+        '\nid = "edges"\nlesson = "layer"\noutputs = ["slides", "worksheet"]\n'
+        '[lessons.problem]\nbias = "none"\npool = "none"\nfilters2 = "none"\n'
+    )
     manifest = tmp_path / "course.toml"
     manifest.write_text(HEAD + "[[lessons]]" + first + "[[lessons]]" + second, encoding="utf-8")
     assert main(["course", str(manifest), "--output-dir", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
-    assert "lessons[2] 'edges': outputs: slides: the layer lesson has no slides yet" in err
+    assert "lessons[2] 'edges': outputs: worksheet: this problem marks no computed cell" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_board_lessons_slides_and_worksheet_are_what_the_commands_write(tmp_path, capsys):
+    stamps = '[[lessons]]\nid = "t"\nlesson = "transposed"\n'
+    course = parse_manifest(
+        'title = "C"\noutputs = ["page", "slides", "worksheet"]\n' + stamps, "c"
+    )
+    (entry,) = course.lessons
+    assert entry.outputs == ("page", "slides", "worksheet")
+    files = make_document("slides", "transposed", entry.problem, "markdown", None)
+    target = tmp_path / "s.html"
+    assert main(["page", "--lesson", "transposed", "--slides", "-o", str(target)]) == 0
+    assert files == {"slides.html": target.read_bytes()}
+
+
+@pytest.mark.tex
+def test_a_board_lessons_worksheet_in_a_course_is_the_handout_commands(tmp_path):
+    layer = '[[lessons]]\nid = "l"\nlesson = "layer"\noutputs = ["worksheet"]\n'
+    (entry,) = parse_manifest(HEAD + layer, "c").lessons
+    files = make_document("worksheet", "layer", entry.problem, "markdown", None)
+    target = tmp_path / "w.pdf"
+    assert main(["handout", "--lesson", "layer", "--worksheet", "-o", str(target)]) == 0
+    assert set(files) == {"worksheet.pdf", "worksheet.tex"}
+    assert files["worksheet.tex"] == target.with_suffix(".tex").read_bytes()
+    assert files["worksheet.pdf"].startswith(b"%PDF")
 
 
 def test_a_lessons_own_options_and_outputs():
@@ -299,9 +328,6 @@ def test_a_lessons_own_options_and_outputs():
         with pytest.raises(ProblemError, match=re.escape(f"lessons[1] 'l': {said}")):
             parse_manifest(HEAD + layer + f"{field} = {bad}\n", "c.toml")
     stamps = '[[lessons]]\nid = "t"\nlesson = "transposed"\n'
-    with pytest.raises(ProblemError, match=r"lessons\[1\] 't': outputs: slides: the transp.*"
-                       r"\(the course's outputs; give this entry its own\)"):  # fmt: skip
-        parse_manifest('title = "C"\noutputs = ["page", "slides"]\n' + stamps, "c.toml")
     (entry,) = parse_manifest(HEAD + stamps + 'outputs = ["page"]\n', "c.toml").lessons
     assert entry.problem.stride == (2, 2) and entry.title == ""  # the index: the script's
 
@@ -324,7 +350,7 @@ BOARD_LESSONS = """
 id = "layer"
 lesson = "layer"
 sections = ["title"]
-outputs = ["video", "page", "handout"]
+outputs = ["video", "page", "slides", "handout", "worksheet"]
 [lessons.problem]
 filters = "diagonal"
 
@@ -347,7 +373,7 @@ def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
     cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(out), "--workers", "2"]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    made = r"made: +2 scripts verified, 2 parts, 2 joins, 2 pages, 2 handouts"
+    made = r"made: +2 scripts verified, 2 parts, 2 joins, 2 pages, 1 slides, 2 handouts, 1 worksh"
     assert re.search(made, run.stderr), run.stderr
     for lesson in ("layer", "stamps"):
         assert (out / lesson / "video.mp4").stat().st_size > 5_000
@@ -357,7 +383,8 @@ def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
     assert "From a filter to a layer" in (out / "layer" / "page.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert len(links) == 2 * 4 and all((out / link).is_file() for link in links)
+    assert len(links) == 2 * 4 + 2 and all((out / link).is_file() for link in links)
+    assert {"layer/slides.html", "layer/worksheet.pdf"} <= set(links)
     lines = index.split('<section class="lesson"')[1:]
     assert "<h2>From a filter to a layer</h2>" in lines[0]  # its script's title
     assert "layer lesson · 1×9×9 → 1 filter 1×3×3, bias, ReLU → 1×7×7" in lines[0]

@@ -37,6 +37,7 @@ from explainer.files.safe_io import printable, read_regular_file
 from explainer.layer_request import lesson_problem_from_options
 from explainer.lessons import lesson as find_lesson
 from explainer.lessons import lesson_names
+from explainer.lessons.exercises import exercises
 from explainer.outputs.printing import FORMATS as DERIVATION_FORMATS
 from explainer.request import QUALITIES, VOICES, problem_from_argument_string
 
@@ -97,9 +98,9 @@ LESSON_OPTIONS: dict[str, tuple[str, ...]] = {
 """Each lesson a course can hold, and the problem options it reads (those of its command:
 ``explainer page --lesson layer --filters …``)."""
 COURSE_LESSONS = tuple(LESSON_OPTIONS)
-BOARD_OUTPUTS = ("video", "page", "handout", "derivation")
-"""What a lesson other than the convolution makes: its page, handout and video are staged
-from its script's boards, its derivation is its own printer's (no slides or worksheet)."""
+BOARD_OUTPUTS = ("video", "page", "slides", "handout", "worksheet", "derivation")
+"""What a lesson other than the convolution makes: its page, slides, handout, worksheet and
+video are staged from its script's boards, its derivation is its own printer's."""
 FILE_OPTIONS = ("image", "kernel", "filters", "filters2", "target", "input")
 """Options that may name files (read relative to the manifest); filters are comma-separated."""
 FLAG_OPTIONS = ("flip", "ceil-mode")
@@ -243,6 +244,8 @@ def _lesson(entry: dict, where: str, defaults: dict, folder: Path | None) -> Les
         raise ProblemError(f"{where}: problem{field}: {printable(str(err))}") from None
     if name == "convolution":
         _check_outputs(problem, outputs, f"{where}: outputs")
+    elif "worksheet" in outputs:
+        _check_worksheet(name, problem, f"{where}: outputs: worksheet")
     sections = None
     if "sections" in entry:
         sections = _sections(entry["sections"], name, problem, f"{where}: sections")
@@ -381,6 +384,16 @@ def _check_outputs(problem: Any, outputs: tuple[str, ...], where: str) -> None:
             checks[output]()
         except ExplainerError as err:
             raise ProblemError(f"{where}: {output}: {printable(str(err))}") from None
+
+
+def _check_worksheet(lesson: str, problem: Any, where: str) -> None:
+    """A board lesson's worksheet needs an exercise: a beat whose board marks a computed
+    cell (``explainer handout --lesson NAME --worksheet`` refuses the same problems)."""
+    if not exercises(find_lesson(lesson).build_script(problem)):
+        raise ProblemError(
+            f"{where}: this problem marks no computed cell to set as an exercise; "
+            "ask for its handout instead"
+        )
 
 
 def _sections(value: Any, lesson: str, problem: Any, where: str) -> tuple[str, ...]:
