@@ -149,14 +149,17 @@
   }
 
   // Slides only: the largest cells (up to a ninth of the screen's short side) at which the
-  // board fits the room left under the sentence; never below 26 px, where it scrolls.
+  // board fits the room left under the sentence (on a phone, the screen's width; the slide
+  // scrolls down); never below 26 px, where a grid scrolls in its box.
   function fit() {
     if (!slides) return;
     const most = Math.min(110, Math.min(window.innerWidth, window.innerHeight) / 9);
     let size = most;
     const set = () => board.style.setProperty("--slide-cell", size.toFixed(1) + "px");
     set();
-    const over = () => board.scrollHeight > board.clientHeight + 1 || board.scrollWidth > board.clientWidth + 1;
+    const wide = (e) => e.scrollWidth > e.clientWidth + 1;
+    const over = () => board.scrollHeight > board.clientHeight + 1 || wide(board) ||
+      [...board.querySelectorAll(".box")].some(wide);
     while (over() && size > 26) { size = Math.max(26, size * 0.92); set(); }
   }
   if (slides) window.addEventListener("resize", fit);
