@@ -88,6 +88,21 @@ def test_questions_are_worded_from_the_claims_and_never_state_the_answer():
     )
 
 
+def test_average_pooling_sets_its_mean_as_an_exercise():
+    from explainer.cli.parser import build_parser
+    from explainer.layer_request import stack_from_args
+
+    args = build_parser().parse_args(["script", "--lesson", "layer", "--pool", "avg"])
+    found = {e.beat: e for e in exercises(lesson("layer").build_script(stack_from_args(args)))}
+    pool = found["pooling.average"]
+    # Map 0 after ReLU, rows 0–1, columns 0–1 holds 6, 0, 0, 8 (as in the max case):
+    # (6 + 0 + 0 + 8) / 4 = 7/2.
+    assert pool.answers == (Fraction(7, 2),) and pool.blanks == (("pool1.0", 0, 0),)
+    assert pool.question == (
+        "Average pooling, pooled element (0, 0, 0): add the cells of its window and divide by 4."
+    )
+
+
 def test_a_claim_that_disagrees_with_its_board_is_refused():
     script = _script("layer")
     beat = script.beat("bias.element")
