@@ -225,10 +225,16 @@ def stack_from_args(args: argparse.Namespace, *, derive: bool = False) -> LayerS
     weight = _bank(args.filters, image.shape[0], png_range, "--filters")
     _check_work(image.shape, weight.shape, derive)
     pool = None
-    if args.pool == "none" and args.ceil_mode:
-        raise ProblemError(
-            "--ceil-mode rounds the pooling windows, and --pool none has no pooling: drop one"
-        )
+    if args.pool == "none":  # an option of pooling given without pooling: never ignored
+        for flag, value, does in (
+            ("--pool-size", args.pool_size, "sizes"),
+            ("--pool-stride", args.pool_stride, "spaces"),
+            ("--ceil-mode", args.ceil_mode, "rounds"),
+        ):
+            if value and not isinstance(value, Unset):
+                raise ProblemError(
+                    f"{flag} {does} the pooling windows, and --pool none has no pooling: drop one"
+                )
     if args.pool != "none":
         stride = (
             None if args.pool_stride is None else _int_or_pair(args.pool_stride, "--pool-stride")

@@ -211,11 +211,19 @@ def test_the_empty_floor_case_in_other_formats(capsys, fmt):
     assert code == 0 and "no window at all" in out, err
 
 
-def test_ceil_mode_without_pooling_is_refused_in_one_line(capsys, tmp_path):
+@pytest.mark.parametrize(
+    "given, said",
+    [
+        (["--ceil-mode"], "--ceil-mode rounds the pooling windows, and --pool none has no"),
+        (["--pool-size", "3"], "--pool-size sizes the pooling windows, and --pool none has"),
+        (["--pool-stride", "1"], "--pool-stride spaces the pooling windows, and --pool none"),
+    ],
+)
+def test_a_pooling_option_without_pooling_is_refused_in_one_line(capsys, tmp_path, given, said):
     target = tmp_path / "page.html"
-    argv = ["page", "--lesson", "layer", "--pool", "none", "--ceil-mode", "-o", str(target)]
+    argv = ["page", "--lesson", "layer", "--pool", "none", *given, "-o", str(target)]
     code, _, err = run(capsys, *argv)
-    one_line_error(code, err, "--ceil-mode rounds the pooling windows, and --pool none has no")
+    one_line_error(code, err, said)
     assert not target.exists()
     code, _, err = run(capsys, "script", "--lesson", "layer", "--pool", "none")
     assert code == 0, err  # without --ceil-mode, no pooling is fine
