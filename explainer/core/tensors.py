@@ -25,9 +25,7 @@ ACTIVATIONS: dict[str | None, str] = {
     "relu": "ReLU: max(v, 0)",
 }
 
-# Values in one block's patch matrix: 1 MiB of float64, which stays in a CPU's L2 cache
-# and still gives the matrix product a few hundred columns for a 64-channel 3×3 layer.
-BLOCK_ELEMENTS = 1 << 17
+# The fewest columns of a layer's matrix product cut in pieces for one BLAS thread.
 PRODUCT_COLUMNS = 32
 
 
