@@ -19,7 +19,7 @@ from explainer.core.layer_blocks import (
     shifted_sums,
     workers,
 )
-from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan
+from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan, plan_of
 from explainer.core.tensors import PRODUCT_COLUMNS, exact_tensor
 from explainer.core.trace import Number
 
@@ -41,7 +41,7 @@ def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
 
 def layer_plan(layer: Layer) -> Plan:
     """The one-channel plan (shapes and index maps) every channel of the layer shares."""
-    return Plan.from_geometry(layer.geometry)
+    return plan_of(layer.geometry)
 
 
 def _float_path(layer: Layer) -> np.ndarray:

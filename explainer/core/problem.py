@@ -470,15 +470,18 @@ def magnitude_bound(arr: np.ndarray) -> float:
 
 
 def fits_float_range(
-    image: np.ndarray, kernel: np.ndarray, image_bound: float | None = None
+    image: np.ndarray,
+    kernel: np.ndarray,
+    image_bound: float | None = None,
+    kernel_bound: float | None = None,
 ) -> bool:
     """True when no sum of products of ``image`` and ``kernel`` can leave float64's range.
 
     A quick, sufficient test in floats, for sums that are not divided by anything smaller
     than 1: max|x| · n · max|w| (n taps) stays below the range with room for the bound's
     own rounding.
-    False means "not sure": the caller then bounds exactly. ``image_bound``, when given,
-    is max |x| already known.
+    False means "not sure": the caller then bounds exactly. ``image_bound`` and
+    ``kernel_bound``, when given, are max |x| and max |w| already known (or bounds of them).
 
     >>> fits_float_range(np.ones((3, 3)), np.full((3, 3), 1e300))
     True
@@ -487,7 +490,8 @@ def fits_float_range(
     """
     # Σ|w| ≤ (number of taps) · max|w|: looser than the sum, but no float sum can overflow.
     # Python floats overflow to inf, which fails the test, without a warning.
-    weights = kernel.size * magnitude_bound(kernel) * _QUICK_MARGIN
+    kernel_bound = magnitude_bound(kernel) if kernel_bound is None else kernel_bound
+    weights = kernel.size * kernel_bound * _QUICK_MARGIN
     largest = magnitude_bound(image) if image_bound is None else image_bound
     bound = largest * _QUICK_MARGIN * weights
     return weights < FLOAT_SAFE_MAX and bound < FLOAT_SAFE_MAX
