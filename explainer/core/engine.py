@@ -155,7 +155,8 @@ def quick_exact(
     if not fits_float_range(image, kernel, float(x_bound), float(w_bound)):
         return None
     # int64 when no partial sum can overflow it (see fit_integers), bounded in Python ints.
-    if x_int * sum(map(abs, ws.ravel().tolist())) > INT64_MAX or xs.dtype != ws.dtype:
+    bound = x_int * sum(map(abs, ws.ravel().tolist()))  # of every partial sum's size
+    if bound > INT64_MAX or xs.dtype != ws.dtype:
         xs, ws = xs.astype(object), ws.astype(object)
     applied = ws[::-1, ::-1] if flip else ws
     sums = correlate_taps(plan_of(geometry), xs, applied, np.empty(geometry.output_shape, xs.dtype))
@@ -163,7 +164,7 @@ def quick_exact(
     if normalize is None and scale == 1:
         objects = image.dtype == object or kernel.dtype == object
         return sums.astype(object) if objects and sums.dtype != object else sums
-    return divided(sums, scale)
+    return divided(sums, scale, bound)
 
 
 def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
@@ -190,12 +191,12 @@ def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
     if largest >= _BIGGEST:
         return None
     denominator = math.lcm(*set(denominators))
-    if largest * denominator <= INT64_MAX:  # every n·(D/d) fits: scaled in numpy
+    if largest * denominator <= INT64_MAX and len(flat) > _FEW_VALUES:  # every n·(D/d) fits
         out = np.array(numerators, dtype=np.int64)
         if denominator != 1:
             out *= denominator // np.array(denominators, dtype=np.int64)
         high, low = int(out.max()), int(out.min())
-    else:
+    else:  # few values (quicker in Python than in numpy's calls), or big ones
         scaled = list(numerators)
         if denominator != 1:
             scaled = [n * (denominator // d) for n, d in zip(numerators, denominators, strict=True)]
@@ -206,6 +207,7 @@ def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
 
 
 _EXACT_TYPES, _INTS, _FRACTIONS = frozenset((int, Fraction)), {int}, {Fraction}
+_FEW_VALUES = 256  # up to this many, _integer_ratios scales the numerators in Python
 _NUMERATOR, _DENOMINATOR = attrgetter("_numerator"), attrgetter("_denominator")
 
 
@@ -350,11 +352,12 @@ def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.
     return image.astype(object), kernel.astype(object)
 
 
-def divided(sums: np.ndarray, divisor: Fraction | int) -> np.ndarray:
+def divided(sums: np.ndarray, divisor: Fraction | int, bound: int | None = None) -> np.ndarray:
     """``sums / divisor`` as an object array of Fractions, each made once per distinct sum.
 
     Each is put in lowest terms here, by one gcd with the divisor's numerator (the
-    divisor's own terms being coprime), and made without normalizing it again.
+    divisor's own terms being coprime), and made without normalizing it again. ``bound``,
+    when given, is at least the largest |sum| (else it is looked for).
 
     >>> divided(np.array([[3, 6], [3, -3]]), Fraction(6))
     array([[Fraction(1, 2), Fraction(1, 1)],
@@ -367,7 +370,7 @@ def divided(sums: np.ndarray, divisor: Fraction | int) -> np.ndarray:
         p, q = -p, -q
     if sums.dtype != object and sums.size < 1024:
         # int64: each gcd in numpy, when no v·q can wrap around (|v| ≤ 2⁶³, so below)
-        top = max(-int(sums.min()), int(sums.max())) if sums.size else 0
+        top = bound if bound is not None else max(-int(sums.min()), int(sums.max()))
         if top * abs(q) <= INT64_MAX and p <= INT64_MAX:
             g = np.gcd(sums, p)
             numerators, denominators = (sums // g * q).ravel().tolist(), (p // g).ravel().tolist()

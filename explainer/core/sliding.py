@@ -206,7 +206,10 @@ def correlate_taps(
     (sh, sw), (dh, dw) = plan.stride, plan.dilation
     if out.size * kernel.size <= FEW_PRODUCTS:  # every window at once: one product
         windows = np.take(plan.padded_rows(image, 0, oh), plan.window_index)
-        out[...] = (windows @ kernel.reshape(-1)).reshape(oh, ow)
+        if out.flags.c_contiguous and out.dtype == windows.dtype == kernel.dtype:
+            np.matmul(windows, kernel.reshape(-1), out=out.reshape(-1))
+        else:
+            out[...] = (windows @ kernel.reshape(-1)).reshape(oh, ow)
         return out
     taps = [
         (m * dh, n * dw, wgt)
