@@ -127,7 +127,7 @@ def main() -> None:
     c, n, k = args.channels, args.size, args.kernel
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"blocks: patch matrices of {layer_engine.PATCH_BLOCK_BYTES / (1 << 20):g} MiB, shared "
+        f"blocks: patch matrices of {layer_engine.PATCH_BLOCK_ELEMENTS:,} values, shared "
         f"by up to {layer_blocks.workers()} threads on one BLAS thread each"
     )
     print(

@@ -44,7 +44,7 @@ def tiny_blocks(request, monkeypatch):
     monkeypatch.setattr(layer_engine, "SINGLE_THREAD_PRODUCT", 1)
     monkeypatch.setattr(layer_engine, "blas_single_threaded", lambda: False)
     if request.param == "patches":
-        monkeypatch.setattr(layer_engine, "PATCH_BLOCK_BYTES", 1)
+        monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "THREADED_WORK", 0)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)
     else:
@@ -81,7 +81,7 @@ def test_threads_and_tiles_give_the_sums_of_one_block(tiny_blocks, monkeypatch):
     rng = np.random.default_rng(4)
     x, w = rng.normal(size=(5, 17, 41)), rng.normal(size=(7, 5, 3, 3))
     tiled = conv2d(x, w, padding=1, flip=True)
-    monkeypatch.setattr(layer_engine, "PATCH_BLOCK_BYTES", 1 << 30)
+    monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1 << 30)
     monkeypatch.setattr(layer_engine, "workers", lambda: 1)
     monkeypatch.setattr(layer_blocks, "SHIFT_BLOCK_BYTES", 1 << 30)
     monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1 << 30)
@@ -124,7 +124,7 @@ def test_an_input_whose_rows_are_not_contiguous(tiny_blocks):
 def test_property_small_blocks_equal_the_plain_loop(case, shifted):
     x, w, _, options = case
     small = dict(SHIFT_BLOCK_BYTES=1, SINGLE_THREAD_PRODUCT=1, THREADED_WORK=0)
-    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_BYTES=1, THREADED_WORK=0)
+    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_ELEMENTS=1, THREADED_WORK=0)
     if shifted:
         engine["one_blas_thread"] = no_blas_control
     with (
@@ -167,11 +167,12 @@ def _correlate_summed(x, w, b, padding, groups=1):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kernel, padding, groups", [(3, 1, 1), (5, 0, 2), (1, 0, 1), (1, 2, 3)])
 def test_patch_blocks_of_uneven_heights_equal_correlate2d(dtype, kernel, padding, groups):
-    # 37 rows of 53 columns, 24 channels: with the default 1 MiB patch matrices these are
-    # blocks of 10, 10, 10 and 7 rows in float64 (19 and 18 in float32) for 3×3, shared by
-    # two threads on one BLAS thread each; a 1×1 kernel reads the input's rows in place.
+    # 77 rows of 53 columns, 24 channels: with the default patch matrices (2¹⁸ values)
+    # these are blocks of 20, 20, 20 and 17 rows for 3×3 (8 rows, the last one alone, for
+    # 5×5), shared by two threads on one BLAS thread each; a 1×1 kernel without padding
+    # reads the input's rows in place.
     rng = np.random.default_rng(kernel * 10 + padding)
-    x = rng.normal(size=(24, 37, 53)).astype(dtype)
+    x = rng.normal(size=(24, 77, 53)).astype(dtype)
     w = rng.normal(size=(30, 24 // groups, kernel, kernel)).astype(dtype)
     b = rng.normal(size=30)
     ours = conv2d(x, w, bias=b, padding=padding, groups=groups)

@@ -268,7 +268,7 @@ def test_large_layer_agrees_with_im2col_and_stays_within_a_block(stride):
     # One block per thread: its patch matrix, and the padded rows it is copied from (a
     # ninth of it for a 3×3 kernel, plus the two rows of overlap).
     threads = explainer.core.layer_blocks.workers()
-    block = threads * explainer.core.layer_engine.PATCH_BLOCK_BYTES * 5 // 4
+    block = threads * explainer.core.layer_engine.PATCH_BLOCK_ELEMENTS * 8 * 5 // 4
     im2col = 16 * 9 * 40 * 40 * 8
     # The filters (as float64, or rearranged by tap) once more.
     assert peak <= out.nbytes + block + w.nbytes + 64 * 1024

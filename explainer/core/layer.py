@@ -21,7 +21,7 @@ or Fractions where anything is divided), floats in the input's precision: float6
 float32 for a float32 input (summed in float32 by BLAS sgemm, as torch does; one channel
 sums a float32 image in float64). Both paths walk the output in blocks of rows, so the
 full im2col matrix is never built and the peak memory is the output plus a block or two.
-Each block's windows become one patch matrix (at most :data:`PATCH_BLOCK_BYTES`, in cache)
+Each block's windows become one patch matrix (at most :data:`PATCH_BLOCK_ELEMENTS` values)
 multiplied by the filters in one product. On the float path of a big layer, BLAS is held
 to one thread (:mod:`explainer.core.blas`) and the blocks are shared among a few threads
 of the engine's own (OpenBLAS's threads waiting for each other on a busy machine cost more

@@ -26,10 +26,12 @@ from explainer.core.trace import Number
 if TYPE_CHECKING:
     from explainer.core.layer import Layer
 
-# Bytes of one block's patch matrix (each thread has its own): with the filters it stays
-# in a 1 MiB L2 cache, and still gives each matrix product a few hundred columns for a
-# 64-channel 3×3 layer (bench_layer.py measures it).
-PATCH_BLOCK_BYTES = 1 << 20
+# Values in one block's patch matrix (each thread has its own): 2 MiB of float64, 1 MiB of
+# float32, which gives each matrix product 448 columns (a 64-channel 3×3 layer) and BLAS
+# most of its speed. Measured on one core against im2col (bench_layer.py): half as many
+# values took 5–15% longer (a 64-channel 5×5 layer got one output row per product), twice
+# as many gained at most 5%.
+PATCH_BLOCK_ELEMENTS = 1 << 18
 
 
 def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
@@ -123,7 +125,7 @@ def _sums(
     """Σ_c Σ_m Σ_n x·w of every output element into ``out`` (C_out, rows, columns), by
     blocks of output rows (and columns, for very wide ones).
 
-    Each block's windows are copied into one patch matrix of at most PATCH_BLOCK_BYTES,
+    Each block's windows are copied into one patch matrix of at most PATCH_BLOCK_ELEMENTS,
     ``P[g, (c, m, n), (i, j)] = x[g·C_g + c, s·i + d·m, s·j + d·n]`` (padded), and one
     (batched over groups) matrix product with the filters ``W[g, o, (c, m, n)]`` gives the
     block's sums, written into ``out`` where it can be. Floats are summed in ``weight``'s
@@ -141,7 +143,7 @@ def _sums(
     filters = weight.reshape(groups, per_group, taps)
     work = weight.dtype
     per_pixel = c_in * kh * kw
-    budget = PATCH_BLOCK_BYTES // work.itemsize
+    budget = PATCH_BLOCK_ELEMENTS
     # Values held per output pixel of a block: its column of the patch matrix, and when
     # the products are cut in pieces two partial sums per filter (_products_in_pieces).
     held = per_pixel + (0 if whole else 2 * c_out)
