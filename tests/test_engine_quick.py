@@ -1,4 +1,4 @@
-"""conv2d's quick paths (explainer.core.engine.quick_float and quick_exact: no Problem
+"""conv2d's quick paths (explainer.core.quick: quick_float and quick_exact, no Problem
 built) give the very numbers the Problem path gives, the exact one also the plain loop's
 (tests/reference.py, in Fractions), and leave every refusal to the Problem, in its words.
 test_engine_paths.py checks the float path itself against plain loops. Last, the exact
@@ -19,6 +19,7 @@ from test_engine_paths import _problem_or_none, _reference, layouts
 
 from explainer import Problem, ProblemError, conv2d
 from explainer.core import engine, geometry, limits, sliding
+from explainer.core import quick as quick_paths
 from explainer.errors import TooLargeError
 
 
@@ -32,7 +33,7 @@ def test_property_quick_path_gives_the_problem_paths_floats(layout, dtype, seed)
     kernel = rng.normal(size=(kh, kw))
     problem = _problem_or_none(image, kernel, options)
     assume(problem is not None)
-    quick = engine.quick_float(image, kernel, **{k: options[k] for k in (
+    quick = quick_paths.quick_float(image, kernel, **{k: options[k] for k in (
         "stride", "padding", "padding_mode", "dilation", "flip")})  # fmt: skip
     assert quick is not None
     slow = engine.compute(problem)
@@ -62,7 +63,7 @@ def test_values_near_the_limit_are_bounded_exactly_not_refused():
     # bound max|x|·Σ|w| = 1e308 · (1 + 1e-300·3) fits: the Problem computes it.
     image = np.full((2, 2), 1e308)
     kernel = np.array([[1.0, 1e-300], [1e-300, 1e-300]])
-    assert engine.quick_float(image, kernel, stride=1, padding=0, padding_mode="zeros",
+    assert quick_paths.quick_float(image, kernel, stride=1, padding=0, padding_mode="zeros",
                               dilation=1, flip=False) is None  # fmt: skip
     assert conv2d(image, kernel).tolist() == [[1e308]]
 
@@ -99,7 +100,7 @@ def test_property_quick_exact_path_gives_the_problem_paths_numbers(layout, kinds
     image, kernel = _numbers(kinds[0], rng, (h, w)), _numbers(kinds[1], rng, (kh, kw))
     problem = _problem_or_none(image, kernel, options)
     assume(problem is not None)
-    quick = engine.quick_exact(image, kernel, **{k: options[k] for k in _EXACT_OPTIONS})
+    quick = quick_paths.quick_exact(image, kernel, **{k: options[k] for k in _EXACT_OPTIONS})
     if options["normalize"] == "sum":
         assert quick is None  # left to the Problem, which divides by the exact sum
         return
@@ -138,7 +139,7 @@ def test_property_windows_at_once_or_tap_by_tap_give_the_plain_loops_sums(layout
 )
 def test_quick_exact_leaves_other_numbers_and_the_limit_to_the_problem(image, kernel):
     options = dict(stride=1, padding=0, padding_mode="zeros", dilation=1, flip=False)
-    assert engine.quick_exact(image, kernel, normalize=None, **options) is None
+    assert quick_paths.quick_exact(image, kernel, normalize=None, **options) is None
     try:
         expected = engine.compute(Problem(image, kernel))
     except ProblemError as refusal:

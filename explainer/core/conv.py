@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from explainer.core.engine import compute, quick_exact, quick_float
+from explainer.core.engine import compute
 from explainer.core.layer import Layer
 from explainer.core.layer_engine import convolve
 from explainer.core.problem import Problem
+from explainer.core.quick import quick_exact, quick_float
 
 
 def conv2d(
