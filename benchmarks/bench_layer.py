@@ -12,7 +12,8 @@ The BLAS library, its threads, OPENBLAS_CORETYPE and the load average are printe
 ``--shapes`` adds the time ratio for other layers (other sizes, kernels, stride, dilation,
 groups). Run it from the checkout with PYTHONPATH=. to time that checkout's engine.
 
-    .venv/bin/python benchmarks/bench_layer.py [--channels 64] [--size 56] [--rounds 7] [--shapes]
+    .venv/bin/python benchmarks/bench_layer.py [--channels 64] [--size 56] [--rounds 7]
+        [--shapes] [--cpu]
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +95,7 @@ SHAPES = [
 ]
 
 
-def shapes_table(rounds: int) -> None:
+def shapes_table(rounds: int, clock: Callable[[], float]) -> None:
     """explainer ÷ im2col for each of SHAPES, float32 and float64."""
     print(f"\n{'layer':>22} {'float32':>8} {'float64':>8}   (explainer's time ÷ im2col's)")
     rng = np.random.default_rng(1)
@@ -110,7 +113,7 @@ def shapes_table(rounds: int) -> None:
                 "explainer": lambda x=x, w=w, b=b, o=options: explainer.conv2d(x, w, bias=b, **o),
                 "im2col": lambda x=x, w=w, b=b, o=options: im2col(x, w, b, **o),
             }
-            medians = interleaved(runs, rounds=rounds, min_seconds=0.5)
+            medians = interleaved(runs, rounds=rounds, min_seconds=0.5, clock=clock)
             ratios.append(medians["explainer"] / medians["im2col"])
         print(f"{name:>22} {ratios[0]:>7.2f}× {ratios[1]:>7.2f}×", flush=True)
 
@@ -122,7 +125,14 @@ def main() -> None:
     parser.add_argument("--kernel", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--shapes", action="store_true", help="also the table of other layers")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the CPU the process gets (all its threads), not wall time: with "
+        "taskset -c 0 on a busy machine, the work per core of each",
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     print(f"BLAS: {blas_config()}; load average {os.getloadavg()[0]:.2f}")
     c, n, k = args.channels, args.size, args.kernel
     print(
@@ -147,7 +157,7 @@ def main() -> None:
             "explainer": lambda x=x, w=w, b=b: explainer.conv2d(x, w, bias=b, padding=k // 2),
             "im2col": lambda x=x, w=w, b=b: im2col(x, w, b),
         }
-        medians = interleaved(runs, rounds=args.rounds, min_seconds=1.0)
+        medians = interleaved(runs, rounds=args.rounds, min_seconds=1.0, clock=clock)
         memory = {name: peak_bytes(fn) for name, fn in runs.items()}
         mib = 1 << 20
         print(
@@ -159,7 +169,7 @@ def main() -> None:
             flush=True,
         )
     if args.shapes:
-        shapes_table(max(3, args.rounds // 2))
+        shapes_table(max(3, args.rounds // 2), clock)
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

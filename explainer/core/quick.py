@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Any
 
 import numpy as np
@@ -101,7 +101,7 @@ def quick_exact(
     x, w = _integer_ratios(image), _integer_ratios(kernel)
     if x is None or w is None:
         return None
-    (xs, dx, x_bound, x_int), (ws, dw, w_bound, _) = x, w
+    (xs, dx, x_bound), (ws, dw, w_bound) = x, w
     try:
         geometry = quick_geometry(
             image.shape,
@@ -116,7 +116,7 @@ def quick_exact(
     if not fits_float_range(image, kernel, float(x_bound), float(w_bound)):
         return None
     # int64 when no partial sum can overflow it (see fit_integers), bounded in Python ints.
-    bound = x_int * sum(map(abs, ws.ravel().tolist()))  # of every partial sum's size
+    bound = x_bound * sum(map(abs, ws.ravel().tolist()))  # of every partial sum's size
     if bound > INT64_MAX or xs.dtype != ws.dtype:
         xs, ws = xs.astype(object), ws.astype(object)
     applied = ws[::-1, ::-1] if flip else ws
@@ -128,14 +128,14 @@ def quick_exact(
     return divided(sums, scale, bound)
 
 
-def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
-    """``(a, D, m, M)``: integers ``a`` (int64 when they fit, else Python ints) with
-    ``arr == a / D`` exactly, m the largest |numerator| of the values as given (an upper
-    bound of their size) and M the largest |a|; None unless every value is an int or a
-    Fraction whose numerator is within float64's range (as a Problem reads them)."""
+def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """``(a, D, M)``: integers ``a`` (int64 when they fit, else Python ints) with
+    ``arr == a / D`` exactly, and M the largest |a| (at least the largest |numerator| of
+    the values as given, as D/d ≥ 1: an upper bound of their size); None unless every
+    value is an int or a Fraction and M is within float64's range."""
     if arr.dtype.kind == "i":
         largest = max(-int(arr.min()), int(arr.max()))
-        return arr.astype(np.int64, copy=False), 1, largest, largest
+        return arr.astype(np.int64, copy=False), 1, largest
     if arr.dtype != object:
         return None
     flat = arr.ravel().tolist()
@@ -148,27 +148,21 @@ def _integer_ratios(arr: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
         numerators, denominators = list(map(_NUMERATOR, flat)), list(map(_DENOMINATOR, flat))
     else:
         numerators, denominators = zip(*[v.as_integer_ratio() for v in flat], strict=True)
-    largest = max(max(numerators), -min(numerators))
+    denominator = math.lcm(*set(denominators))
+    scaled = numerators
+    if denominator != 1:  # each n·(D/d), one factor per distinct denominator
+        factor = {d: denominator // d for d in set(denominators)}
+        scaled = list(map(mul, numerators, map(factor.__getitem__, denominators)))
+    high, low = max(scaled), min(scaled)
+    largest = max(high, -low)
     if largest >= _BIGGEST:
         return None
-    denominator = math.lcm(*set(denominators))
-    if largest * denominator <= INT64_MAX and len(flat) > _FEW_VALUES:  # every n·(D/d) fits
-        out = np.array(numerators, dtype=np.int64)
-        if denominator != 1:
-            out *= denominator // np.array(denominators, dtype=np.int64)
-        high, low = int(out.max()), int(out.min())
-    else:  # few values (quicker in Python than in numpy's calls), or big ones
-        scaled = list(numerators)
-        if denominator != 1:
-            scaled = [n * (denominator // d) for n, d in zip(numerators, denominators, strict=True)]
-        high, low = max(scaled), min(scaled)
-        fits = high <= INT64_MAX and low >= -INT64_MAX - 1
-        out = np.array(scaled, dtype=np.int64 if fits else object)
-    return out.reshape(arr.shape), denominator, largest, max(high, -low)
+    fits = largest <= INT64_MAX and low >= -INT64_MAX - 1
+    out = np.array(scaled, dtype=np.int64 if fits else object)
+    return out.reshape(arr.shape), denominator, largest
 
 
 _EXACT_TYPES, _INTS, _FRACTIONS = frozenset((int, Fraction)), {int}, {Fraction}
-_FEW_VALUES = 256  # up to this many, _integer_ratios scales the numerators in Python
 _NUMERATOR, _DENOMINATOR = attrgetter("_numerator"), attrgetter("_denominator")
 
 
