@@ -15,6 +15,7 @@ sees numpy's arrays) divided by the input's size. A last table does the same for
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ import scipy.signal
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import legacy  # noqa: E402
+from bench_layer import blas_config  # noqa: E402
 from timing import interleaved, peak_bytes  # noqa: E402
 
 import explainer  # noqa: E402
@@ -96,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--float32-sizes", default="512,4096")
     args = parser.parse_args()
+    print(f"BLAS: {blas_config()}; load average {os.getloadavg()[0]:.2f}")
     if cv2 is None:
         print("OpenCV is not installed: pip install -e '.[bench]' for its column")
     ints = lambda text: [int(v) for v in text.split(",") if v]  # noqa: E731
@@ -105,3 +108,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(f"load average {os.getloadavg()[0]:.2f}")

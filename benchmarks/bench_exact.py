@@ -7,13 +7,15 @@ alternating rounds: explainer.conv2d, the engine as it was (benchmarks/legacy.py
 the textbook loop of tests/reference.py (one pixel and one tap at a time, in Fractions).
 Every result is checked equal, exactly, before it is timed.
 
-    .venv/bin/python benchmarks/bench_exact.py [--sizes 9,32,128] [--rounds 5]
+    .venv/bin/python benchmarks/bench_exact.py [--sizes 9,32,128] [--rounds 5] [--cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +25,7 @@ here = Path(__file__).resolve().parent
 sys.path[:0] = [str(here), str(here.parent / "tests")]
 
 import legacy  # noqa: E402
+from bench_layer import blas_config  # noqa: E402
 from reference import plain_loop  # noqa: E402
 from timing import interleaved  # noqa: E402
 
@@ -54,8 +57,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="9,32,128")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--cpu", action="store_true", help="time the CPU this process gets, not wall time"
+    )
     args = parser.parse_args()
-    print("explainer's time ÷ each reference's (medians of interleaved rounds)")
+    clock = time.process_time if args.cpu else time.perf_counter
+    print(f"BLAS: {blas_config()}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"explainer's time ÷ each reference's (medians of interleaved rounds, "
+        f"{'CPU' if args.cpu else 'wall'} time)"
+    )
     print(f"{'image':>9} {'input':>15} {'explainer':>10} {'÷ before':>9} {'÷ plain loop':>13}")
     for size in (int(v) for v in args.sizes.split(",")):
         for name, (image, kernel, normalize) in cases(size).items():
@@ -75,7 +86,7 @@ def main() -> None:
                     i, k, normalize=n
                 )
                 assert legacy.conv2d(image, kernel, normalize=normalize).tolist() == expected
-            medians = interleaved(runs, rounds=args.rounds, min_seconds=0.3)
+            medians = interleaved(runs, rounds=args.rounds, min_seconds=0.3, clock=clock)
             t = medians["explainer"]
             before = f"{t / medians['before']:>8.3f}×" if "before" in medians else f"{'—':>9}"
             print(
@@ -87,3 +98,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(f"load average {os.getloadavg()[0]:.2f}")

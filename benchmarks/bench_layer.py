@@ -1,15 +1,19 @@
 """A convolutional layer against the textbook im2col reference: time and peak memory.
 
 For C_in = C_out = 64 channels of 56×56 with 3×3 filters (padding 1, bias), in float32
-and float64, the candidates run in alternating rounds: explainer.conv2d (blocks of
-output rows, one matrix product per kernel tap, see explainer.core.layer_blocks) and the
-textbook reference, numpy's
-sliding_window_view + tensordot (one im2col matrix of every window, one matrix
-product). Printed: median times and explainer's time divided by the reference's; then
-peak memory (tracemalloc, which sees numpy's arrays) of each, in MiB and divided by the
-output's size. The BLAS library, its threads and OPENBLAS_CORETYPE are printed first.
+and float64, the candidates run in alternating rounds: explainer.conv2d (blocks of output
+rows, each block's patch matrix multiplied by the filters in one product on one BLAS
+thread, the blocks shared among the engine's own threads: see explainer.core.layer_engine
+and explainer.core.blas) and the textbook reference, numpy's sliding_window_view +
+tensordot (one im2col matrix of every window, one matrix product, on BLAS's own threads).
+Printed: median times and explainer's time divided by the reference's; then peak memory
+(tracemalloc, which sees numpy's arrays) of each, in MiB and divided by the output's size.
+The BLAS library, its threads, OPENBLAS_CORETYPE and the load average are printed first.
+``--shapes`` adds the time ratio for other layers (other sizes, kernels, stride, dilation,
+groups). Run it from the checkout with PYTHONPATH=. to time that checkout's engine.
 
     .venv/bin/python benchmarks/bench_layer.py [--channels 64] [--size 56] [--rounds 7]
+        [--shapes] [--cpu]
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved, peak_bytes  # noqa: E402
 
 import explainer  # noqa: E402
-from explainer.core import layer_blocks  # noqa: E402
+from explainer.core import layer_blocks, layer_engine  # noqa: E402
 
 
 def blas_config() -> str:
@@ -45,11 +51,71 @@ def blas_config() -> str:
     return "; ".join(parts or ["no BLAS found"]) + f"; OPENBLAS_CORETYPE={core}"
 
 
-def im2col(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The textbook layer: every window as one column of a matrix, one matrix product."""
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, w.shape[2:], axis=(1, 2))
-    return np.tensordot(w, windows, axes=([1, 2, 3], [0, 3, 4])) + b[:, None, None]
+def im2col(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    stride: int = 1,
+    padding: int | None = None,
+    dilation: int = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    """The textbook layer: every window as one column of a matrix, one matrix product (per
+    group). Padding k // 2 (for dilation 1) unless given."""
+    kh, kw = w.shape[2:]
+    p = kh // 2 if padding is None else padding
+    padded = np.pad(x, ((0, 0), (p, p), (p, p)))
+    span = (dilation * (kh - 1) + 1, dilation * (kw - 1) + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(1, 2))
+    windows = windows[:, ::stride, ::stride, ::dilation, ::dilation]
+    cg, per = x.shape[0] // groups, w.shape[0] // groups
+    parts = [
+        np.tensordot(
+            w[g * per : (g + 1) * per], windows[g * cg : (g + 1) * cg], axes=([1, 2, 3], [0, 3, 4])
+        )  # fmt: skip
+        for g in range(groups)
+    ]
+    out = parts[0] if groups == 1 else np.concatenate(parts)
+    return out + b[:, None, None]
+
+
+# Other layers, so that tuning for the one above slows none of them: (name, C_in, C_out,
+# size, kernel, stride, padding, dilation, groups).
+SHAPES = [
+    ("64→64 56² 3×3", 64, 64, 56, 3, 1, 1, 1, 1),
+    ("3→16 224² 3×3", 3, 16, 224, 3, 1, 1, 1, 1),
+    ("128→128 28² 3×3", 128, 128, 28, 3, 1, 1, 1, 1),
+    ("64→64 56² 5×5", 64, 64, 56, 5, 1, 2, 1, 1),
+    ("64→64 56² 1×1", 64, 64, 56, 1, 1, 0, 1, 1),
+    ("64→64 56² stride 2", 64, 64, 56, 3, 2, 1, 1, 1),
+    ("64→64 56² dilation 2", 64, 64, 56, 3, 1, 2, 2, 1),
+    ("64→64 56² groups 4", 64, 64, 56, 3, 1, 1, 1, 4),
+    ("64→64 56² depthwise", 64, 64, 56, 3, 1, 1, 1, 64),
+    ("3→8 9² 3×3", 3, 8, 9, 3, 1, 1, 1, 1),
+]
+
+
+def shapes_table(rounds: int, clock: Callable[[], float]) -> None:
+    """explainer ÷ im2col for each of SHAPES, float32 and float64."""
+    print(f"\n{'layer':>22} {'float32':>8} {'float64':>8}   (explainer's time ÷ im2col's)")
+    rng = np.random.default_rng(1)
+    for name, c_in, c_out, n, k, s, p, d, g in SHAPES:
+        ratios = []
+        for dtype in (np.float32, np.float64):
+            x = rng.normal(size=(c_in, n, n)).astype(dtype)
+            w = rng.normal(size=(c_out, c_in // g, k, k)).astype(dtype)
+            b = rng.normal(size=c_out).astype(dtype)
+            options = dict(stride=s, padding=p, dilation=d, groups=g)
+            ours, reference = explainer.conv2d(x, w, bias=b, **options), im2col(x, w, b, **options)
+            tolerance = 1e-3 if dtype == np.float32 else 1e-10
+            assert np.allclose(ours, reference, rtol=tolerance, atol=tolerance * 10), name
+            runs = {
+                "explainer": lambda x=x, w=w, b=b, o=options: explainer.conv2d(x, w, bias=b, **o),
+                "im2col": lambda x=x, w=w, b=b, o=options: im2col(x, w, b, **o),
+            }
+            medians = interleaved(runs, rounds=rounds, min_seconds=0.5, clock=clock)
+            ratios.append(medians["explainer"] / medians["im2col"])
+        print(f"{name:>22} {ratios[0]:>7.2f}× {ratios[1]:>7.2f}×", flush=True)
 
 
 def main() -> None:
@@ -58,13 +124,21 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=56)
     parser.add_argument("--kernel", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--shapes", action="store_true", help="also the table of other layers")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the CPU the process gets (all its threads), not wall time: with "
+        "taskset -c 0 on a busy machine, the work per core of each",
+    )
     args = parser.parse_args()
-    print(f"BLAS: {blas_config()}")
+    clock = time.process_time if args.cpu else time.perf_counter
+    print(f"BLAS: {blas_config()}; load average {os.getloadavg()[0]:.2f}")
     c, n, k = args.channels, args.size, args.kernel
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"blocks: {layer_blocks.SHIFT_BLOCK_BYTES / (1 << 20):g} MiB in all, shared by up to "
-        f"{layer_blocks.workers()} threads"
+        f"blocks: patch matrices of {layer_engine.PATCH_BLOCK_ELEMENTS:,} values, shared "
+        f"by up to {layer_blocks.workers()} threads on one BLAS thread each"
     )
     print(
         f"{'dtype':>8} {'explainer':>10} {'im2col':>9} {'ratio':>7}   memory (MiB): "
@@ -83,7 +157,7 @@ def main() -> None:
             "explainer": lambda x=x, w=w, b=b: explainer.conv2d(x, w, bias=b, padding=k // 2),
             "im2col": lambda x=x, w=w, b=b: im2col(x, w, b),
         }
-        medians = interleaved(runs, rounds=args.rounds, min_seconds=1.0)
+        medians = interleaved(runs, rounds=args.rounds, min_seconds=1.0, clock=clock)
         memory = {name: peak_bytes(fn) for name, fn in runs.items()}
         mib = 1 << 20
         print(
@@ -94,6 +168,9 @@ def main() -> None:
             f"{memory['im2col'] / ours.nbytes:>7.2f}",
             flush=True,
         )
+    if args.shapes:
+        shapes_table(max(3, args.rounds // 2), clock)
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
-"""The float path of a stride-1 layer (shifted matrix products, explainer.core.layer_blocks)
-against plain loops in Fractions, with its blocks, column tiles and threads forced small.
+"""The float paths of a big layer against plain loops in Fractions, with their blocks,
+column tiles and threads forced small: the patch matrices multiplied whole on one BLAS
+thread each, shared among threads (explainer.core.layer_engine, explainer.core.blas), and,
+where BLAS cannot be held to one thread, the shifted matrix products of a stride-1 layer
+(explainer.core.layer_blocks).
 
 Expected values come from ``layer_loop`` (tests/test_layer_engine.py: every element, channel
 and tap in turn, in Fractions), never from the engine.
@@ -10,26 +13,47 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from layer_strategies import layers
 from test_layer_engine import layer_loop
+from threadpoolctl import threadpool_info
 
 from explainer import conv2d
-from explainer.core import layer_blocks
+from explainer.core import layer_blocks, layer_engine
 
 
-@pytest.fixture
-def tiny_blocks(monkeypatch):
-    """One output row per block, columns in tiles of at least 8, and three threads for
-    any layer: every branch of shifted_sums on small layers."""
-    monkeypatch.setattr(layer_blocks, "SHIFT_BLOCK_BYTES", 1)
-    monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1)
-    monkeypatch.setattr(layer_blocks, "THREADED_WORK", 0)
-    monkeypatch.setattr(layer_blocks, "workers", lambda: 3)
+@contextmanager
+def no_blas_control():
+    """As without threadpoolctl: BLAS cannot be held to one thread."""
+    yield False
+
+
+@pytest.fixture(params=["patches", "shifted"])
+def tiny_blocks(request, monkeypatch):
+    """Every branch of either path on small layers. Patches: one output row and 8 columns
+    per block, each layer big enough for BLAS to be held to one thread, three threads.
+    Shifted (BLAS not held): one output row per block, columns in tiles of at least 8,
+    and three threads for any layer."""
+    monkeypatch.setattr(layer_engine, "SINGLE_THREAD_PRODUCT", 1)
+    monkeypatch.setattr(layer_engine, "blas_single_threaded", lambda: False)
+    if request.param == "patches":
+        monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1)
+        monkeypatch.setattr(layer_engine, "THREADED_WORK", 0)
+        monkeypatch.setattr(layer_engine, "workers", lambda: 3)
+    else:
+        monkeypatch.setattr(layer_engine, "one_blas_thread", no_blas_control)
+        monkeypatch.setattr(layer_blocks, "SHIFT_BLOCK_BYTES", 1)
+        monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1)
+        monkeypatch.setattr(layer_blocks, "THREADED_WORK", 0)
+        monkeypatch.setattr(layer_blocks, "workers", lambda: 3)
+    return request.param
 
 
 def _close(ours, expected, tolerance=1e-10):
@@ -57,12 +81,17 @@ def test_threads_and_tiles_give_the_sums_of_one_block(tiny_blocks, monkeypatch):
     rng = np.random.default_rng(4)
     x, w = rng.normal(size=(5, 17, 41)), rng.normal(size=(7, 5, 3, 3))
     tiled = conv2d(x, w, padding=1, flip=True)
+    monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1 << 30)
+    monkeypatch.setattr(layer_engine, "workers", lambda: 1)
     monkeypatch.setattr(layer_blocks, "SHIFT_BLOCK_BYTES", 1 << 30)
     monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1 << 30)
     monkeypatch.setattr(layer_blocks, "workers", lambda: 1)
     whole = conv2d(x, w, padding=1, flip=True)
-    # Each sum adds the same taps in the same order, whoever computes it.
-    assert np.array_equal(tiled, whole)
+    if tiny_blocks == "shifted":
+        # Each sum adds the same taps in the same order, whoever computes it.
+        assert np.array_equal(tiled, whole)
+    else:  # BLAS may order a sum's 45 products by the width of the block
+        _close(tiled, whole, 1e-13)
     _close(whole, layer_loop(x, w, padding=(1, 1, 1, 1), flip=True))
 
 
@@ -75,7 +104,7 @@ def test_float32_input_with_float64_weights_is_summed_in_float32(tiny_blocks):
     expected = layer_loop(x.astype(np.float64), w.astype(np.float32).astype(np.float64),
                           [1.0, 2.0, 3.0, 4.0])  # fmt: skip
     _close(ours, expected, tolerance=1e-5)
-    # Stride 2 takes the patch matrices of layer_engine, also in float32.
+    # Stride 2 takes the patch matrices of layer_engine either way, also in float32.
     strided = conv2d(x, w, stride=2, padding=1, padding_mode="reflect")
     assert strided.dtype == np.float32
     expected = layer_loop(x.astype(np.float64), w.astype(np.float32).astype(np.float64),
@@ -91,11 +120,17 @@ def test_an_input_whose_rows_are_not_contiguous(tiny_blocks):
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(case=layers(stride=1))
-def test_property_small_blocks_equal_the_plain_loop(case):
+@given(case=layers(stride=1), shifted=st.booleans())
+def test_property_small_blocks_equal_the_plain_loop(case, shifted):
     x, w, _, options = case
     small = dict(SHIFT_BLOCK_BYTES=1, SINGLE_THREAD_PRODUCT=1, THREADED_WORK=0)
-    with mock.patch.multiple(layer_blocks, workers=lambda: 2, **small):
+    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_ELEMENTS=1, THREADED_WORK=0)
+    if shifted:
+        engine["one_blas_thread"] = no_blas_control
+    with (
+        mock.patch.multiple(layer_blocks, workers=lambda: 2, **small),
+        mock.patch.multiple(layer_engine, workers=lambda: 2, **engine),
+    ):
         ours = conv2d(x.astype(float), w.astype(float), **options)
     s, d = options["stride"], options["dilation"]
     expected = layer_loop(x, w, stride=(s, s), padding=options["padding"], dilation=(d, d),
@@ -110,7 +145,46 @@ def test_a_forked_process_computes_a_layer_with_threads_of_its_own(tiny_blocks, 
     expected = conv2d(x, w)  # the parent's threads start here (three jobs, two threads or so)
     time.sleep(0.5)  # and go idle: a fork copies a pool that believes it has idle threads
     monkeypatch.setattr(layer_blocks, "workers", lambda: 2)  # no more jobs than idle threads
+    monkeypatch.setattr(layer_engine, "workers", lambda: 2)
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
         result = pool.apply_async(conv2d, (x, w))
         assert np.array_equal(result.get(timeout=30), expected)
+
+
+def _correlate_summed(x, w, b, padding, groups=1):
+    """scipy.signal.correlate2d of each zero-padded input channel, summed per filter."""
+    x = np.pad(x.astype(np.float64), ((0, 0), (padding, padding), (padding, padding)))
+    c_out, cg = w.shape[:2]
+    per = c_out // groups
+    return np.array([
+        sum(scipy.signal.correlate2d(x[o // per * cg + c], w[o, c].astype(np.float64), "valid")
+            for c in range(cg)) + b[o]
+        for o in range(c_out)
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel, padding, groups", [(3, 1, 1), (5, 0, 2), (1, 0, 1), (1, 2, 3)])
+def test_patch_blocks_of_uneven_heights_equal_correlate2d(dtype, kernel, padding, groups):
+    # 77 rows of 53 columns, 24 channels: with the default patch matrices (2¹⁸ values)
+    # these are blocks of 20, 20, 20 and 17 rows for 3×3 (8 rows, the last one alone, for
+    # 5×5), shared by two threads on one BLAS thread each; a 1×1 kernel without padding
+    # reads the input's rows in place.
+    rng = np.random.default_rng(kernel * 10 + padding)
+    x = rng.normal(size=(24, 77, 53)).astype(dtype)
+    w = rng.normal(size=(30, 24 // groups, kernel, kernel)).astype(dtype)
+    b = rng.normal(size=30)
+    ours = conv2d(x, w, bias=b, padding=padding, groups=groups)
+    assert ours.dtype == dtype
+    expected = _correlate_summed(x, w, b, padding, groups)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(ours, expected, rtol=tolerance, atol=tolerance * 10)
+
+
+def test_a_big_layer_leaves_blas_with_its_threads():
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    rng = np.random.default_rng(8)
+    conv2d(rng.normal(size=(16, 30, 30)), rng.normal(size=(16, 16, 3, 3)), padding=1)
+    after = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert after == before

@@ -9,6 +9,7 @@ hand with the PyTorch rule each follows cited beside it.
 from __future__ import annotations
 
 import tracemalloc
+from contextlib import contextmanager
 from fractions import Fraction
 
 import numpy as np
@@ -264,12 +265,10 @@ def test_large_layer_agrees_with_im2col_and_stays_within_a_block(stride):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    if stride == 1:  # shifted products: the blocks' buffers, SHIFT_BLOCK_BYTES in all
-        block = explainer.core.layer_blocks.SHIFT_BLOCK_BYTES
-    else:
-        # One block: its patch matrix, and the padded rows it is copied from (a ninth of
-        # it for a 3×3 kernel, plus the two rows of overlap).
-        block = explainer.core.tensors.BLOCK_ELEMENTS * 8 * 5 // 4
+    # One block per thread: its patch matrix, and the padded rows it is copied from (a
+    # ninth of it for a 3×3 kernel, plus the two rows of overlap).
+    threads = explainer.core.layer_blocks.workers()
+    block = threads * explainer.core.layer_engine.PATCH_BLOCK_ELEMENTS * 8 * 5 // 4
     im2col = 16 * 9 * 40 * 40 * 8
     # The filters (as float64, or rearranged by tap) once more.
     assert peak <= out.nbytes + block + w.nbytes + 64 * 1024
@@ -467,13 +466,20 @@ def test_float_weights_normalized_by_their_decimal_sum_without_a_warning(recwarn
     assert out[0].tolist() == conv2d(x[0], [[0.1, 0.2]], normalize="sum").tolist()
 
 
+@contextmanager
+def _not_held():
+    yield False  # as without threadpoolctl
+
+
 @pytest.mark.parametrize("one_thread", [False, True])
 def test_products_cut_in_pieces_or_whole_give_the_same_sums(monkeypatch, one_thread):
     # Stride 2 (stride 1 takes the shifted products of layer_blocks): 40 filters of
-    # 64×3×3 taps, cut for one BLAS thread, each block's product becomes pieces of 32
-    # columns by chunks of 204, 204 and 168 taps, with a last piece of 16 columns; with
-    # BLAS on one thread, one product per block. Both equal im2col.
+    # 64×3×3 taps, cut for one BLAS thread (which here cannot be held to one), each
+    # block's product becomes pieces of 32 columns by chunks of 204, 204 and 168 taps,
+    # with a last piece of 16 columns; with BLAS on one thread, one product per block.
+    # Both equal im2col.
     monkeypatch.setattr(explainer.core.layer_engine, "blas_single_threaded", lambda: one_thread)
+    monkeypatch.setattr(explainer.core.layer_engine, "one_blas_thread", _not_held)
     rng = np.random.default_rng(11)
     x, w, b = rng.normal(size=(64, 19, 12)), rng.normal(size=(40, 64, 3, 3)), rng.normal(size=40)
     out = conv2d(x, w, bias=b, stride=(2, 1))

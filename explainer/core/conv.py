@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from explainer.core.engine import compute, quick_float
+from explainer.core.engine import compute
 from explainer.core.layer import Layer
 from explainer.core.layer_engine import convolve
 from explainer.core.problem import Problem
+from explainer.core.quick import quick_exact, quick_float
 
 
 def conv2d(
@@ -112,6 +113,19 @@ def conv2d(
             padding_mode=padding_mode,
             dilation=dilation,
             flip=flip,
+        )
+        if quick is not None:
+            return quick
+    if exact is not False:
+        quick = quick_exact(
+            image,
+            kernel,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+            flip=flip,
+            normalize=normalize,
         )
         if quick is not None:
             return quick

@@ -21,19 +21,17 @@ import warnings
 from collections.abc import Callable
 from fractions import Fraction
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.core.geometry import PADDING, plan_geometry
+from explainer.core.geometry import PADDING
 from explainer.core.problem import (
     Problem,
-    _all_finite,
-    fits_float_range,
     is_exact,
 )
 from explainer.core.sliding import Plan, correlate_float, correlate_taps
-from explainer.errors import ExplainerError, ExplainerWarning
+from explainer.errors import ExplainerWarning
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -56,55 +54,6 @@ def compute(
     if exact:
         return _exact_path(problem)
     return _float_path(problem, float_dtype(problem) if dtype is None else np.dtype(dtype))
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def quick_float(
-    image: Any,
-    kernel: Any,
-    *,
-    stride: Any,
-    padding: Any,
-    padding_mode: Any,
-    dilation: Any,
-    flip: Any,
-) -> np.ndarray | None:
-    """The float path for a float image and kernel (2D arrays, nothing to normalize),
-    without building a :class:`Problem`: the same checks, made the quick way.
-
-    The shapes and options go through :func:`plan_geometry`, as in a Problem; the values
-    must be finite (the image's smallest and largest are, so every value is: a NaN or an
-    infinity would show in one of them) and their sums within float64's quick bound. None
-    when anything is not so: the caller then builds the Problem, which refuses in its own
-    words, or bounds exactly. For a 64×64 image this is a third of a call's time.
-    """
-    if not (isinstance(image, np.ndarray) and isinstance(kernel, np.ndarray)):
-        return None
-    if image.dtype not in _FLOATS or kernel.dtype not in _FLOATS or type(flip) is not bool:
-        return None
-    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
-        return None
-    try:
-        geometry = plan_geometry(
-            image.shape,
-            kernel.shape,
-            stride=stride,
-            padding=padding,
-            padding_mode=padding_mode,
-            dilation=dilation,
-        )
-    except ExplainerError:
-        return None
-    lo, hi = float(image.min()), float(image.max())
-    if not (math.isfinite(lo) and math.isfinite(hi) and _all_finite(kernel)):
-        return None
-    if not fits_float_range(image, kernel, max(-lo, hi)):
-        return None
-    applied = kernel[::-1, ::-1] if flip else kernel
-    out = np.empty(geometry.output_shape, np.float32 if image.dtype == np.float32 else np.float64)
-    return correlate_float(Plan.from_geometry(geometry), image, applied.astype(np.float64), out)
 
 
 def float_dtype(problem: Problem) -> np.dtype:
@@ -236,11 +185,12 @@ def fit_integers(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.
     return image.astype(object), kernel.astype(object)
 
 
-def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
+def divided(sums: np.ndarray, divisor: Fraction | int, bound: int | None = None) -> np.ndarray:
     """``sums / divisor`` as an object array of Fractions, each made once per distinct sum.
 
     Each is put in lowest terms here, by one gcd with the divisor's numerator (the
-    divisor's own terms being coprime), and made without normalizing it again.
+    divisor's own terms being coprime), and made without normalizing it again. ``bound``,
+    when given, is at least the largest |sum| (else it is looked for).
 
     >>> divided(np.array([[3, 6], [3, -3]]), Fraction(6))
     array([[Fraction(1, 2), Fraction(1, 1)],
@@ -251,6 +201,15 @@ def divided(sums: np.ndarray, divisor: Fraction) -> np.ndarray:
     p, q = divisor.numerator, divisor.denominator
     if p < 0:  # the sign goes to the numerators: every denominator is positive
         p, q = -p, -q
+    if sums.dtype != object and sums.size < 1024:
+        # int64: each gcd in numpy, when no v·q can wrap around (|v| ≤ 2⁶³, so below)
+        top = bound if bound is not None else max(-int(sums.min()), int(sums.max()))
+        if top * abs(q) <= INT64_MAX and p <= INT64_MAX:
+            g = np.gcd(sums, p)
+            numerators, denominators = (sums // g * q).ravel().tolist(), (p // g).ravel().tolist()
+            out = np.empty(sums.size, dtype=object)
+            out[:] = _coprime_fractions(numerators, denominators)
+            return out.reshape(sums.shape)
     if sums.dtype == object or sums.size < 1024:  # Python ints, or few: each one
         values = sums.ravel().tolist()  # Python ints: v * q cannot wrap around
         out = np.empty(len(values), dtype=object)
@@ -270,6 +229,21 @@ def _quotients(values: list[int], p: int, q: int) -> list[Fraction]:
         make(v // g * q, p // g)
         for v, g in zip(values, map(math.gcd, values, repeat(p)), strict=True)
     ]
+
+
+def _coprime_fractions(numerators: list[int], denominators: list[int]) -> list[Fraction]:
+    """Fractions from numerators and positive denominators already in lowest terms, made
+    as :data:`coprime_fraction` makes each, without a function call per value where it
+    sets the two slots."""
+    if coprime_fraction is not _coprime_by_slots:
+        return list(map(coprime_fraction, numerators, denominators))
+    new, made = object.__new__, []
+    append = made.append
+    for n, d in zip(numerators, denominators, strict=True):
+        one = new(Fraction)
+        one._numerator, one._denominator = n, d  # noqa: SLF001
+        append(one)
+    return made
 
 
 def _coprime_by_slots(numerator: int, denominator: int) -> Fraction:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from explainer.core import limits
@@ -141,6 +142,60 @@ def plan_geometry(
     geometry = Geometry((h, w), (kh, kw), strides, sides, padding_mode, dilations)
     _check_fits(geometry)
     return geometry
+
+
+def quick_geometry(
+    image_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    padding_mode: Any = "zeros",
+    dilation: Any = 1,
+) -> Geometry:
+    """:func:`plan_geometry`, remembered for options given as plain ints, strings and
+    tuples of ints (a Geometry never changes): a layer or a course computes many
+    convolutions of the same shapes. Options of any other type (a bool, a float, a list)
+    are checked afresh, so that each is refused or read exactly as plan_geometry does.
+    Refusals are never remembered, and the limits checked are part of what is.
+    """
+    options = (stride, padding, padding_mode, dilation)
+    if all(map(_plain, options)):
+        most = (limits.LIMITS["kernel"].most, limits.LIMITS["padded-image"].most)
+        return _remembered_geometry(tuple(image_shape), tuple(kernel_shape), *options, most)
+    return plan_geometry(
+        image_shape,
+        kernel_shape,
+        stride=stride,
+        padding=padding,
+        padding_mode=padding_mode,
+        dilation=dilation,
+    )
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
+
+
+@lru_cache(maxsize=256)
+def _remembered_geometry(
+    image_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    stride: Any,
+    padding: Any,
+    padding_mode: Any,
+    dilation: Any,
+    most: tuple[int, int],  # the limits, as a key: not read here  # noqa: ARG001
+) -> Geometry:
+    return plan_geometry(
+        image_shape,
+        kernel_shape,
+        stride=stride,
+        padding=padding,
+        padding_mode=padding_mode,
+        dilation=dilation,
+    )
 
 
 def _check_fits(g: Geometry) -> None:

@@ -21,12 +21,13 @@ or Fractions where anything is divided), floats in the input's precision: float6
 float32 for a float32 input (summed in float32 by BLAS sgemm, as torch does; one channel
 sums a float32 image in float64). Both paths walk the output in blocks of rows, so the
 full im2col matrix is never built and the peak memory is the output plus a block or two.
-With stride 1 on the float path, each kernel tap's shifted input rows are multiplied by
-that tap's filter weights where they lie, without any copy (see
-:mod:`explainer.core.layer_blocks`); otherwise each block's windows become one small patch
-matrix (at most :data:`BLOCK_ELEMENTS` values with its partial sums) multiplied by the
-filters. Either way every matrix product is small enough that OpenBLAS runs it on one
-thread (threads waiting for each other on a busy machine cost more than they gain).
+Each block's windows become one patch matrix (at most :data:`PATCH_BLOCK_ELEMENTS` values)
+multiplied by the filters in one product. On the float path of a big layer, BLAS is held
+to one thread (:mod:`explainer.core.blas`) and the blocks are shared among a few threads
+of the engine's own (OpenBLAS's threads waiting for each other on a busy machine cost more
+than they gain); where BLAS cannot be held, every product is kept small enough for
+OpenBLAS to run it on one thread (with stride 1, shifted matrix products of the input
+where it lies, :mod:`explainer.core.layer_blocks`).
 """
 
 from __future__ import annotations

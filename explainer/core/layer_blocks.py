@@ -1,5 +1,6 @@
-"""Blocks of a layer's rows: the padded rows a block reads, and the float sums of a layer
-with stride 1 as shifted matrix products (see :mod:`explainer.core.layer_engine`).
+"""Blocks of a layer's rows: the padded rows a block reads, the threads that share the
+blocks, and the float sums of a stride-1 layer as shifted matrix products where BLAS cannot
+be held to one thread (see :mod:`explainer.core.layer_engine` and :mod:`explainer.core.blas`).
 
 With stride 1, the windows of a block of output rows need no patch matrix: for each
 kernel tap (m, n), the input rows shifted by d·m rows and d·n columns are, for every output
@@ -9,13 +10,16 @@ OpenBLAS runs it on one thread (:data:`SINGLE_THREAD_PRODUCT` multiply-adds); th
 are shared among a few Python threads instead (numpy lets go of the GIL in a matrix
 product). OpenBLAS's own threads, each product waiting for the slower of them, made a
 64-channel layer 5–30× slower on a busy 2-core machine; Python threads that each run their
-own products only share the cores.
+own products only share the cores. With BLAS held to one thread, one product per block of
+patches (in layer_engine) is faster: these many small products with K = C_in deep, and
+their additions, are what is left when it cannot be held.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -95,7 +99,7 @@ def shifted_sums(
     scale = None if divisors is None else divisors.reshape(groups, per_group, 1)
     shift = None if bias is None else bias.reshape(groups, per_group, 1)
 
-    def run(share: list[int]) -> None:
+    def run(share: Iterable[int]) -> None:
         partial = np.empty((rows, groups, per_group, tile), dtype=work)
         acc = None if direct else np.empty((rows, groups, per_group, ow), dtype=work)
         for i0 in share:
@@ -117,13 +121,35 @@ def shifted_sums(
             if not direct:  # float32: each sum rounded once
                 out[:, i0:i1].reshape(groups, per_group, nr, ow).transpose(2, 0, 1, 3)[...] = sums
 
-    if count == 1:
+    in_threads(run, starts, count)
+    return out
+
+
+def in_threads(run: Callable[[Iterable[int]], None], starts: list[int], count: int) -> None:
+    """``run`` in ``count`` threads (the calling one and count − 1 of the pool), each
+    taking the next of the blocks' ``starts`` whenever it is free: on a busy machine a
+    thread that gets less of a core takes fewer blocks, instead of the others waiting for
+    its fixed share."""
+    if count <= 1:
         run(starts)
-    else:
-        jobs = [_executor(count).submit(run, starts[k::count]) for k in range(count)]
+        return
+    queue = iter(starts)
+    lock = threading.Lock()
+
+    def taken() -> Iterator[int]:
+        while True:
+            with lock:
+                start = next(queue, None)
+            if start is None:
+                return
+            yield start
+
+    jobs = [_executor(count - 1).submit(run, taken()) for _ in range(count - 1)]
+    try:
+        run(taken())
+    finally:
         for job in jobs:
             job.result()
-    return out
 
 
 def _shifted_products(

@@ -4,19 +4,34 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explainer.core.blas import one_blas_thread
 from explainer.core.engine import INT64_MAX, divided, over_common_denominator
-from explainer.core.layer_blocks import padded_rows, shifted_sums
-from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan
-from explainer.core.tensors import BLOCK_ELEMENTS, PRODUCT_COLUMNS, exact_tensor
+from explainer.core.layer_blocks import (
+    THREADED_WORK,
+    in_threads,
+    padded_rows,
+    shifted_sums,
+    workers,
+)
+from explainer.core.sliding import SINGLE_THREAD_PRODUCT, Plan, plan_of
+from explainer.core.tensors import PRODUCT_COLUMNS, exact_tensor
 from explainer.core.trace import Number
 
 if TYPE_CHECKING:
     from explainer.core.layer import Layer
+
+# Values in one block's patch matrix (each thread has its own): 2 MiB of float64, 1 MiB of
+# float32, which gives each matrix product 448 columns (a 64-channel 3×3 layer) and BLAS
+# most of its speed. Measured on one core against im2col (bench_layer.py): half as many
+# values took 5–15% longer (a 64-channel 5×5 layer got one output row per product), twice
+# as many gained at most 5%.
+PATCH_BLOCK_ELEMENTS = 1 << 18
 
 
 def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
@@ -28,7 +43,7 @@ def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
 
 def layer_plan(layer: Layer) -> Plan:
     """The one-channel plan (shapes and index maps) every channel of the layer shares."""
-    return Plan.from_geometry(layer.geometry)
+    return plan_of(layer.geometry)
 
 
 def _float_path(layer: Layer) -> np.ndarray:
@@ -46,11 +61,19 @@ def _float_path(layer: Layer) -> np.ndarray:
     bias = None if layer.bias is None else layer.bias.astype(np.float64, copy=False)
     out = np.empty(layer.output_shape, dtype=dtype)
     plan = layer_plan(layer)
-    if plan.stride == (1, 1):  # shifted products: no patch matrix at all
-        if x.strides[2] != x.itemsize:
-            x = np.ascontiguousarray(x)
-        return shifted_sums(plan, layer.groups, x, weight, out, divisors, bias)
-    return _sums(plan, layer.groups, x, weight, out, divisors, bias)
+    if x.strides[2] != x.itemsize:
+        x = np.ascontiguousarray(x)
+    args = (plan, layer.groups, x, weight, out, divisors, bias)
+    c_out, cg, kh, kw = weight.shape
+    biggest = c_out // layer.groups * cg * kh * kw * out[0].size  # the whole as one product
+    if biggest <= SINGLE_THREAD_PRODUCT or blas_single_threaded():
+        return _sums(*args)
+    with one_blas_thread() as limited:
+        if limited:  # whole products per block, shared among threads of our own
+            return _sums(*args)
+        if plan.stride == (1, 1):  # small shifted products: no patch matrix at all
+            return shifted_sums(*args)
+        return _sums(*args, whole=False)
 
 
 def _exact_path(layer: Layer) -> np.ndarray:
@@ -96,16 +119,20 @@ def _sums(
     out: np.ndarray,
     divisors: np.ndarray | None = None,
     bias: np.ndarray | None = None,
+    *,
+    whole: bool = True,
 ) -> np.ndarray:
     """Σ_c Σ_m Σ_n x·w of every output element into ``out`` (C_out, rows, columns), by
     blocks of output rows (and columns, for very wide ones).
 
-    Each block's windows are copied into one patch matrix of at most BLOCK_ELEMENTS values,
+    Each block's windows are copied into one patch matrix of at most PATCH_BLOCK_ELEMENTS,
     ``P[g, (c, m, n), (i, j)] = x[g·C_g + c, s·i + d·m, s·j + d·n]`` (padded), and one
     (batched over groups) matrix product with the filters ``W[g, o, (c, m, n)]`` gives the
-    block's sums. Floats are summed in float64 (``weight``'s type), then divided by
-    ``divisors`` and added to ``bias`` per filter and rounded once into ``out``; exact
-    numbers (int64 proved not to overflow, or Python objects) are summed as they are.
+    block's sums, written into ``out`` where it can be. Floats are summed in ``weight``'s
+    type, then divided by ``divisors`` and added to ``bias`` per filter and rounded once
+    into ``out``; exact numbers (int64 proved not to overflow, or Python objects) are
+    summed as they are. Float blocks are shared among a few threads when the layer is
+    big; ``whole=False`` cuts each product in pieces small enough for one BLAS thread.
     """
     c_in = x.shape[0]
     c_out, cg, kh, kw = weight.shape
@@ -116,24 +143,23 @@ def _sums(
     filters = weight.reshape(groups, per_group, taps)
     work = weight.dtype
     per_pixel = c_in * kh * kw
-    floats = work.kind == "f"
-    # Where BLAS runs on one thread anyway, one product per block is fastest.
-    whole = not floats or blas_single_threaded()
+    budget = PATCH_BLOCK_ELEMENTS
     # Values held per output pixel of a block: its column of the patch matrix, and when
     # the products are cut in pieces two partial sums per filter (_products_in_pieces).
     held = per_pixel + (0 if whole else 2 * c_out)
-    cols = ow if held * ow <= BLOCK_ELEMENTS else max(8, BLOCK_ELEMENTS // held)
-    rows = max(1, min(oh, BLOCK_ELEMENTS // (held * cols)))
+    threads = work.kind == "f" and whole and c_out * taps * oh * ow >= THREADED_WORK
+    count = workers() if threads else 1
+    cols = ow if held * ow <= budget else max(8, budget // held)
+    rows = max(1, min(-(-oh // count), budget // (held * cols)))
     rows = -(-oh // -(-oh // rows))  # blocks of equal height
-    buffer = np.empty(per_pixel * rows * cols, dtype=work)
+    starts = list(range(0, oh, rows))
     direct = out.dtype == work and cols == ow
-    accumulator = None if direct else np.empty(c_out * rows * cols, dtype=work)
-    # Each matrix product stays within SINGLE_THREAD_PRODUCT multiply-adds, so that
-    # OpenBLAS runs it on one thread, as the one-channel engine does: threaded, every
-    # block's product waited for the other thread, and on a busy 2-core machine a
-    # 64-channel layer took 5× as long. Cutting the columns alone to fit (7 for 64 filters
-    # of 576 taps) made BLAS repack the filters for every few columns (3× slower than one
-    # product); cutting the taps too, and adding the partial products up, costs less.
+    # A 1×1 kernel with stride 1 reads the input's rows as they are: no copy.
+    as_is = kh * kw == 1 and (sh, sw) == (1, 1) and plan.column_source.size == ow
+    # Cut for one BLAS thread (see SINGLE_THREAD_PRODUCT): cutting the columns alone to
+    # fit (7 for 64 filters of 576 taps) made BLAS repack the filters for every few
+    # columns (3× slower than one product); cutting the taps too, and adding the partial
+    # products up, costs less.
     span, depth = rows * cols, taps
     if not whole:
         span = min(span, max(PRODUCT_COLUMNS, SINGLE_THREAD_PRODUCT // (per_group * taps)))
@@ -142,43 +168,55 @@ def _sums(
         (t0, min(t0 + depth, taps), filters[:, None, :, t0 : t0 + depth])
         for t0 in range(0, taps, depth)
     ]
-    partial = [np.empty(c_out * rows * cols, dtype=work) for _ in range(0 if whole else 2)]
     scale = None if divisors is None else divisors[:, None]
     shift = None if bias is None else bias[:, None]
-    for i0 in range(0, oh, rows):
-        i1 = min(i0 + rows, oh)
-        src = padded_rows(plan, x, i0, i1)
-        if src.dtype != work:  # float32 read as float64 here, once per input value
-            src = src.astype(work)
-        cs, rs, es = src.strides
-        for j0 in range(0, ow, cols):
-            j1 = min(j0 + cols, ow)
-            nr, nc = i1 - i0, j1 - j0
-            windows = np.lib.stride_tricks.as_strided(
-                src[:, :, j0 * sw :],
-                (groups, cg, kh, kw, nr, nc),
-                (cg * cs, cs, dh * rs, dw * es, sh * rs, sw * es),
-                writeable=False,
-            )
-            patches = buffer[: per_pixel * nr * nc].reshape(windows.shape)
-            np.copyto(patches, windows, casting="unsafe" if work.kind == "O" else "same_kind")
-            lhs = patches.reshape(groups, taps, nr * nc)
-            block = out[:, i0:i1, j0:j1]
-            if direct:
-                target = block.reshape(groups, per_group, nr * nc)  # a view: whole rows
-            else:
-                target = accumulator[: c_out * nr * nc].reshape(groups, per_group, nr * nc)
-            if whole:
-                np.matmul(filters, lhs, out=target)
-            else:
-                _products_in_pieces(chunks, lhs, target, span, partial)
-            flat = target.reshape(c_out, nr * nc)
-            if scale is not None:
-                np.divide(flat, scale, out=flat)
-            if shift is not None:
-                np.add(flat, shift, out=flat)
-            if not direct:
-                block[...] = flat.reshape(c_out, nr, nc)  # float32: each sum rounded once
+
+    def run(share: Iterable[int]) -> None:
+        buffer = None
+        accumulator = None if direct else np.empty(c_out * rows * cols, dtype=work)
+        partial = [np.empty(c_out * rows * cols, dtype=work) for _ in range(0 if whole else 2)]
+        for i0 in share:
+            i1 = min(i0 + rows, oh)
+            src = padded_rows(plan, x, i0, i1)
+            if src.dtype != work:  # float32 read as float64 here, once per input value
+                src = src.astype(work)
+            cs, rs, es = src.strides
+            for j0 in range(0, ow, cols):
+                j1 = min(j0 + cols, ow)
+                nr, nc = i1 - i0, j1 - j0
+                if as_is and cols == ow and rs == ow * es:
+                    lhs = src.reshape(groups, taps, nr * nc)
+                else:
+                    windows = np.lib.stride_tricks.as_strided(
+                        src[:, :, j0 * sw :],
+                        (groups, cg, kh, kw, nr, nc),
+                        (cg * cs, cs, dh * rs, dw * es, sh * rs, sw * es),
+                        writeable=False,
+                    )
+                    if buffer is None:
+                        buffer = np.empty(per_pixel * rows * cols, dtype=work)
+                    patches = buffer[: per_pixel * nr * nc].reshape(windows.shape)
+                    casting = "unsafe" if work.kind == "O" else "same_kind"
+                    np.copyto(patches, windows, casting=casting)
+                    lhs = patches.reshape(groups, taps, nr * nc)
+                block = out[:, i0:i1, j0:j1]
+                if direct:
+                    target = block.reshape(groups, per_group, nr * nc)  # a view: whole rows
+                else:
+                    target = accumulator[: c_out * nr * nc].reshape(groups, per_group, nr * nc)
+                if whole:
+                    np.matmul(filters, lhs, out=target)
+                else:
+                    _products_in_pieces(chunks, lhs, target, span, partial)
+                flat = target.reshape(c_out, nr * nc)
+                if scale is not None:
+                    np.divide(flat, scale, out=flat)
+                if shift is not None:
+                    np.add(flat, shift, out=flat)
+                if not direct:
+                    block[...] = flat.reshape(c_out, nr, nc)  # float32: each sum rounded once
+
+    in_threads(run, starts, min(count, len(starts)))
     return out
 
 

@@ -63,13 +63,16 @@ FLOAT_SAFE_MAX = FLOAT64_MAX * (1 - 1e-9)
 _BIGGEST = int(FLOAT64_MAX)  # exact numbers beyond this are refused (float64 must hold them)
 
 
-def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
+def as_number_array(
+    values: Any, name: str, copy: bool = True, *, finite_known: bool = False
+) -> np.ndarray:
     """Turn nested sequences or an array into a read-only 2D array the engine can use.
 
     Integers and booleans become int64 (or Python ints when too large), Fractions stay
     Fractions in an object array, float32 stays float32 and other floats become float64.
     Anything else is refused. With ``copy=False`` an array already of the right type is
     not copied: the result is a read-only view of it (the caller's array stays writable).
+    ``finite_known``: the caller has checked already that every float value is finite.
     """
     try:
         arr = np.asarray(values)
@@ -103,7 +106,7 @@ def as_number_array(values: Any, name: str, copy: bool = True) -> np.ndarray:
         raise ProblemError(f"{name} is empty; it needs at least one row and one column")
     # A finite sum proves every value finite in one pass without a temporary array; only
     # when it is not (NaN, infinity, or finite values that overflow) is each value checked.
-    if arr.dtype.kind == "f" and not (_finite_sum(arr) or _all_finite(arr)):
+    if arr.dtype.kind == "f" and not finite_known and not (_finite_sum(arr) or _all_finite(arr)):
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ProblemError(
             f"{name} holds {arr[r, c]} at row {r}, column {c}; only finite numbers are allowed"
@@ -470,15 +473,18 @@ def magnitude_bound(arr: np.ndarray) -> float:
 
 
 def fits_float_range(
-    image: np.ndarray, kernel: np.ndarray, image_bound: float | None = None
+    image: np.ndarray,
+    kernel: np.ndarray,
+    image_bound: float | None = None,
+    kernel_bound: float | None = None,
 ) -> bool:
     """True when no sum of products of ``image`` and ``kernel`` can leave float64's range.
 
     A quick, sufficient test in floats, for sums that are not divided by anything smaller
     than 1: max|x| · n · max|w| (n taps) stays below the range with room for the bound's
     own rounding.
-    False means "not sure": the caller then bounds exactly. ``image_bound``, when given,
-    is max |x| already known.
+    False means "not sure": the caller then bounds exactly. ``image_bound`` and
+    ``kernel_bound``, when given, are max |x| and max |w| already known (or bounds of them).
 
     >>> fits_float_range(np.ones((3, 3)), np.full((3, 3), 1e300))
     True
@@ -487,7 +493,8 @@ def fits_float_range(
     """
     # Σ|w| ≤ (number of taps) · max|w|: looser than the sum, but no float sum can overflow.
     # Python floats overflow to inf, which fails the test, without a warning.
-    weights = kernel.size * magnitude_bound(kernel) * _QUICK_MARGIN
+    kernel_bound = magnitude_bound(kernel) if kernel_bound is None else kernel_bound
+    weights = kernel.size * kernel_bound * _QUICK_MARGIN
     largest = magnitude_bound(image) if image_bound is None else image_bound
     bound = largest * _QUICK_MARGIN * weights
     return weights < FLOAT_SAFE_MAX and bound < FLOAT_SAFE_MAX
