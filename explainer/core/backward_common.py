@@ -295,11 +295,12 @@ def _weight_and_input_grads(
 ) -> tuple[np.ndarray, np.ndarray]:
     """∂L/∂w and ∂L/∂x (border folded back) in one pass over blocks of input channels.
 
-    A block holds the patches of a few channels over every output pixel (rows too, when
-    one channel's patches exceed the scratch): one product gives those channels' columns of
-    ∂L/∂w, written where they belong, and one more, in the same buffer, their stamps, which
-    are added straight into ∂L/∂x (the border's share folded onto the pixels it copied).
-    Besides the two gradients, the pass holds one scratch block (:func:`_channel_blocks`).
+    A block holds the patches of a few channels over every output pixel (over a few rows,
+    when one channel's patches exceed the scratch): one product gives those channels'
+    columns of ∂L/∂w, written where they belong (added, for rows after the first block),
+    and one more, in the same buffer, their stamps, which are added straight into ∂L/∂x
+    (the border's share folded onto the pixels it copied). Besides the two gradients, the
+    pass holds one scratch block (:func:`_channel_blocks`).
     """
     c_out, cg, kh, kw = w.shape
     oh, ow = g.output_shape
@@ -308,11 +309,13 @@ def _weight_and_input_grads(
     grad_w = np.zeros((groups, per, cg * kh * kw), dtype=kind)
     grad_x = np.zeros(x.shape, dtype=kind)
     weights_t = w.reshape(groups, per, cg * kh * kw).transpose(0, 2, 1)
-    channels, rows, scratch = _channel_blocks(cg, oh, ow, kh * kw, per, grad_w.size)
+    smaller = min(grad_w.size, grad_x.size)
+    channels, rows, scratch = _channel_blocks(cg, oh, ow, kh * kw, per, smaller)
     buffer = np.empty(scratch, dtype=kind)
     cols_runs = _tap_runs(g, 1, 0, ow)
     row_runs = {i0: _tap_runs(g, 0, i0, min(rows, oh - i0)) for i0 in range(0, oh, rows)}
-    partial = None if rows == oh else np.empty((per, kh * kw), dtype=kind)
+    widest = kh * kw * max(c1 - c0 for c0, c1 in channels)
+    partial = None if rows == oh else np.empty((per, widest), dtype=kind)
     for group in range(groups):
         errors_all = grad[group * per : (group + 1) * per]
         for c0, c1 in channels:
@@ -327,7 +330,7 @@ def _weight_and_input_grads(
                 target = grad_w[group, :, k0:k1]
                 if i0 == 0:
                     np.matmul(errors, cols.T, out=target)
-                else:  # rows in blocks too (large images): one channel at a time
+                else:  # rows in blocks too (large images)
                     target += np.matmul(errors, cols.T, out=partial[:, : k1 - k0])
                 stamps = np.matmul(weights_t[group, k0:k1], errors, out=cols)
                 _scatter(
@@ -340,28 +343,32 @@ def _weight_and_input_grads(
 
 
 def _channel_blocks(
-    channels: int, oh: int, ow: int, taps: int, per: int, weight_size: int
+    channels: int, oh: int, ow: int, taps: int, per: int, smaller: int
 ) -> tuple[list[tuple[int, int]], int, int]:
     """How the backward pass walks a group's input channels: (channel ranges, output rows
     per block, scratch elements).
 
-    The scratch holds one block's patches (then its stamps): ``BLOCK_ELEMENTS`` less the
-    weight gradient's size (at most half a block) and less the buffers numpy's ufuncs
-    allocate while adding strided arrays (three of ``np.getbufsize()`` elements), so that
-    ∂L/∂x, ∂L/∂w and the scratch stay within ∂L/∂x plus one block while ∂L/∂w is under
-    half a block. Whole channels over every output row when at least one fits; otherwise
-    one channel and as many rows as fit, with room for the partial sums of ∂L/∂w.
+    The scratch holds one block's patches (then its stamps), and its partial sums of ∂L/∂w
+    when the rows come in blocks too: ``BLOCK_ELEMENTS`` less the smaller gradient's size
+    (at most half a block) and less the buffers numpy's ufuncs allocate while adding
+    strided arrays (three of ``np.getbufsize()`` elements), so that the two gradients and
+    the scratch stay within the larger gradient plus one block while the smaller is under
+    half a block. Whole channels over every output row when one fits; otherwise as many
+    channels as fit one row each, over as many rows as fit.
     """
-    budget = BLOCK_ELEMENTS - min(weight_size, BLOCK_ELEMENTS // 2) - 3 * np.getbufsize()
+    budget = BLOCK_ELEMENTS - min(smaller, BLOCK_ELEMENTS // 2) - 3 * np.getbufsize()
     plane = taps * oh * ow
-    if plane <= budget:
-        count = -(-channels // max(1, budget // plane))
-        edges = [channels * k // count for k in range(count + 1)]
-        ranges = list(zip(edges[:-1], edges[1:], strict=True))
-        return ranges, oh, plane * max(b - a for a, b in ranges)
-    rows = max(1, min(oh, (budget - per * taps) // (taps * ow)))
-    rows = -(-oh // -(-oh // rows))  # blocks of equal height
-    return [(c, c + 1) for c in range(channels)], rows, taps * rows * ow
+    whole = plane <= budget
+    fit = budget // plane if whole else budget // (taps * (ow + per))
+    count = -(-channels // max(1, min(channels, fit)))
+    edges = [channels * k // count for k in range(count + 1)]
+    ranges = list(zip(edges[:-1], edges[1:], strict=True))
+    widest = taps * max(b - a for a, b in ranges)
+    rows = oh
+    if not whole:
+        rows = max(1, min(oh, (budget - per * widest) // (widest * ow)))
+        rows = -(-oh // -(-oh // rows))  # blocks of equal height
+    return ranges, rows, widest * rows * ow
 
 
 # ----- the backward pass ------------------------------------------------------------------
