@@ -23,11 +23,11 @@ comparable with sympy by ``==``); any float gives float64, every sum accumulated
 
 Neither direction builds the layer's full im2col matrix. The backward pass walks blocks
 of input channels (and of rows, for large images) whose patch matrix stays within
-``BLOCK_ELEMENTS`` less the weight gradient's size: each block's columns of ∂L/∂w are
+``BLOCK_ELEMENTS`` less the smaller gradient's size: each block's columns of ∂L/∂w are
 written in place, its stamps go straight into ∂L/∂x, and the padding is folded into the
 ranges a block reads and writes (no padded copy of the input, no padded canvas), so the
-pass holds the two gradients and one block. The transposed convolution walks blocks of the
-input's rows.
+pass holds no more than the larger gradient and one block. The transposed convolution
+walks blocks of the input's rows.
 
 Besides the engine, three independent views of the transposed convolution, for teaching and
 for the proof: :func:`transposed_by_scatter` (stamps), :func:`transposed_by_zero_insertion`
