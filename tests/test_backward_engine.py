@@ -28,7 +28,9 @@ from explainer.core.backward import (
     transposed_by_matrix,
     transposed_by_scatter,
     transposed_by_zero_insertion,
+    transposed_layout,
     transposed_overlap,
+    zero_inserted,
 )
 
 NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -361,6 +363,71 @@ def test_overlap_is_the_transposed_convolution_of_ones_and_predicts_checkerboard
     if inside.size and h > kh and w > kw:
         even = kh % stride == 0 and kw % stride == 0
         assert (np.unique(inside).size == 1) == even
+
+
+def test_zero_inserted_worked_by_hand():
+    # stride 2 puts one zero between 1 and 2; kernel 3, padding 0: 3 − 1 − 0 = 2 zeros a side
+    assert zero_inserted([[1, 2]], [[1, 1, 1]], stride=2).tolist() == [[0, 0, 1, 0, 2, 0, 0]]
+    # padding 1 leaves one zero a side; output_padding 1 one more on the right
+    out = zero_inserted([[1, 2]], [[1, 1, 1]], stride=2, padding=(0, 1), output_padding=(0, 1))
+    assert out.tolist() == [[0, 1, 0, 2, 0, 0]]
+    # padding 3 > d·(k − 1) = 2: one column cropped each side
+    assert zero_inserted([[1, 2, 3]], [[1, 1, 1]], stride=2, padding=(0, 3)).tolist() == [[0, 2, 0]]
+    # dilation 2 reaches twice as far: 2·(2 − 1) = 2 rows above and below a 2-row kernel
+    assert zero_inserted([[5]], [[1], [1]], dilation=2).tolist() == [[0], [0], [5], [0], [0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(transposed_problems())
+def test_zero_inserted_map_correlated_with_the_rotated_kernel_is_the_transposed_convolution(
+    problem,
+):
+    x, w, options = problem
+    spread = zero_inserted(x, w, **options)
+    groups = options["groups"]
+    c_in, per_out, kh, kw = w.shape
+    per_in = c_in // groups
+    (dh, dw), out = options["dilation"], conv_transpose2d(x, w, **options)
+    assert spread.shape == (c_in, out.shape[1] + dh * (kh - 1), out.shape[2] + dw * (kw - 1))
+    for o, i, j in itertools.product(*map(range, out.shape)):
+        group, ol = divmod(o, per_out)
+        total = sum(
+            spread[c, i + dh * m, j + dw * n] * w[c, ol, kh - 1 - m, kw - 1 - n]
+            for c in range(group * per_in, (group + 1) * per_in)
+            for m in range(kh)
+            for n in range(kw)
+        )
+        assert total == out[o, i, j], (o, i, j)
+
+
+def test_transposed_layout_worked_by_hand():
+    # 2×3 input, 3×3 kernel, stride 2, padding 1, output_padding 1:
+    # rows (2 − 1)·2 − 2 + 2 + 1 + 1 = 4, columns (3 − 1)·2 − 2 + 2 + 1 + 1 = 6
+    lay = transposed_layout(np.ones((2, 3)), np.ones((3, 3)), stride=2, padding=1, output_padding=1)
+    assert lay.out_shape == (1, 4, 6) and lay.flat
+    assert lay.padding == (1, 1, 1, 1) and lay.stride == (2, 2) and lay.output_padding == (1, 1)
+    assert lay.x.shape == (1, 2, 3) and lay.w.shape == (1, 1, 3, 3)
+    # the convolution it transposes: 4×6 padded to 6×8, 3×3 windows 2 apart: 2×3 again
+    assert lay.geometry.output_shape == (2, 3)
+    grouped = transposed_layout(np.ones((4, 2, 2)), np.ones((4, 3, 1, 1)), groups=2)
+    assert grouped.out_shape == (6, 2, 2) and grouped.groups == 2 and not grouped.flat
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (dict(stride=2, output_padding=2), "smaller than the stride"),
+        (dict(padding=3), "crops away"),
+        (dict(padding="same"), "'valid'"),
+        (dict(groups=3), "groups"),
+    ],
+)
+def test_transposed_layout_refuses_what_the_transposed_convolution_refuses(options, words):
+    x, w = np.ones((2, 1, 2)), np.ones((2, 1, 1, 2))
+    for call in (transposed_layout, conv_transpose2d):
+        with pytest.raises(ProblemError, match=words) as err:
+            call(x, w, **options)
+        assert "\n" not in str(err.value)
 
 
 # ----- refusals -------------------------------------------------------------------------------

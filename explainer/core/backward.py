@@ -21,14 +21,22 @@ Number kinds are those of :func:`explainer.conv2d`: integers and Fractions give 
 results (int64 or Python ints, or :class:`fractions.Fraction` where anything is divided,
 comparable with sympy by ``==``); any float gives float64, every sum accumulated by BLAS.
 
-Both directions walk the rows of the error map in blocks whose patch matrix stays small
-(``BLOCK_ELEMENTS``): the full im2col matrix of the layer is never built.
+Neither direction builds the layer's full im2col matrix. The backward pass walks blocks
+of input channels (and of rows, for large images) whose patch matrix stays within
+``BLOCK_ELEMENTS`` less the smaller gradient's size: each block's columns of ∂L/∂w are
+written in place, its stamps go straight into ∂L/∂x, and the padding is folded into the
+ranges a block reads and writes (no padded copy of the input, no padded canvas), so the
+pass holds no more than the larger gradient and one block. The transposed convolution
+walks blocks of the input's rows.
 
 Besides the engine, three independent views of the transposed convolution, for teaching and
 for the proof: :func:`transposed_by_scatter` (stamps), :func:`transposed_by_zero_insertion`
 (insert zeros, pad, correlate with the rotated kernel) and :func:`transposed_by_matrix`
-(multiply by the transpose of the convolution's matrix, :func:`conv_matrix`); and
-:func:`transposed_overlap`, how many stamps cover each output pixel.
+(multiply by the transpose of the convolution's matrix, :func:`conv_matrix`), with
+:func:`zero_inserted`, the spread and padded map the second view correlates;
+:func:`transposed_overlap`, how many stamps cover each output pixel; and
+:func:`transposed_layout`, what a transposed convolution's options come to (its output
+shape, the convolution it transposes), checked as :func:`conv_transpose2d` checks them.
 """
 
 from __future__ import annotations
@@ -139,13 +147,18 @@ def _exact_backward(
 
 
 # The whole public API of the backward side, importable from here.
-from explainer.core.transposed import conv_transpose2d  # noqa: E402
+from explainer.core.transposed import (  # noqa: E402
+    TransposedLayout,
+    conv_transpose2d,
+    transposed_layout,
+)
 from explainer.core.transposed_views import (  # noqa: E402
     conv_matrix,
     transposed_by_matrix,
     transposed_by_scatter,
     transposed_by_zero_insertion,
     transposed_overlap,
+    zero_inserted,
 )
 
 __all__ = [
@@ -156,4 +169,7 @@ __all__ = [
     "transposed_by_zero_insertion",
     "transposed_by_matrix",
     "transposed_overlap",
+    "transposed_layout",
+    "TransposedLayout",
+    "zero_inserted",
 ]

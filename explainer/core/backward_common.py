@@ -21,11 +21,13 @@ from explainer.core.problem import (
 from explainer.core.sliding import fold
 from explainer.errors import ProblemError
 
-# Elements of one block's patch matrix (C·kH·kW rows × block pixels): 2 MiB of float64.
-# Each block costs two BLAS calls, and on a busy 2-core machine every threaded call waits
-# for a core: for a 64-channel 56×56 3×3 layer, 1 MiB blocks (14 of them) took about
-# twice as long as 2 MiB ones (7); 4 MiB ones gained nothing more. With BLAS on one
-# thread the block size hardly matters (benchmarks/bench_backward.py).
+# Elements of one block's scratch (a patch matrix, C·kH·kW rows × block pixels): 2 MiB of
+# float64. The backward pass keeps ∂L/∂x, ∂L/∂w and one such block, less the smaller
+# gradient's size, so its peak is the larger gradient plus one block
+# (benchmarks/bench_backward.py). Each block costs two BLAS calls, and on a busy 2-core
+# machine every threaded call waits for a core: for a 64-channel 56×56 3×3 layer, 1 MiB
+# blocks (14 of them) took about twice as long as 2 MiB ones (7); 4 MiB ones gained
+# nothing more. With BLAS on one thread the block size hardly matters.
 BLOCK_ELEMENTS = 1 << 18
 # Integer sums stay int64 when this bounds every partial sum (a float estimate with room).
 _INT64_SAFE = 2.0**62
@@ -142,32 +144,90 @@ def _block_rows(rows: int, columns: int, per_pixel: int) -> int:
     return max(1, min(rows, BLOCK_ELEMENTS // max(1, per_pixel * columns)))
 
 
-def _padded_rows(x: np.ndarray, g: Geometry, start: int, stop: int) -> np.ndarray:
-    """Rows [start, stop) of the padded input, all channels and padded columns."""
-    (h, w), (top, _, left, right) = g.image_shape, g.padding
-    rows = fold(np.arange(start - top, stop - top), h, g.padding_mode)
-    if not (left or right) and rows[0] >= 0 and rows[-1] - rows[0] == stop - start - 1:
-        if np.all(np.diff(rows) == 1):
-            return x[:, rows[0] : rows[-1] + 1]
-    cols = fold(np.arange(-left, w + right), w, g.padding_mode)
-    block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)]
-    if (rows < 0).any() or (cols < 0).any():
-        block[:, rows < 0] = 0
-        block[:, :, cols < 0] = 0
-    return block
+def _runs(index: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``index`` (where each position reads, −1 for a zero) cut into runs (k0, k1, start,
+    step): positions [k0, k1) read ``start + step·(k − k0)``, an arithmetic progression
+    with ``step ≠ 0``, or zeros when ``step == 0``. A strided slice of the input then
+    stands for each run: no padded copy, no index arrays when gathering or scattering.
+
+    >>> _runs(np.array([1, 0, 1, 2, 3, 2]))  # reflect: one border pixel each side
+    [(0, 2, 1, -1), (2, 5, 1, 1), (5, 6, 2, 1)]
+    >>> _runs(np.array([-1, -1, 0, 2, 4]))  # zeros, then every other pixel
+    [(0, 2, 0, 0), (2, 5, 0, 2)]
+    """
+    values = index.tolist()
+    runs, k, n = [], 0, len(values)
+    while k < n:
+        first = values[k]
+        k1 = k + 1
+        if first < 0:
+            while k1 < n and values[k1] < 0:
+                k1 += 1
+            runs.append((k, k1, 0, 0))
+        else:
+            step = values[k1] - first if k1 < n and values[k1] >= 0 else 0
+            if step:
+                while k1 < n and values[k1] - values[k1 - 1] == step and values[k1] >= 0:
+                    k1 += 1
+            runs.append((k, k1, first, step or 1))
+        k = k1
+    return runs
+
+
+def _span(start: int, step: int, count: int) -> slice:
+    """The slice reading ``count`` elements from ``start``, ``step`` apart (step may be < 0)."""
+    stop = start + step * count
+    return slice(start, stop if stop >= 0 else None, step)
+
+
+def _tap_runs(g: Geometry, axis: int, first: int, count: int) -> list[list[tuple]]:
+    """Per kernel tap along ``axis``: the runs of the input positions read by outputs
+    [first, first + count), the border folded as the padding mode says."""
+    s, d = g.stride[axis], g.dilation[axis]
+    before, size = g.padding[2 * axis], g.image_shape[axis]
+    outputs = s * np.arange(first, first + count)
+    return [
+        _runs(fold(outputs + d * m - before, size, g.padding_mode))
+        for m in range(g.kernel_shape[axis])
+    ]
+
+
+def _gather(x: np.ndarray, rows: list, cols: list, out: np.ndarray) -> np.ndarray:
+    """``out[c, m, n, i, j]`` = the input pixel tap (m, n) of output (i, j) reads, from the
+    runs of :func:`_tap_runs` (zeros where the border is zeros)."""
+    for m, row_runs in enumerate(rows):
+        for n, col_runs in enumerate(cols):
+            tap = out[:, m, n]
+            for i0, i1, r, rs in row_runs:
+                for j0, j1, q, qs in col_runs:
+                    if rs and qs:
+                        tap[:, i0:i1, j0:j1] = x[:, _span(r, rs, i1 - i0), _span(q, qs, j1 - j0)]
+                    else:
+                        tap[:, i0:i1, j0:j1] = 0
+    return out
+
+
+def _scatter(target: np.ndarray, stamps: np.ndarray, rows: list, cols: list) -> None:
+    """The adjoint of :func:`_gather`: ``stamps[c, m, n, i, j]`` added to the input pixel
+    tap (m, n) of output (i, j) reads; a zero border's share is dropped. Within a run the
+    pixels are distinct, so each run is one strided ``+=``."""
+    for m, row_runs in enumerate(rows):
+        for n, col_runs in enumerate(cols):
+            for i0, i1, r, rs in row_runs:
+                if not rs:
+                    continue
+                for j0, j1, q, qs in col_runs:
+                    if qs:
+                        view = target[:, _span(r, rs, i1 - i0), _span(q, qs, j1 - j0)]
+                        view += stamps[:, m, n, i0:i1, j0:j1]
 
 
 def _patches(x: np.ndarray, g: Geometry, i0: int, i1: int, buffer: np.ndarray) -> np.ndarray:
     """The patch matrix of output rows [i0, i1), (C, kH, kW, rows, W_out), in ``buffer``."""
-    (sh, sw), (dh, dw), (kh, kw) = g.stride, g.dilation, g.kernel_shape
+    kh, kw = g.kernel_shape
     ow = g.output_shape[1]
-    src = _padded_rows(x, g, i0 * sh, (i1 - 1) * sh + g.effective_kernel_shape[0])
     out = buffer[: x.shape[0] * kh * kw * (i1 - i0) * ow].reshape(x.shape[0], kh, kw, i1 - i0, ow)
-    height, width = sh * (i1 - i0 - 1) + 1, sw * (ow - 1) + 1
-    for m in range(kh):
-        for n in range(kw):
-            out[:, m, n] = src[:, m * dh : m * dh + height : sh, n * dw : n * dw + width : sw]
-    return out
+    return _gather(x, _tap_runs(g, 0, i0, i1 - i0), _tap_runs(g, 1, 0, ow), out)
 
 
 def _stamp(
@@ -233,50 +293,82 @@ def _forward(x: np.ndarray, w: np.ndarray, g: Geometry, groups: int) -> np.ndarr
 def _weight_and_input_grads(
     x: np.ndarray, w: np.ndarray, grad: np.ndarray, g: Geometry, groups: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """∂L/∂w and ∂L/∂x (border folded back) in one pass over blocks of the error map."""
+    """∂L/∂w and ∂L/∂x (border folded back) in one pass over blocks of input channels.
+
+    A block holds the patches of a few channels over every output pixel (over a few rows,
+    when one channel's patches exceed the scratch): one product gives those channels'
+    columns of ∂L/∂w, written where they belong (added, for rows after the first block),
+    and one more, in the same buffer, their stamps, which are added straight into ∂L/∂x
+    (the border's share folded onto the pixels it copied). Besides the two gradients, the
+    pass holds one scratch block (:func:`_channel_blocks`).
+    """
     c_out, cg, kh, kw = w.shape
-    c_in = x.shape[0]
     oh, ow = g.output_shape
-    (h, wd), (top, _, left, _) = g.image_shape, g.padding
+    per = c_out // groups
     kind = np.result_type(x, w, grad)
-    grad_w = np.zeros((groups, c_out // groups, cg * kh * kw), dtype=kind)
-    weights_t = w.reshape(groups, c_out // groups, cg * kh * kw).transpose(0, 2, 1)
-    zeros = g.padding_mode == "zeros"
-    # A zero border's gradient is dropped: stamp straight into ∂L/∂x. Otherwise into the
-    # padded canvas, folded back afterwards.
-    canvas = np.zeros((c_in, h, wd) if zeros else (c_in, *g.padded_shape), dtype=kind)
-    offset = (top, left) if zeros else (0, 0)
-    step = _block_rows(oh, ow, c_in * kh * kw)
-    # One scratch block holds the patches, then (no longer needed) the stamps.
-    buffer = _buffer(oh, ow, c_in * kh * kw, kind)
-    products = np.empty_like(grad_w)
-    for i0 in range(0, oh, step):
-        i1 = min(i0 + step, oh)
-        pixels = (i1 - i0) * ow
-        errors = grad[:, i0:i1].reshape(groups, c_out // groups, pixels)
-        cols = _patches(x, g, i0, i1, buffer).reshape(groups, cg * kh * kw, pixels)
-        grad_w += np.matmul(errors, cols.transpose(0, 2, 1), out=products)
-        stamps = np.matmul(weights_t, errors, out=cols)
-        _stamp(canvas, stamps.reshape(c_in, kh, kw, i1 - i0, ow), i0, offset, g.stride, g.dilation)
-    grad_x = canvas if zeros else _fold_border(canvas, g)
+    grad_w = np.zeros((groups, per, cg * kh * kw), dtype=kind)
+    grad_x = np.zeros(x.shape, dtype=kind)
+    weights_t = w.reshape(groups, per, cg * kh * kw).transpose(0, 2, 1)
+    smaller = min(grad_w.size, grad_x.size)
+    channels, rows, scratch = _channel_blocks(cg, oh, ow, kh * kw, per, smaller)
+    buffer = np.empty(scratch, dtype=kind)
+    cols_runs = _tap_runs(g, 1, 0, ow)
+    row_runs = {i0: _tap_runs(g, 0, i0, min(rows, oh - i0)) for i0 in range(0, oh, rows)}
+    widest = kh * kw * max(c1 - c0 for c0, c1 in channels)
+    partial = None if rows == oh else np.empty((per, widest), dtype=kind)
+    for group in range(groups):
+        errors_all = grad[group * per : (group + 1) * per]
+        for c0, c1 in channels:
+            k0, k1 = c0 * kh * kw, c1 * kh * kw
+            src = x[group * cg + c0 : group * cg + c1]
+            for i0, runs in row_runs.items():
+                i1 = min(i0 + rows, oh)
+                pixels = (i1 - i0) * ow
+                errors = errors_all[:, i0:i1].reshape(per, pixels)
+                patches = buffer[: (k1 - k0) * pixels].reshape(c1 - c0, kh, kw, i1 - i0, ow)
+                cols = _gather(src, runs, cols_runs, patches).reshape(k1 - k0, pixels)
+                target = grad_w[group, :, k0:k1]
+                if i0 == 0:
+                    np.matmul(errors, cols.T, out=target)
+                else:  # rows in blocks too (large images)
+                    target += np.matmul(errors, cols.T, out=partial[:, : k1 - k0])
+                stamps = np.matmul(weights_t[group, k0:k1], errors, out=cols)
+                _scatter(
+                    grad_x[group * cg + c0 : group * cg + c1],
+                    stamps.reshape(c1 - c0, kh, kw, i1 - i0, ow),
+                    runs,
+                    cols_runs,
+                )
     return grad_w.reshape(w.shape), grad_x
 
 
-def _fold_border(canvas: np.ndarray, g: Geometry) -> np.ndarray:
-    """The gradient of the padded input folded onto the input: each border pixel's share
-    goes to the pixel it copied (as autograd through ``F.pad`` does)."""
-    (h, w), (top, bottom, left, right) = g.image_shape, g.padding
-    rows = fold(np.arange(-top, h + bottom), h, g.padding_mode)
-    cols = fold(np.arange(-left, w + right), w, g.padding_mode)
-    out = canvas[:, top : top + h].copy()
-    for p in [*range(top), *range(top + h, top + h + bottom)]:
-        if rows[p] >= 0:
-            out[:, rows[p]] += canvas[:, p]
-    result = out[:, :, left : left + w].copy()
-    for q in [*range(left), *range(left + w, left + w + right)]:
-        if cols[q] >= 0:
-            result[:, :, cols[q]] += out[:, :, q]
-    return result
+def _channel_blocks(
+    channels: int, oh: int, ow: int, taps: int, per: int, smaller: int
+) -> tuple[list[tuple[int, int]], int, int]:
+    """How the backward pass walks a group's input channels: (channel ranges, output rows
+    per block, scratch elements).
+
+    The scratch holds one block's patches (then its stamps), and its partial sums of ∂L/∂w
+    when the rows come in blocks too: ``BLOCK_ELEMENTS`` less the smaller gradient's size
+    (at most half a block) and less the buffers numpy's ufuncs allocate while adding
+    strided arrays (three of ``np.getbufsize()`` elements), so that the two gradients and
+    the scratch stay within the larger gradient plus one block while the smaller is under
+    half a block. Whole channels over every output row when one fits; otherwise as many
+    channels as fit one row each, over as many rows as fit.
+    """
+    budget = BLOCK_ELEMENTS - min(smaller, BLOCK_ELEMENTS // 2) - 3 * np.getbufsize()
+    plane = taps * oh * ow
+    whole = plane <= budget
+    fit = budget // plane if whole else budget // (taps * (ow + per))
+    count = -(-channels // max(1, min(channels, fit)))
+    edges = [channels * k // count for k in range(count + 1)]
+    ranges = list(zip(edges[:-1], edges[1:], strict=True))
+    widest = taps * max(b - a for a, b in ranges)
+    rows = oh
+    if not whole:
+        rows = max(1, min(oh, (budget - per * widest) // (widest * ow)))
+        rows = -(-oh // -(-oh // rows))  # blocks of equal height
+    return ranges, rows, widest * rows * ow
 
 
 # ----- the backward pass ------------------------------------------------------------------

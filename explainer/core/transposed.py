@@ -4,6 +4,7 @@ with respect to its input, used as an upsampling layer; see :mod:`explainer.core
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from explainer.core.backward_common import (
 )
 from explainer.core.engine import over_common_denominator
 from explainer.core.geometry import (
+    Geometry,
     _pair,
     plan_geometry,
     resolve_padding,
@@ -29,20 +31,51 @@ from explainer.core.geometry import (
 from explainer.errors import ProblemError
 
 
-def _transposed_layout(
+@dataclass(frozen=True, eq=False)
+class TransposedLayout:
+    """A transposed convolution's input and weight, checked, and what its options come to.
+
+    ``x`` (C_in, H, W) and ``w`` (C_in, C_out/groups, kH, kW) always have channels;
+    ``flat`` says both came as 2D arrays. ``stride``, ``dilation`` and ``output_padding``
+    are pairs (rows, columns), ``padding`` four sides (top, bottom, left, right).
+    ``out_shape`` is the output's (C_out, H_out, W_out), and ``geometry`` the convolution
+    this one transposes: it maps a map of the output's size back onto at least the
+    input's size (more where output_padding reaches the stride).
+    """
+
+    x: np.ndarray
+    w: np.ndarray
+    flat: bool
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    padding: tuple[int, int, int, int]
+    output_padding: tuple[int, int]
+    groups: int
+    out_shape: tuple[int, int, int]
+    geometry: Geometry
+
+
+def transposed_layout(
     x: Any,
     w: Any,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    dilation: Any,
-    groups: Any,
-) -> tuple[np.ndarray, np.ndarray, bool, dict[str, Any]]:
-    """Validated arrays and options of a transposed convolution.
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, ...] | str = 0,
+    output_padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> TransposedLayout:
+    """The checked arrays and resolved options of ``conv_transpose2d(x, w, ...)``.
 
-    The options dict holds stride, dilation, padding (four sides), groups, the output
-    shape (C_out, H_out, W_out) and the geometry of the convolution it transposes (which
-    maps the output's shape back onto at least the input's).
+    Refuses what :func:`conv_transpose2d` refuses, with the same one-line
+    :class:`~explainer.errors.ProblemError`: a weight whose first dimension is not the
+    input's channels, groups that do not divide them, output_padding not smaller than the
+    stride or the dilation, padding that crops away the whole output.
+
+    >>> lay = transposed_layout([[1, 2]], [[1, 1, 1]], stride=2, padding=(0, 1))
+    >>> lay.out_shape, lay.padding, lay.flat
+    ((1, 1, 3), (0, 0, 1, 1), True)
+    >>> lay.geometry.output_shape  # the convolution it transposes maps 1×3 back onto 1×2
+    (1, 2)
     """
     xs, flat = _tensor(x, "the input", 3)
     ws, w_flat = _tensor(w, "the weight", 4)
@@ -76,16 +109,18 @@ def _transposed_layout(
     geometry = plan_geometry(
         (oh, ow), ws.shape[2:], stride=strides, padding=sides, dilation=dilations
     )
-    options = {
-        "stride": strides,
-        "dilation": dilations,
-        "padding": sides,
-        "output_padding": extra,
-        "groups": groups,
-        "out_shape": (ws.shape[1] * groups, oh, ow),
-        "geometry": geometry,
-    }
-    return xs, ws, flat, options
+    return TransposedLayout(
+        x=xs,
+        w=ws,
+        flat=flat,
+        stride=strides,
+        dilation=dilations,
+        padding=sides,
+        output_padding=extra,
+        groups=groups,
+        out_shape=(ws.shape[1] * groups, oh, ow),
+        geometry=geometry,
+    )
 
 
 def _output_padding(value: Any, stride: tuple[int, int], dilation: tuple[int, int]) -> tuple:
@@ -191,14 +226,15 @@ def conv_transpose2d(
     ...
     explainer.errors.ProblemError: output_padding must be smaller than the stride or ...
     """
-    xs, ws, flat, opt = _transposed_layout(x, w, stride, padding, output_padding, dilation, groups)
+    opt = transposed_layout(x, w, stride, padding, output_padding, dilation, groups)
+    xs, ws, flat = opt.x, opt.w, opt.flat
     b = None
     if bias is not None:
         b, _ = _tensor(np.reshape(np.asarray(bias), (1, -1)), "the bias", 2)
         b = b.reshape(-1)
-        if b.shape != (opt["out_shape"][0],):
+        if b.shape != (opt.out_shape[0],):
             raise ProblemError(
-                f"the bias needs one number per output channel ({opt['out_shape'][0]}); "
+                f"the bias needs one number per output channel ({opt.out_shape[0]}); "
                 f"got {b.shape[0]}"
             )
     if _exact(xs, ws, b):
@@ -210,26 +246,26 @@ def conv_transpose2d(
     return out[0] if flat else out
 
 
-def _scatter_all(x: np.ndarray, w: np.ndarray, opt: dict[str, Any]) -> np.ndarray:
+def _scatter_all(x: np.ndarray, w: np.ndarray, opt: TransposedLayout) -> np.ndarray:
     """The engine's transposed convolution: per block of input rows, one matrix product
     makes every pixel's stamps, then one strided add per kernel tap lays them down."""
     c_in, h, wd = x.shape
     _, og, kh, kw = w.shape
-    groups = opt["groups"]
-    out = np.zeros(opt["out_shape"], dtype=np.result_type(x, w))
+    groups = opt.groups
+    out = np.zeros(opt.out_shape, dtype=np.result_type(x, w))
     weights_t = w.reshape(groups, c_in // groups, og * kh * kw).transpose(0, 2, 1)
-    top, left = opt["padding"][0], opt["padding"][2]
+    top, left = opt.padding[0], opt.padding[2]
     step = _block_rows(h, wd, og * groups * kh * kw)
     for i0 in range(0, h, step):
         i1 = min(i0 + step, h)
         block = x[:, i0:i1].reshape(groups, c_in // groups, (i1 - i0) * wd)
         stamps = np.matmul(weights_t, block).reshape(og * groups, kh, kw, i1 - i0, wd)
-        _stamp(out, stamps, i0, (top, left), opt["stride"], opt["dilation"])
+        _stamp(out, stamps, i0, (top, left), opt.stride, opt.dilation)
     return out
 
 
 def _exact_transposed(
-    x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, opt: dict[str, Any]
+    x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, opt: TransposedLayout
 ) -> np.ndarray:
     xi, dx = over_common_denominator(x)
     wi, dw = over_common_denominator(w)

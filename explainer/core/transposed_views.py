@@ -1,6 +1,7 @@
 """Three independent views of a transposed convolution, for teaching and for the proof:
-stamps (scatter), zero insertion + padding + correlation with the rotated kernel, and the
-transpose of the convolution's matrix; and how many stamps cover each output pixel."""
+stamps (scatter), zero insertion + padding + correlation with the rotated kernel (and the
+spread, padded map that view correlates, :func:`zero_inserted`), and the transpose of the
+convolution's matrix; and how many stamps cover each output pixel."""
 
 from __future__ import annotations
 
@@ -19,19 +20,17 @@ from explainer.core.problem import (
     is_exact,
     plan_geometry,
 )
-from explainer.core.transposed import (
-    _transposed_layout,
-)
+from explainer.core.transposed import TransposedLayout, transposed_layout
 from explainer.errors import ProblemError
 
 
 def _view_arrays(
     x: Any, w: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any, groups: Any
-) -> tuple[np.ndarray, np.ndarray, bool, dict[str, Any]]:
-    """Validated arrays as exact objects (ints, Fractions) or float64, and the options."""
-    xs, ws, flat, opt = _transposed_layout(x, w, stride, padding, output_padding, dilation, groups)
-    kind = object if _exact(xs, ws) else np.float64
-    return xs.astype(kind), ws.astype(kind), flat, opt
+) -> tuple[np.ndarray, np.ndarray, bool, TransposedLayout]:
+    """Validated arrays as exact objects (ints, Fractions) or float64, and the layout."""
+    opt = transposed_layout(x, w, stride, padding, output_padding, dilation, groups)
+    kind = object if _exact(opt.x, opt.w) else np.float64
+    return opt.x.astype(kind), opt.w.astype(kind), opt.flat, opt
 
 
 def transposed_by_scatter(
@@ -53,12 +52,12 @@ def transposed_by_scatter(
     array([[1, 1, 3, 2, 2]], dtype=object)
     """
     xs, ws, flat, opt = _view_arrays(x, w, stride, padding, output_padding, dilation, groups)
-    (sh, sw), (dh, dw) = opt["stride"], opt["dilation"]
-    top, _, left, _ = opt["padding"]
-    c_out, oh, ow = opt["out_shape"]
+    (sh, sw), (dh, dw) = opt.stride, opt.dilation
+    top, _, left, _ = opt.padding
+    c_out, oh, ow = opt.out_shape
     c_in, h, wd = xs.shape
     kh, kw = ws.shape[2:]
-    per_in, per_out = c_in // opt["groups"], ws.shape[1]
+    per_in, per_out = c_in // opt.groups, ws.shape[1]
     # A canvas holding every stamp whole, and the output's place in it.
     canvas_h = max((h - 1) * sh + dh * (kh - 1) + 1, top + oh)
     canvas_w = max((wd - 1) * sw + dw * (kw - 1) + 1, left + ow)
@@ -95,20 +94,10 @@ def transposed_by_zero_insertion(
     array([[1, 1, 3, 2, 2]], dtype=object)
     """
     xs, ws, flat, opt = _view_arrays(x, w, stride, padding, output_padding, dilation, groups)
-    (sh, sw), (dh, dw), groups = opt["stride"], opt["dilation"], opt["groups"]
-    c_in, h, wd = xs.shape
+    (dh, dw), groups = opt.dilation, opt.groups
+    c_in = xs.shape[0]
     _, og, kh, kw = ws.shape
-    spread = np.zeros((c_in, (h - 1) * sh + 1, (wd - 1) * sw + 1), dtype=xs.dtype)
-    spread[:, ::sh, ::sw] = xs
-    top, bottom, left, right = opt["padding"]
-    extra_h, extra_w = opt["output_padding"]
-    sides = (
-        dh * (kh - 1) - top,
-        dh * (kh - 1) - bottom + extra_h,
-        dw * (kw - 1) - left,
-        dw * (kw - 1) - right + extra_w,
-    )
-    padded = _pad_or_crop(spread, sides)
+    padded = _spread_and_pad(xs, opt)
     # rotated[o, c, m, n] = w[c, o, kH−1−m, kW−1−n], group by group.
     per_in = c_in // groups
     rotated = (
@@ -119,6 +108,52 @@ def transposed_by_zero_insertion(
     geometry = plan_geometry(padded.shape[1:], (kh, kw), dilation=(dh, dw))
     out = _forward(padded, np.ascontiguousarray(rotated), geometry, groups)
     return out[0] if flat else out
+
+
+def zero_inserted(
+    x: Any,
+    w: Any,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, ...] | str = 0,
+    output_padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    """The map view 2 correlates: the input spread out and padded
+    (:func:`transposed_by_zero_insertion`).
+
+    s − 1 zeros go between neighbouring pixels on each axis (stride s), then d·(k − 1) − p
+    zeros on each side (padding p of that side, kernel size k, dilation d), with
+    output_padding more at the bottom and right; where that amount is negative, as many
+    rows or columns are cropped instead. Correlating the result with the rotated kernel,
+    stride 1, gives :func:`conv_transpose2d`. Options as there; exact inputs give an
+    object array of ints and Fractions, others float64; 2D for a 2D input.
+
+    >>> zero_inserted([[1, 2]], [[1, 1, 1]], stride=2)  # one zero between, two each side
+    array([[0, 0, 1, 0, 2, 0, 0]], dtype=object)
+    >>> zero_inserted([[1, 2]], [[1, 1, 1]], stride=2, padding=(0, 2))  # 2 − 2: no zeros
+    array([[1, 0, 2]], dtype=object)
+    """
+    xs, _, flat, opt = _view_arrays(x, w, stride, padding, output_padding, dilation, groups)
+    out = _spread_and_pad(xs, opt)
+    return out[0] if flat else out
+
+
+def _spread_and_pad(xs: np.ndarray, opt: TransposedLayout) -> np.ndarray:
+    (sh, sw), (dh, dw) = opt.stride, opt.dilation
+    c_in, h, wd = xs.shape
+    kh, kw = opt.w.shape[2:]
+    spread = np.zeros((c_in, (h - 1) * sh + 1, (wd - 1) * sw + 1), dtype=xs.dtype)
+    spread[:, ::sh, ::sw] = xs
+    top, bottom, left, right = opt.padding
+    extra_h, extra_w = opt.output_padding
+    sides = (
+        dh * (kh - 1) - top,
+        dh * (kh - 1) - bottom + extra_h,
+        dw * (kw - 1) - left,
+        dw * (kw - 1) - right + extra_w,
+    )
+    return _pad_or_crop(spread, sides)
 
 
 def _pad_or_crop(arr: np.ndarray, sides: tuple[int, int, int, int]) -> np.ndarray:
@@ -211,17 +246,17 @@ def transposed_by_matrix(
     array([[1, 1, 3, 2, 2]], dtype=object)
     """
     xs, ws, flat, opt = _view_arrays(x, w, stride, padding, output_padding, dilation, groups)
-    c_out, oh, ow = opt["out_shape"]
+    c_out, oh, ow = opt.out_shape
     c_in, h, wd = xs.shape
     matrix = conv_matrix(
         (c_out, oh, ow),
         ws,
-        stride=opt["stride"],
-        padding=opt["padding"],
-        dilation=opt["dilation"],
-        groups=opt["groups"],
+        stride=opt.stride,
+        padding=opt.padding,
+        dilation=opt.dilation,
+        groups=opt.groups,
     )
-    ch, cw = opt["geometry"].output_shape  # at least (h, wd)
+    ch, cw = opt.geometry.output_shape  # at least (h, wd)
     rows = matrix.reshape(c_in, ch, cw, -1)[:, :h, :wd].reshape(c_in * h * wd, -1)
     out = (rows.T @ xs.reshape(-1)).reshape(c_out, oh, ow)
     return out[0] if flat else out
@@ -259,7 +294,7 @@ def transposed_overlap(
     shape, kernel = tuple(input_shape), tuple(kernel_shape)
     if len(shape) != 2 or len(kernel) != 2 or min(*shape, *kernel) < 1:
         raise ProblemError("give the input and kernel shapes as (rows, columns), each at least 1")
-    _, _, _, opt = _transposed_layout(
+    opt = transposed_layout(
         np.zeros(shape, np.int64),
         np.zeros(kernel, np.int64),
         stride,
@@ -268,10 +303,10 @@ def transposed_overlap(
         dilation,
         1,
     )
-    _, oh, ow = opt["out_shape"]
+    _, oh, ow = opt.out_shape
     counts = []
     for axis, size in enumerate((oh, ow)):
-        s, d, before = opt["stride"][axis], opt["dilation"][axis], opt["padding"][2 * axis]
+        s, d, before = opt.stride[axis], opt.dilation[axis], opt.padding[2 * axis]
         count = np.zeros(size, dtype=np.int64)
         for i in range(shape[axis]):
             for m in range(kernel[axis]):

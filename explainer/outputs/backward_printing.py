@@ -20,7 +20,7 @@ import sympy as sp
 from explainer.backward_request import BackwardProblem, TransposedProblem
 from explainer.core.backward import conv2d_backward, conv_transpose2d, transposed_overlap
 from explainer.core.conv import conv2d
-from explainer.core.transposed import _transposed_layout
+from explainer.core.transposed import transposed_layout
 from explainer.errors import ProblemError
 from explainer.proof.backward import BackwardDerivation
 from explainer.proof.symbolic import from_sympy
@@ -109,9 +109,9 @@ def transposed_doc(p: TransposedProblem, at: tuple[int, int] | None = None) -> G
                 dilation=p.dilation)  # fmt: skip
     a = np.array(p.input, dtype=object)
     k = np.array(p.kernel, dtype=object)
-    _, _, _, opt = _transposed_layout(a, k, **opts, groups=1)
-    _, oh, ow = opt["out_shape"]
-    ch, cw = opt["geometry"].output_shape
+    opt = transposed_layout(a, k, **opts)
+    _, oh, ow = opt.out_shape
+    ch, cw = opt.geometry.output_shape
     error = np.zeros((ch, cw), dtype=object)
     error[: a.shape[0], : a.shape[1]] = a
     layer = BackwardDerivation(np.zeros((oh, ow), np.int64), k, error, stride=p.stride,

@@ -38,7 +38,7 @@ from explainer.core.backward import (
 )
 from explainer.core.backward_common import backward_inputs
 from explainer.core.problem import is_exact
-from explainer.core.transposed import _transposed_layout
+from explainer.core.transposed import transposed_layout
 from explainer.errors import ProblemError
 from explainer.proof.symbolic import border_value, from_sympy, to_sympy
 
@@ -346,9 +346,10 @@ def verify_transposed(
         "dilation": dilation,
         "groups": groups,
     }
-    xs, ws, flat, opt = _transposed_layout(x_values, w_values, **options)
-    c_out, oh, ow = opt["out_shape"]
-    ch, cw = opt["geometry"].output_shape
+    opt = transposed_layout(x_values, w_values, **options)
+    xs, ws, flat = opt.x, opt.w, opt.flat
+    c_out, oh, ow = opt.out_shape
+    ch, cw = opt.geometry.output_shape
     error = np.zeros((xs.shape[0], ch, cw), dtype=object)
     error[:, : xs.shape[1], : xs.shape[2]] = xs
     canvas = np.zeros((c_out, oh, ow), dtype=np.int64)
@@ -358,10 +359,10 @@ def verify_transposed(
         canvas,
         ws[0, 0] if flat else ws,
         error,
-        stride=opt["stride"],
-        padding=opt["padding"],
-        dilation=opt["dilation"],
-        groups=opt["groups"],
+        stride=opt.stride,
+        padding=opt.padding,
+        dilation=opt.dilation,
+        groups=opt.groups,
     )
     engine = conv_transpose2d(x_values, w_values, **options)
     views = {

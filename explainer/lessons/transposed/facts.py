@@ -19,8 +19,8 @@ from explainer.core.backward import (
     transposed_by_scatter,
     transposed_by_zero_insertion,
     transposed_overlap,
+    zero_inserted,
 )
-from explainer.core.transposed_views import _pad_or_crop
 
 Number = int | Fraction
 Pos = tuple[int, int]
@@ -130,10 +130,7 @@ def facts_of(p: TransposedProblem) -> TransposedFacts:
         return sum(1 for *_, u, v in landing[at] if u * v != 0), len(landing[at])
 
     pixel = max(sorted(landing), key=busy) if landing else None
-    spread = np.zeros(((a.shape[0] - 1) * sr + 1, (a.shape[1] - 1) * sc + 1), dtype=object)
-    spread[::sr, ::sc] = a
-    spread = _pad_or_crop(spread[None], (axes[0].before, axes[0].after,
-                                         axes[1].before, axes[1].after))[0]  # fmt: skip
+    spread = zero_inserted(a, k, **kw)
     m = conv_matrix((oh, ow), k, stride=p.stride, padding=p.padding, dilation=p.dilation)
     kept = _kept_rows(m, p, oh, ow)
     return TransposedFacts(
