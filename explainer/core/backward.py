@@ -54,7 +54,10 @@ from explainer.core.backward_common import (
     _weight_and_input_grads,
     backward_inputs,
 )
+from explainer.core.blas import one_blas_thread
 from explainer.core.engine import over_common_denominator
+from explainer.core.layer_blocks import THREADED_WORK, workers
+from explainer.core.layer_engine import blas_single_threaded
 from explainer.core.problem import (
     Geometry,
 )
@@ -121,11 +124,28 @@ def conv2d_backward(
         grad_x, grad_w, grad_b = _exact_backward(xs, ws, gs, geometry, groups)
     else:
         xf, wf, gf = _floats(xs), _floats(ws), _floats(gs)
-        grad_w, grad_x = _weight_and_input_grads(xf, wf, gf, geometry, groups)
+        grad_w, grad_x = _float_grads(xf, wf, gf, geometry, groups)
         grad_b = gf.sum(axis=(1, 2))
     if flat:
         return grad_x[0], grad_w[0, 0], grad_b
     return grad_x, grad_w, grad_b
+
+
+def _float_grads(
+    x: np.ndarray, w: np.ndarray, grad: np.ndarray, g: Geometry, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """∂L/∂w and ∂L/∂x in floats: a big layer's blocks shared among the engine's threads
+    with BLAS held at one thread (as the forward layer does, :mod:`explainer.core.blas`);
+    a small one, or one whose BLAS cannot be held, in the calling thread, each product
+    with BLAS's own threads."""
+    c_out, cg, kh, kw = w.shape
+    work = c_out * cg * kh * kw * grad[0].size  # multiply-adds of one of the two products
+    if work < THREADED_WORK:
+        return _weight_and_input_grads(x, w, grad, g, groups)
+    if blas_single_threaded():
+        return _weight_and_input_grads(x, w, grad, g, groups, workers())
+    with one_blas_thread() as limited:
+        return _weight_and_input_grads(x, w, grad, g, groups, workers() if limited else 1)
 
 
 def _exact_backward(

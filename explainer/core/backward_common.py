@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
+from collections.abc import Iterable
+from contextlib import nullcontext
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from explainer.core.engine import divided
+from explainer.core.layer_blocks import in_threads
 from explainer.core.problem import (
     Geometry,
     as_number_array,
@@ -291,16 +295,31 @@ def _forward(x: np.ndarray, w: np.ndarray, g: Geometry, groups: int) -> np.ndarr
 
 
 def _weight_and_input_grads(
-    x: np.ndarray, w: np.ndarray, grad: np.ndarray, g: Geometry, groups: int
+    x: np.ndarray,
+    w: np.ndarray,
+    grad: np.ndarray,
+    g: Geometry,
+    groups: int,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """∂L/∂w and ∂L/∂x (border folded back) in one pass over blocks of input channels.
 
     A block holds the patches of a few channels over every output pixel (over a few rows,
     when one channel's patches exceed the scratch): one product gives those channels'
-    columns of ∂L/∂w, written where they belong (added, for rows after the first block),
+    columns of ∂L/∂w, written where they belong (added, when the rows come in blocks),
     and one more, in the same buffer, their stamps, which are added straight into ∂L/∂x
     (the border's share folded onto the pixels it copied). Besides the two gradients, the
-    pass holds one scratch block (:func:`_channel_blocks`).
+    pass holds one block of scratch (:func:`_channel_blocks`).
+
+    With ``threads`` > 1 (BLAS held at one thread, see :mod:`explainer.core.blas`) the
+    blocks are shared among that many threads (:func:`in_threads`), each with its share
+    of the scratch. Blocks of different channels write disjoint columns of ∂L/∂w and
+    disjoint channels of ∂L/∂x: no locking. Blocks of rows of the same channels overlap in
+    ∂L/∂x (a kernel reaches over the rows of the next block; a reflected or circular border
+    folds onto far rows) and add into the same columns of ∂L/∂w: each such block's
+    products run freely, and its additions into both gradients hold its channels' lock.
+    The order of those additions then varies between runs, so float sums may differ in
+    the last bits; exact sums run in one thread.
     """
     c_out, cg, kh, kw = w.shape
     oh, ow = g.output_shape
@@ -310,53 +329,65 @@ def _weight_and_input_grads(
     grad_x = np.zeros(x.shape, dtype=kind)
     weights_t = w.reshape(groups, per, cg * kh * kw).transpose(0, 2, 1)
     smaller = min(grad_w.size, grad_x.size)
-    channels, rows, scratch = _channel_blocks(cg, oh, ow, kh * kw, per, smaller)
-    buffer = np.empty(scratch, dtype=kind)
+    channels, rows, scratch = _channel_blocks(cg, oh, ow, kh * kw, per, smaller, threads)
     cols_runs = _tap_runs(g, 1, 0, ow)
     row_runs = {i0: _tap_runs(g, 0, i0, min(rows, oh - i0)) for i0 in range(0, oh, rows)}
     widest = kh * kw * max(c1 - c0 for c0, c1 in channels)
-    partial = None if rows == oh else np.empty((per, widest), dtype=kind)
-    for group in range(groups):
-        errors_all = grad[group * per : (group + 1) * per]
-        for c0, c1 in channels:
+    in_rows = rows < oh
+    units = [(gr, c0, c1, i0) for gr in range(groups) for c0, c1 in channels for i0 in row_runs]
+    count = max(1, min(threads, len(units)))
+    locks = {(gr, c0): threading.Lock() for gr, c0, _, _ in units} if in_rows else {}
+
+    def run(share: Iterable[int]) -> None:
+        buffer = np.empty(scratch, dtype=kind)
+        partial = np.empty((per, widest), dtype=kind) if in_rows else None
+        for unit in share:
+            group, c0, c1, i0 = units[unit]
+            runs = row_runs[i0]
             k0, k1 = c0 * kh * kw, c1 * kh * kw
             src = x[group * cg + c0 : group * cg + c1]
-            for i0, runs in row_runs.items():
-                i1 = min(i0 + rows, oh)
-                pixels = (i1 - i0) * ow
-                errors = errors_all[:, i0:i1].reshape(per, pixels)
-                patches = buffer[: (k1 - k0) * pixels].reshape(c1 - c0, kh, kw, i1 - i0, ow)
-                cols = _gather(src, runs, cols_runs, patches).reshape(k1 - k0, pixels)
-                target = grad_w[group, :, k0:k1]
-                if i0 == 0:
-                    np.matmul(errors, cols.T, out=target)
-                else:  # rows in blocks too (large images)
-                    target += np.matmul(errors, cols.T, out=partial[:, : k1 - k0])
-                stamps = np.matmul(weights_t[group, k0:k1], errors, out=cols)
+            i1 = min(i0 + rows, oh)
+            pixels = (i1 - i0) * ow
+            errors = grad[group * per : (group + 1) * per, i0:i1].reshape(per, pixels)
+            patches = buffer[: (k1 - k0) * pixels].reshape(c1 - c0, kh, kw, i1 - i0, ow)
+            cols = _gather(src, runs, cols_runs, patches).reshape(k1 - k0, pixels)
+            target = grad_w[group, :, k0:k1]
+            if in_rows:  # rows in blocks too (large images): summed under the lock below
+                np.matmul(errors, cols.T, out=partial[:, : k1 - k0])
+            else:
+                np.matmul(errors, cols.T, out=target)
+            stamps = np.matmul(weights_t[group, k0:k1], errors, out=cols)
+            with locks.get((group, c0), nullcontext()):
+                if in_rows:
+                    target += partial[:, : k1 - k0]
                 _scatter(
                     grad_x[group * cg + c0 : group * cg + c1],
                     stamps.reshape(c1 - c0, kh, kw, i1 - i0, ow),
                     runs,
                     cols_runs,
                 )
+
+    in_threads(run, list(range(len(units))), count)
     return grad_w.reshape(w.shape), grad_x
 
 
 def _channel_blocks(
-    channels: int, oh: int, ow: int, taps: int, per: int, smaller: int
+    channels: int, oh: int, ow: int, taps: int, per: int, smaller: int, threads: int = 1
 ) -> tuple[list[tuple[int, int]], int, int]:
     """How the backward pass walks a group's input channels: (channel ranges, output rows
-    per block, scratch elements).
+    per block, scratch elements of each thread).
 
     The scratch holds one block's patches (then its stamps), and its partial sums of ∂L/∂w
     when the rows come in blocks too: ``BLOCK_ELEMENTS`` less the smaller gradient's size
     (at most half a block) and less the buffers numpy's ufuncs allocate while adding
-    strided arrays (three of ``np.getbufsize()`` elements), so that the two gradients and
-    the scratch stay within the larger gradient plus one block while the smaller is under
+    strided arrays (three of ``np.getbufsize()`` elements per thread), shared equally
+    among the ``threads`` that hold a scratch at once, so that the two gradients and the
+    scratch stay within the larger gradient plus one block while the smaller is under
     half a block. Whole channels over every output row when one fits; otherwise as many
     channels as fit one row each, over as many rows as fit.
     """
-    budget = BLOCK_ELEMENTS - min(smaller, BLOCK_ELEMENTS // 2) - 3 * np.getbufsize()
+    spare = BLOCK_ELEMENTS - min(smaller, BLOCK_ELEMENTS // 2) - 3 * threads * np.getbufsize()
+    budget = max(1, spare // threads)
     plane = taps * oh * ow
     whole = plane <= budget
     fit = budget // plane if whole else budget // (taps * (ow + per))
