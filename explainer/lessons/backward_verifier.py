@@ -1,5 +1,6 @@
 """Checks every claim of the backward lesson, by plain loops of its own (the transposed
-lesson's checks, :mod:`explainer.lessons.transposed_verifier`, share its helpers).
+lesson's checks, :mod:`explainer.lessons.transposed_verifier`, share the helpers of
+:mod:`explainer.lessons.grid_checks`).
 
 The problem is read by its raw fields only (``image``, ``weight``, ``target``,
 ``learning_rate``, ``stride``, ``padding``, ``dilation``) as exact numbers. Nothing of the
@@ -10,7 +11,6 @@ weight and pixel), and the image gradient's stamps are laid here.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
@@ -32,37 +32,21 @@ from explainer.lessons.backward_claims import (
     ZeroErrorTerms,
 )
 from explainer.lessons.claims import Claim
-from explainer.lessons.verifier import ClaimReport, ClaimResult
+from explainer.lessons.grid_checks import (
+    Grid,
+    Number,
+    exact_grid,
+    frozen,
+    grid_shape,
+    grid_values,
+    need,
+    tidy,
+    verify_claims_with,
+    zeros,
+)
+from explainer.lessons.verifier import ClaimReport
 
-Number = int | Fraction
-Grid = list[list[Number]]
 EPSILON = Fraction(1, 7)
-
-
-def _tidy(v: Number) -> Number:
-    v = Fraction(v)
-    return v.numerator if v.denominator == 1 else v
-
-
-def _grid(rows: Any) -> Grid:
-    return [[_tidy(v) for v in row] for row in rows]
-
-
-def _frozen(grid: Grid) -> tuple[tuple[Number, ...], ...]:
-    return tuple(tuple(_tidy(v) for v in row) for row in grid)
-
-
-def _zeros(h: int, w: int) -> Grid:
-    return [[0] * w for _ in range(h)]
-
-
-class _Fails(Exception):
-    pass
-
-
-def _need(condition: bool, reason: str) -> None:
-    if not condition:
-        raise _Fails(reason)
 
 
 # ----- the backward problem, recomputed ---------------------------------------------------
@@ -70,7 +54,7 @@ def _need(condition: bool, reason: str) -> None:
 
 class _Backward:
     def __init__(self, p: Any) -> None:
-        self.x, self.w, self.t = _grid(p.image), _grid(p.weight), _grid(p.target)
+        self.x, self.w, self.t = exact_grid(p.image), exact_grid(p.weight), exact_grid(p.target)
         self.rate = Fraction(p.learning_rate)
         self.s, self.d, self.pad = tuple(p.stride), tuple(p.dilation), tuple(p.padding)
         self.h, self.wd = len(self.x), len(self.x[0])
@@ -84,7 +68,7 @@ class _Backward:
         self.gw = [[self.slope(m, n) for n in range(self.kw)] for m in range(self.kh)]
         self.gx = [[self.pixel_slope(r, q) for q in range(self.wd)] for r in range(self.h)]
         self.w2 = [
-            [_tidy(self.w[m][n] - self.rate * self.gw[m][n]) for n in range(self.kw)]
+            [tidy(self.w[m][n] - self.rate * self.gw[m][n]) for n in range(self.kw)]
             for m in range(self.kh)
         ]
         self.y2 = self.conv(self.x, self.w2)
@@ -97,7 +81,7 @@ class _Backward:
         return (r, q) if 0 <= r < self.h and 0 <= q < self.wd else None
 
     def conv(self, x: Grid, w: Grid) -> Grid:
-        out = _zeros(self.oh, self.ow)
+        out = zeros(self.oh, self.ow)
         for i in range(self.oh):
             for j in range(self.ow):
                 total: Number = 0
@@ -106,17 +90,17 @@ class _Backward:
                         at = self.source(i, j, m, n)
                         if at is not None:
                             total += x[at[0]][at[1]] * w[m][n]
-                out[i][j] = _tidy(total)
+                out[i][j] = tidy(total)
         return out
 
     def minus(self, a: Grid, b: Grid) -> Grid:
         return [
-            [_tidy(u - v) for u, v in zip(ra, rb, strict=True)] for ra, rb in zip(a, b, strict=True)
+            [tidy(u - v) for u, v in zip(ra, rb, strict=True)] for ra, rb in zip(a, b, strict=True)
         ]
 
     def loss_of(self, x: Grid, w: Grid) -> Number:
         errors = self.minus(self.conv(x, w), self.t)
-        return _tidy(Fraction(sum(v * v for row in errors for v in row), 2))
+        return tidy(Fraction(sum(v * v for row in errors for v in row), 2))
 
     def slope(self, m: int, n: int) -> Number:
         """(L(w + ε) − L(w − ε)) / 2ε for weight (m, n): exact, L being quadratic in it."""
@@ -125,7 +109,7 @@ class _Backward:
             w = [row[:] for row in self.w]
             w[m][n] += sign * EPSILON
             losses.append(self.loss_of(self.x, w))
-        return _tidy((losses[0] - losses[1]) / (2 * EPSILON))
+        return tidy((losses[0] - losses[1]) / (2 * EPSILON))
 
     def pixel_slope(self, r: int, q: int) -> Number:
         """(L(x + ε) − L(x − ε)) / 2ε for image pixel (r, q), exact: the map is recomputed,
@@ -143,7 +127,7 @@ class _Backward:
                         if at is not None:
                             y += x.get(at, self.x[at[0]][at[1]]) * self.w[m][n]
                 total += sign * Fraction(y - self.t[i][j]) ** 2 / 2
-        return _tidy(total / (2 * EPSILON))
+        return tidy(total / (2 * EPSILON))
 
     def windows_on(self, r: int, q: int) -> list[tuple[int, int]]:
         """The output pixels whose window holds image pixel (r, q), by solving
@@ -161,7 +145,7 @@ class _Backward:
 
     def stamps(self) -> Grid:
         """Every error pixel's stamp (its error times the filter), added on the image."""
-        out = _zeros(self.h, self.wd)
+        out = zeros(self.h, self.wd)
         for i in range(self.oh):
             for j in range(self.ow):
                 for m in range(self.kh):
@@ -169,7 +153,7 @@ class _Backward:
                         at = self.source(i, j, m, n)
                         if at is not None:
                             out[at[0]][at[1]] += self.e[i][j] * self.w[m][n]
-        return [[_tidy(v) for v in row] for row in out]
+        return [[tidy(v) for v in row] for row in out]
 
     def grids(self) -> dict[str, Grid]:
         return {
@@ -186,21 +170,6 @@ class _Backward:
         }
 
 
-def grid_shape(lesson: str, grids: dict[str, Any], c: GridShape) -> None:
-    """A GridShape claim against the grids a lesson's verifier computed (both lessons)."""
-    grid = grids.get(c.of)
-    _need(grid is not None, f"the {lesson} lesson has no grid {c.of!r}")
-    found = (len(grid), len(grid[0]))
-    _need(found == tuple(c.shape), f"the {c.of} is {found[0]}×{found[1]}")
-
-
-def grid_values(lesson: str, grids: dict[str, Any], c: GridValues) -> None:
-    """A GridValues claim against the grids a lesson's verifier computed (both lessons)."""
-    grid = grids.get(c.of)
-    _need(grid is not None, f"the {lesson} lesson has no grid {c.of!r}")
-    _need(_frozen(grid) == tuple(c.values), f"the {c.of} holds {_frozen(grid)}")
-
-
 def _b_shape(b: _Backward, c: GridShape) -> None:
     grid_shape("backward", b.grids(), c)
 
@@ -210,51 +179,51 @@ def _b_values(b: _Backward, c: GridValues) -> None:
 
 
 def _b_target(b: _Backward, c: TargetMap) -> None:
-    f = _grid(c.filter)
-    _need((len(f), len(f[0])) == (b.kh, b.kw), "the filter named has another shape")
-    _need(b.conv(b.x, f) == b.t, "the target is not the map that filter makes")
+    f = exact_grid(c.filter)
+    need((len(f), len(f[0])) == (b.kh, b.kw), "the filter named has another shape")
+    need(b.conv(b.x, f) == b.t, "the target is not the map that filter makes")
 
 
 def _b_pixel(b: _Backward, c: PixelError) -> None:
     i, j = c.at
-    _need(0 <= i < b.oh and 0 <= j < b.ow, f"the map has no pixel {c.at}")
+    need(0 <= i < b.oh and 0 <= j < b.ow, f"the map has no pixel {c.at}")
     found = (b.y[i][j], b.t[i][j], b.e[i][j])
-    _need(found == (c.value, c.target, c.error), f"map, target and error are {found}")
+    need(found == (c.value, c.target, c.error), f"map, target and error are {found}")
 
 
 def _b_loss(b: _Backward, c: LossValue) -> None:
     errors = b.e if c.stage == "before" else b.e2
-    squares = _tidy(sum(v * v for row in errors for v in row))
+    squares = tidy(sum(v * v for row in errors for v in row))
     loss = b.loss if c.stage == "before" else b.loss2
-    _need((squares, loss) == (c.squares, c.value), f"squares {squares}, loss {loss}")
+    need((squares, loss) == (c.squares, c.value), f"squares {squares}, loss {loss}")
 
 
 def _b_terms(b: _Backward, c: WeightTerms) -> None:
     m, n = c.weight
-    _need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
+    need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
     terms = []
     for i in range(b.oh):
         for j in range(b.ow):
             at = b.source(i, j, m, n)
             if at is not None:
                 terms.append((i, j, at[0], at[1], b.e[i][j], b.x[at[0]][at[1]]))
-    _need(tuple(terms) == tuple(c.terms), f"the terms are {tuple(terms)}")
-    _need(b.gw[m][n] == c.total, f"∂L/∂w{c.weight} is {b.gw[m][n]}")
-    _need(_tidy(sum(e * x for *_, e, x in terms)) == c.total, "the terms do not add up to it")
+    need(tuple(terms) == tuple(c.terms), f"the terms are {tuple(terms)}")
+    need(b.gw[m][n] == c.total, f"∂L/∂w{c.weight} is {b.gw[m][n]}")
+    need(tidy(sum(e * x for *_, e, x in terms)) == c.total, "the terms do not add up to it")
 
 
 def _b_zero_terms(b: _Backward, c: ZeroErrorTerms) -> None:
     m, n = c.weight
-    _need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
+    need(0 <= m < b.kh and 0 <= n < b.kw, f"the filter has no weight {c.weight}")
     errors = [
         b.e[i][j] for i in range(b.oh) for j in range(b.ow) if b.source(i, j, m, n) is not None
     ]
     found = (sum(v == 0 for v in errors), len(errors))
-    _need(found == (c.zeros, c.total), f"zeros and terms are {found}")
+    need(found == (c.zeros, c.total), f"zeros and terms are {found}")
 
 
 def _b_correlation(b: _Backward, c: CorrelationOfError) -> None:
-    _need((tuple(c.stride), tuple(c.dilation)) == (b.s, b.d), f"stride {b.s}, dilation {b.d}")
+    need((tuple(c.stride), tuple(c.dilation)) == (b.s, b.d), f"stride {b.s}, dilation {b.d}")
     for m in range(b.kh):
         for n in range(b.kw):
             total: Number = 0
@@ -263,22 +232,20 @@ def _b_correlation(b: _Backward, c: CorrelationOfError) -> None:
                     at = b.source(i, j, m, n)
                     if at is not None:
                         total += b.e[i][j] * b.x[at[0]][at[1]]
-            _need(_tidy(total) == b.gw[m][n], f"at ({m}, {n}) the correlation is {total}")
+            need(tidy(total) == b.gw[m][n], f"at ({m}, {n}) the correlation is {total}")
 
 
 def _b_step(b: _Backward, c: WeightStep) -> None:
     m, n = c.weight
     found = (b.rate, b.w[m][n], b.gw[m][n], b.w2[m][n])
-    _need(
-        found == (c.rate, c.before, c.gradient, c.after), f"rate, before, gradient, after {found}"
-    )
-    _need(c.after == _tidy(c.before - Fraction(c.rate) * c.gradient), "after ≠ before − rate·g")
+    need(found == (c.rate, c.before, c.gradient, c.after), f"rate, before, gradient, after {found}")
+    need(c.after == tidy(c.before - Fraction(c.rate) * c.gradient), "after ≠ before − rate·g")
 
 
 def _b_change(b: _Backward, c: LossChange) -> None:
     way = "falls" if b.loss2 < b.loss else "rises" if b.loss2 > b.loss else "stays"
     found = (b.loss, b.loss2, way)
-    _need(found == (c.before, c.after, c.direction), f"the loss goes {found}")
+    need(found == (c.before, c.after, c.direction), f"the loss goes {found}")
 
 
 def _b_closer(b: _Backward, c: PixelsCloser) -> None:
@@ -290,26 +257,26 @@ def _b_closer(b: _Backward, c: PixelsCloser) -> None:
     closer, farther = sum(v < u for u, v in pairs), sum(v > u for u, v in pairs)
     found = (closer, farther, sum(v == u for u, v in pairs), len(pairs))
     given = (c.closer, c.farther, c.same, c.total)
-    _need(found == given, f"closer, farther, same, total are {found}")
+    need(found == given, f"closer, farther, same, total are {found}")
 
 
 def _b_transposed(b: _Backward, c: TransposedGradient) -> None:
-    _need(b.stamps() == b.gx, "the stamps of the error map do not add up to ∂L/∂x")
+    need(b.stamps() == b.gx, "the stamps of the error map do not add up to ∂L/∂x")
 
 
 def _b_stamp(b: _Backward, c: Stamp) -> None:
     i, j = c.at
-    _need(0 <= i < b.oh and 0 <= j < b.ow, f"the error map has no pixel {c.at}")
-    canvas = _zeros(b.h, b.wd)
+    need(0 <= i < b.oh and 0 <= j < b.ow, f"the error map has no pixel {c.at}")
+    canvas = zeros(b.h, b.wd)
     for m in range(b.kh):
         for n in range(b.kw):
             at = b.source(i, j, m, n)
             if at is not None:
                 canvas[at[0]][at[1]] += b.e[i][j] * b.w[m][n]
-    _need(b.e[i][j] == c.scale, f"the error there is {b.e[i][j]}")
+    need(b.e[i][j] == c.scale, f"the error there is {b.e[i][j]}")
     corner = (b.s[0] * i - b.pad[0], b.s[1] * j - b.pad[2])
-    _need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
-    _need(_frozen(canvas) == tuple(c.values), f"the stamp is {_frozen(canvas)}")
+    need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
+    need(frozen(canvas) == tuple(c.values), f"the stamp is {frozen(canvas)}")
 
 
 def _b_stamp_sum(b: _Backward, c: StampSum) -> None:
@@ -321,8 +288,8 @@ def _b_stamp_sum(b: _Backward, c: StampSum) -> None:
                 for n in range(b.kw):
                     if b.source(i, j, m, n) == (r, q):
                         parts.append((i, j, m, n, b.e[i][j], b.w[m][n]))
-    _need(tuple(parts) == tuple(c.parts), f"the stamps on {c.at} are {tuple(parts)}")
-    _need(b.gx[r][q] == c.total, f"∂L/∂x{c.at} is {b.gx[r][q]}")
+    need(tuple(parts) == tuple(c.parts), f"the stamps on {c.at} are {tuple(parts)}")
+    need(b.gx[r][q] == c.total, f"∂L/∂x{c.at} is {b.gx[r][q]}")
 
 
 _BACKWARD: dict[type[Claim], Callable[[Any, Any], None]] = {
@@ -341,39 +308,6 @@ _BACKWARD: dict[type[Claim], Callable[[Any, Any], None]] = {
     Stamp: _b_stamp,
     StampSum: _b_stamp_sum,
 }
-
-
-_CACHE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def verify_claims_with(
-    problem: Any,
-    beats: Iterable[tuple[str | None, Iterable[Claim]]],
-    plain: Callable[[Any], Any],
-    checks: dict[type[Claim], Callable[[Any, Any], None]],
-    lesson: str,
-) -> ClaimReport:
-    if problem not in _CACHE:
-        _CACHE[problem] = plain(problem)
-    state = _CACHE[problem]
-    results = []
-    for key, claims in beats:
-        for claim in claims:
-            check = checks.get(type(claim))
-            if check is None:
-                reason = f"no {lesson} check is defined for {type(claim).__name__}"
-                results.append(ClaimResult(claim, False, reason, key))
-                continue
-            try:
-                check(state, claim)
-            except _Fails as failure:
-                results.append(ClaimResult(claim, False, str(failure), key))
-            except (IndexError, KeyError, TypeError, ValueError) as err:
-                reason = f"it names something the problem lacks ({err})"
-                results.append(ClaimResult(claim, False, reason, key))
-            else:
-                results.append(ClaimResult(claim, True, "holds", key))
-    return ClaimReport(tuple(results))
 
 
 def verify_backward_beats(problem: Any, beats: Iterable[tuple[str | None, Iterable[Claim]]]):

@@ -4,7 +4,7 @@ The problem is read by its raw fields only (``input``, ``kernel``, ``stride``,
 ``padding``, ``output_padding``, ``dilation``) as exact numbers: the stamps are laid here,
 the zero-insertion view and the dense matrix of the convolution are built here. Nothing of
 the engine, the sympy proof, the facts or the writer is used; the report helpers are those
-of :mod:`explainer.lessons.backward_verifier`.
+of :mod:`explainer.lessons.grid_checks`.
 """
 
 from __future__ import annotations
@@ -23,19 +23,19 @@ from explainer.lessons.backward_claims import (
     ViewEqual,
     ZeroInsertion,
 )
-from explainer.lessons.backward_verifier import (
+from explainer.lessons.claims import Claim
+from explainer.lessons.grid_checks import (
     Grid,
     Number,
-    _frozen,
-    _grid,
-    _need,
-    _tidy,
-    _zeros,
+    exact_grid,
+    frozen,
     grid_shape,
     grid_values,
+    need,
+    tidy,
     verify_claims_with,
+    zeros,
 )
-from explainer.lessons.claims import Claim
 from explainer.lessons.verifier import ClaimReport
 
 # ----- the transposed problem, recomputed -------------------------------------------------
@@ -43,7 +43,7 @@ from explainer.lessons.verifier import ClaimReport
 
 class _Transposed:
     def __init__(self, p: Any) -> None:
-        self.a, self.k = _grid(p.input), _grid(p.kernel)
+        self.a, self.k = exact_grid(p.input), exact_grid(p.kernel)
         self.s, self.d = tuple(p.stride), tuple(p.dilation)
         self.pad, self.extra = tuple(p.padding), tuple(p.output_padding)
         self.h, self.wd = len(self.a), len(self.a[0])
@@ -65,7 +65,7 @@ class _Transposed:
         return (r, q) if 0 <= r < self.size[0] and 0 <= q < self.size[1] else None
 
     def scatter(self) -> Grid:
-        out = _zeros(*self.size)
+        out = zeros(*self.size)
         for i in range(self.h):
             for j in range(self.wd):
                 for m in range(self.kh):
@@ -73,7 +73,7 @@ class _Transposed:
                         at = self.target(i, j, m, n)
                         if at is not None:
                             out[at[0]][at[1]] += self.a[i][j] * self.k[m][n]
-        return [[_tidy(v) for v in row] for row in out]
+        return [[tidy(v) for v in row] for row in out]
 
     def overlap(self) -> list[list[int]]:
         out = [[0] * self.size[1] for _ in range(self.size[0])]
@@ -111,7 +111,7 @@ class _Transposed:
         ]
 
     def zero_insertion(self) -> Grid:
-        out = _zeros(*self.size)
+        out = zeros(*self.size)
         for r in range(self.size[0]):
             for q in range(self.size[1]):
                 total: Number = 0
@@ -120,7 +120,7 @@ class _Transposed:
                         total += (
                             self.spread[r + self.d[0] * m][q + self.d[1] * n] * self.rotated[m][n]
                         )
-                out[r][q] = _tidy(total)
+                out[r][q] = tidy(total)
         return out
 
     def matrix(self) -> list[list[Number]]:
@@ -143,7 +143,7 @@ class _Transposed:
         m = self.matrix()
         values = [sum(m[p][c] * flat[p] for p in range(len(flat))) for c in range(len(m[0]))]
         w = self.size[1]
-        return [[_tidy(values[r * w + q]) for q in range(w)] for r in range(self.size[0])]
+        return [[tidy(values[r * w + q]) for q in range(w)] for r in range(self.size[0])]
 
     def grids(self) -> dict[str, Grid]:
         return {
@@ -176,22 +176,22 @@ def _t_size(t: _Transposed, c: OutputSize) -> None:
         t.size[a],
     )
     given = (c.n_in, c.k, c.stride, c.padding, c.dilation, c.output_padding, c.n_out)
-    _need(found == given, f"it is {found}")
+    need(found == given, f"it is {found}")
 
 
 def _t_stamp(t: _Transposed, c: Stamp) -> None:
     i, j = c.at
-    _need(0 <= i < t.h and 0 <= j < t.wd, f"the input has no pixel {c.at}")
-    canvas = _zeros(*t.size)
+    need(0 <= i < t.h and 0 <= j < t.wd, f"the input has no pixel {c.at}")
+    canvas = zeros(*t.size)
     for m in range(t.kh):
         for n in range(t.kw):
             at = t.target(i, j, m, n)
             if at is not None:
                 canvas[at[0]][at[1]] += t.a[i][j] * t.k[m][n]
-    _need(t.a[i][j] == c.scale, f"the input there is {t.a[i][j]}")
+    need(t.a[i][j] == c.scale, f"the input there is {t.a[i][j]}")
     corner = (t.s[0] * i - t.pad[0], t.s[1] * j - t.pad[2])
-    _need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
-    _need(_frozen(canvas) == tuple(c.values), f"the stamp is {_frozen(canvas)}")
+    need(corner == tuple(c.corner), f"its top-left tap lands on {corner}")
+    need(frozen(canvas) == tuple(c.values), f"the stamp is {frozen(canvas)}")
 
 
 def _t_stamp_sum(t: _Transposed, c: StampSum) -> None:
@@ -202,9 +202,9 @@ def _t_stamp_sum(t: _Transposed, c: StampSum) -> None:
                 for n in range(t.kw):
                     if t.target(i, j, m, n) == tuple(c.at):
                         parts.append((i, j, m, n, t.a[i][j], t.k[m][n]))
-    _need(tuple(parts) == tuple(c.parts), f"the stamps on {c.at} are {tuple(parts)}")
+    need(tuple(parts) == tuple(c.parts), f"the stamps on {c.at} are {tuple(parts)}")
     r, q = c.at
-    _need(t.out[r][q] == c.total, f"the output there is {t.out[r][q]}")
+    need(t.out[r][q] == c.total, f"the output there is {t.out[r][q]}")
 
 
 def _t_checker(t: _Transposed, c: Checkerboard) -> None:
@@ -221,26 +221,26 @@ def _t_checker(t: _Transposed, c: Checkerboard) -> None:
     inside = tuple(sorted({counts[r] for r in range(lo, hi + 1)}))
     found = (k, s, d, k % s == 0, inside, len(inside) > 1)
     given = (c.k, c.stride, c.dilation, c.multiple, tuple(c.counts), c.uneven)
-    _need(found == given, f"it is {found}")
+    need(found == given, f"it is {found}")
 
 
 def _t_zeros(t: _Transposed, c: ZeroInsertion) -> None:
     before, after = t.pads(c.axis)
     found = (t.s[c.axis] - 1, before, after)
-    _need(found == (c.zeros, c.before, c.after), f"zeros, before, after are {found}")
+    need(found == (c.zeros, c.before, c.after), f"zeros, before, after are {found}")
 
 
 def _t_view(t: _Transposed, c: ViewEqual) -> None:
     found = {"scatter": t.scatter, "zero-insertion": t.zero_insertion, "matrix": t.by_matrix}
-    values = _frozen(found[c.view]())
-    _need(values == tuple(c.values), f"the {c.view} view gives {values}")
+    values = frozen(found[c.view]())
+    need(values == tuple(c.values), f"the {c.view} view gives {values}")
 
 
 def _t_matrix(t: _Transposed, c: MatrixShape) -> None:
     m = t.matrix()
     nonzero = sum(v != 0 for row in m for v in row)
     found = (len(m), len(m[0]), nonzero)
-    _need(found == (c.rows, c.columns, c.nonzero), f"rows, columns, nonzero are {found}")
+    need(found == (c.rows, c.columns, c.nonzero), f"rows, columns, nonzero are {found}")
 
 
 _TRANSPOSED: dict[type[Claim], Callable[[Any, Any], None]] = {
