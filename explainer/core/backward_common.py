@@ -28,10 +28,12 @@ from explainer.errors import ProblemError
 # Elements of one block's scratch (a patch matrix, C·kH·kW rows × block pixels): 2 MiB of
 # float64. The backward pass keeps ∂L/∂x, ∂L/∂w and one such block, less the smaller
 # gradient's size, so its peak is the larger gradient plus one block
-# (benchmarks/bench_backward.py). Each block costs two BLAS calls, and on a busy 2-core
-# machine every threaded call waits for a core: for a 64-channel 56×56 3×3 layer, 1 MiB
-# blocks (14 of them) took about twice as long as 2 MiB ones (7); 4 MiB ones gained
-# nothing more. With BLAS on one thread the block size hardly matters.
+# (benchmarks/bench_backward.py). A big layer's blocks are shared among the engine's own
+# threads with BLAS held at one thread, each thread's scratch its share of the block.
+# Where BLAS cannot be held, each block costs two calls on BLAS's own threads, and on a
+# busy 2-core machine every such call waits for a core: for a 64-channel 56×56 3×3
+# layer, 1 MiB blocks (14 of them) took about twice as long as 2 MiB ones (7); 4 MiB ones
+# gained nothing more. With BLAS on one thread the block size hardly matters.
 BLOCK_ELEMENTS = 1 << 18
 # Integer sums stay int64 when this bounds every partial sum (a float estimate with room).
 _INT64_SAFE = 2.0**62
