@@ -338,7 +338,7 @@ def _weight_and_input_grads(
     in_rows = rows < oh
     units = [(gr, c0, c1, i0) for gr in range(groups) for c0, c1 in channels for i0 in row_runs]
     count = max(1, min(threads, len(units)))
-    locks = {(gr, c0): threading.Lock() for gr, c0, _, _ in units} if in_rows else {}
+    locks = {(gr, c0): threading.Lock() for gr, c0, _, _ in units} if in_rows and count > 1 else {}
 
     def run(share: Iterable[int]) -> None:
         buffer = np.empty(scratch, dtype=kind)
