@@ -29,6 +29,15 @@ def _voice_cache(tmp_path_factory):
         os.environ["EXPLAINER_CACHE_DIR"] = old
 
 
+@pytest.fixture(scope="session")
+def manim_media(tmp_path_factory):
+    """manim's media folder for this worker's dry runs of the lecture. manim names each
+    LaTeX and text file it makes by a hash of its content and reuses one already there, so
+    a formula compiled for one test is not compiled again for the next, as it would be in
+    each test's own empty tmp_path."""
+    return tmp_path_factory.mktemp("manim-media")
+
+
 # The lecture's result, derived by hand: each entry is (9 − 2·mismatches)/9 where a
 # mismatch is a patch pixel whose sign differs from the filter pixel over it.
 LECTURE_RESULT = [

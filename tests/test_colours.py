@@ -63,7 +63,7 @@ def _grid_colours(grid: ValueGrid) -> list[tuple[object, str]]:
     ]
 
 
-def test_the_same_value_has_the_same_colour_in_every_grid(tmp_path):
+def test_the_same_value_has_the_same_colour_in_every_grid(manim_media):
     colours: dict[object, set[str]] = {}
     where: dict[object, set[str]] = {}
 
@@ -80,7 +80,7 @@ def test_the_same_value_has_the_same_colour_in_every_grid(tmp_path):
                 colours.setdefault(value, set()).add(cell[0].get_fill_color().to_hex().lower())
                 where.setdefault(value, set()).add(key)
 
-    run_lecture(lecture_problem(), ["multiply", "sweep"], tmp_path, on_beat=record)
+    run_lecture(lecture_problem(), ["multiply", "sweep"], manim_media, on_beat=record)
     # 1 and -1 appear in the image, the filter, the products and (1) the result.
     assert {"image", "kernel", "filled"} <= where[1] and "result_cells" in where[1]
     assert {"image", "kernel"} <= where[-1]

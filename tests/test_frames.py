@@ -27,8 +27,8 @@ KEY_FRAMES = [
 
 
 @pytest.mark.parametrize("checkpoint,sections", KEY_FRAMES, ids=[k for k, _ in KEY_FRAMES])
-def test_key_frame_matches_control(checkpoint, sections, tmp_path):
-    scene = run_lecture(None, sections, tmp_path, frames=True)
+def test_key_frame_matches_control(checkpoint, sections, tmp_path, manim_media):
+    scene = run_lecture(None, sections, manim_media, frames=True)
     frame = scene.frames[checkpoint][..., :3]
     assert frame.shape == (480, 854, 3)
     path = CONTROL / f"{checkpoint}.npz"
@@ -85,7 +85,7 @@ def _stroke_png(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", list(SPOKEN_PROBLEMS))
-def test_values_a_sentence_names_are_written_while_it_is_said(name, tmp_path):
+def test_values_a_sentence_names_are_written_while_it_is_said(name, tmp_path, manim_media):
     """Each number in a beat's ``values`` is drawn as text (a label or TeX, not the
     caption) at least 8 px tall at 480p at some moment while its sentence is said, written
     as the caption writes it (rounded decimals to the caption's precision)."""
@@ -109,7 +109,7 @@ def test_values_a_sentence_names_are_written_while_it_is_said(name, tmp_path):
             for text, pixels in numbers_drawn(scene).items():
                 drawn[text] = max(drawn.get(text, 0.0), pixels)
 
-    scene = run_lecture(problem, sections, tmp_path, on_beat=collect)
+    scene = run_lecture(problem, sections, manim_media, on_beat=collect)
     style = scene.lesson.style
     missing = []
     checked = 0

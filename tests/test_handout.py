@@ -3,9 +3,12 @@ worked by hand; its grids' structure read from the LaTeX source."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,12 +68,41 @@ def index_of(cell: str) -> str:
     return re.search(r"\\gridindex\{(-?\d+)\}", cell).group(1)
 
 
-def test_the_lecture_handout_is_two_pages_with_every_value_of_the_result(tmp_path, capsys):
-    pdf = tmp_path / "handout.pdf"
-    assert main(["handout", "--output", str(pdf)]) == 0
-    assert capsys.readouterr().err.strip() == f"wrote {pdf} and {tmp_path / 'handout.tex'}"
+@dataclass(frozen=True)
+class Made:
+    status: int
+    pdf: Path
+    tex: Path
+    err: str
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory):
+    """`explainer handout ARGS`, run once for each distinct ARGS in this module: several
+    tests read the same handout (the lecture's, its worksheet, the padded strided square's,
+    the normalized Gaussian's), and each is up to ten pdflatex runs while it is fitted to
+    its pages. Nothing here changes a handout once made."""
+    made: dict[tuple[str, ...], Made] = {}
+
+    def make(*args: str) -> Made:
+        if args not in made:
+            pdf = tmp_path_factory.mktemp("handout") / "handout.pdf"
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                status = main(["handout", *args, "--output", str(pdf)])
+            made[args] = Made(status, pdf, pdf.with_suffix(".tex"), err.getvalue())
+        return made[args]
+
+    return make
+
+
+def test_the_lecture_handout_is_two_pages_with_every_value_of_the_result(handout):
+    made = handout()
+    pdf = made.pdf
+    assert made.status == 0
+    assert made.err.strip() == f"wrote {pdf} and {pdf.with_suffix('.tex')}"
     assert pdf.read_bytes().startswith(b"%PDF") and page_count(pdf) == 2
-    tex = (tmp_path / "handout.tex").read_text(encoding="utf-8")
+    tex = made.tex.read_text(encoding="utf-8")
     assert "pmatrix" not in tex
     text = pdf_text(pdf)
     result = text[text.rindex("The 7×7 result y:") :]
@@ -143,7 +175,7 @@ def test_the_image_and_result_grids_hold_their_numbers_in_the_same_array(tmp_pat
 )
 @pytest.mark.parametrize("worksheet", [False, True])
 def test_a_handout_is_two_pages_and_a_worksheet_adds_its_key_on_a_third(
-    tmp_path, name, args, worksheet
+    tmp_path, handout, name, args, worksheet
 ):
     png, csv = tmp_path / "in.png", tmp_path / "in.csv"
     pixels = np.random.default_rng(3).integers(0, 256, (10, 12), dtype=np.uint8)
@@ -152,8 +184,9 @@ def test_a_handout_is_two_pages_and_a_worksheet_adds_its_key_on_a_third(
         "\n".join(",".join(str((7 * r + 3 * c) % 10) for c in range(20)) for r in range(20))
     )
     args = [a.format(png=png, csv=csv) for a in args]
-    pdf = tmp_path / f"{name}.pdf"
-    assert main(["handout", *args, *(["--worksheet"] if worksheet else []), "-o", str(pdf)]) == 0
+    made = handout(*args, *(["--worksheet"] if worksheet else []))
+    assert made.status == 0, made.err
+    pdf = made.pdf
     assert "outlined" not in pdf_text(pdf)  # paper outlines no window: not said
     if not worksheet:
         assert page_count(pdf) == 2
@@ -165,10 +198,11 @@ def test_a_handout_is_two_pages_and_a_worksheet_adds_its_key_on_a_third(
     assert pdf_text(pdf, 3, 3).lstrip().startswith("Answer key")
 
 
-def test_a_worksheet_leaves_room_and_blanks_only_the_exercises(tmp_path):
-    pdf = tmp_path / "w.pdf"
-    assert main(["handout", "--worksheet", "-o", str(pdf)]) == 0
-    tex = (tmp_path / "w.tex").read_text(encoding="utf-8")
+def test_a_worksheet_leaves_room_and_blanks_only_the_exercises(handout):
+    made = handout("--worksheet")
+    assert made.status == 0, made.err
+    pdf = made.pdf
+    tex = made.tex.read_text(encoding="utf-8")
     sheet, key = tex.split("Answer key")
     result = grid_arrays(sheet)[-1][1:]  # the 7×7 result, under its header
     blanks = {
@@ -227,11 +261,11 @@ def test_the_flipped_filter_is_printed_as_given_and_rotated_and_derived_by_its_n
     assert "5 8" in text and "9 5" in text  # the result, row by row
 
 
-def test_a_worked_patch_chosen_on_a_padded_strided_problem(tmp_path):
-    pdf = tmp_path / "square.pdf"
+def test_a_worked_patch_chosen_on_a_padded_strided_problem(handout):
     args = ["--image", "square", "--kernel", "sobel-x", "--padding", "same", "--stride", "2"]
-    assert main(["handout", *args, "--patch", "1,2", "--output", str(pdf)]) == 0
-    text = pdf_text(pdf)
+    made = handout(*args, "--patch", "1,2")
+    assert made.status == 0, made.err
+    text = pdf_text(made.pdf)
     assert "Output pixel (1, 2) in full" in text and text.count("in full") == 1
     square = np.asarray(preset("square")).tolist()
     sobel = np.asarray(preset("sobel-x")).tolist()
@@ -241,8 +275,9 @@ def test_a_worked_patch_chosen_on_a_padded_strided_problem(tmp_path):
     # contrasting (1, 1) and, of another character, the corner window (3, 3), which reaches
     # into the padding: rows 6..8 and columns 6..8, of which row 8 and column 8 are border,
     # 5 of its 9 taps, shaded.
-    assert main(["handout", *args, "--output", str(pdf)]) == 0
-    text = pdf_text(pdf)
+    made = handout(*args)
+    assert made.status == 0, made.err
+    text = pdf_text(made.pdf)
     assert "Output pixel (1, 0) in full" in text
     assert "1. Output pixel (1, 1), window on image rows 2..4, columns 2..4." in text
     assert (
@@ -272,15 +307,15 @@ def test_a_handout_too_large_is_refused_in_one_line(tmp_path, capsys):
     assert not out.exists() and not (tmp_path / "big.tex").exists()
 
 
-def test_dividing_by_a_sum_of_one_is_not_written_out(tmp_path):
+def test_dividing_by_a_sum_of_one_is_not_written_out(handout):
     """The Gaussian preset's weights (1 2 1 / 2 4 2 / 1 2 1, over 16) add up to 1: divided by
     their sum the values are unchanged, so no "/1" is written. By hand, patch (2, 1) of the
     square (columns 1..3 of rows 2..4: 0 1 1 in each row) sums 2/16 + 1/16 + 4/16 + 2/16 +
     2/16 + 1/16 = 12/16 = 3/4."""
-    pdf = tmp_path / "g.pdf"
     args = ["--image", "square", "--kernel", "gaussian-blur", "--normalize", "sum"]
-    assert main(["handout", *args, "-o", str(pdf)]) == 0
-    tex = (tmp_path / "g.tex").read_text(encoding="utf-8")
+    made = handout(*args)
+    assert made.status == 0, made.err
+    tex = made.tex.read_text(encoding="utf-8")
     assert r"\frac{1}{1}" not in tex and "}{1}}" not in tex and r"{\frac{3}{4}}" not in tex
     assert r"\text{sum} = \frac{3}{4}" in tex and r"y_{2,1} = \frac{3}{4}" in tex
 

@@ -201,12 +201,12 @@ def problems(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_frame_is_legible(problems, name):
+def test_every_frame_is_legible(problems, name, manim_media):
     inspector = Inspector()
 
     def snapshot(scene, section):
         # The objects themselves, not their ids: an id can be reused once an object is gone.
         inspector.section_start[section] = list(scene.mobjects)
 
-    run_lecture(problems[name], (), on_beat=inspector, on_section=snapshot)
+    run_lecture(problems[name], (), manim_media, on_beat=inspector, on_section=snapshot)
     assert not inspector.failures, "\n".join(inspector.failures[:25])

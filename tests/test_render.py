@@ -6,9 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import pytest
 import srt
 
 from explainer.cli import main
@@ -29,14 +31,63 @@ def render(tmp_path: Path, *extra: str) -> int:
     return main(["render", "--output-dir", str(tmp_path), *extra])
 
 
-def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capfd, monkeypatch):
-    # An empty cache: both parts are rendered, by two worker processes (their section
-    # lines reach the terminal directly, hence capfd).
-    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
-    assert render(tmp_path, "--quality", "low", "--section", "title", "--section", "image") == 0
-    out, err = capfd.readouterr()
-    video = Path(out.strip())
-    assert video == tmp_path / "lecture-title-image-480p15.mp4" and video.exists()
+def _processes_in_group(group: int) -> list[str]:
+    """Processes (zombies included) whose process group is ``group``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
+        if int(fields[2]) == group:  # state, ppid, pgrp
+            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
+    return found
+
+
+@dataclass(frozen=True)
+class Render:
+    out: Path
+    cache: Path
+    run: subprocess.CompletedProcess
+    left: list[str]
+    """The processes of the command's group still there when it had exited."""
+
+
+@pytest.fixture(scope="module")
+def three_sections(tmp_path_factory) -> Render:
+    """One render of three sections at low quality, spoken, from an empty cache, in a
+    process group of its own: three parts (sections not next to each other each make one),
+    so two worker processes (and multiprocessing's resource tracker), joined into one
+    video. Three tests read it: its video and captions, the frame clock across its joins,
+    and what is left of its processes."""
+    base = tmp_path_factory.mktemp("three-sections")
+    out, cache = base / "out", base / "cache"
+    exe = Path(sys.executable).parent / "explainer"
+    cmd = [str(exe), "render", "--quality", "low", "--output-dir", str(out)]
+    for section in ("title", "image", "conclusion"):
+        cmd += ["--section", section]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, EXPLAINER_CACHE_DIR=str(cache)),
+        start_new_session=True,
+    )
+    stdout, stderr = proc.communicate(timeout=600)
+    left = _processes_in_group(proc.pid)
+    run = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    assert run.returncode == 0, run.stderr
+    return Render(out, cache, run, left)
+
+
+def test_low_quality_sections_write_video_and_matching_captions(three_sections):
+    # An empty cache: the parts are rendered by two worker processes (their section lines
+    # reach the command's stderr directly).
+    out, run = three_sections.out, three_sections.run
+    video = Path(run.stdout.strip())
+    assert video == out / "lecture-title-image-conclusion-480p15.mp4" and video.exists()
     width, height, fps, duration = video_facts(video)
     assert (width, height, fps) == (854, 480, 15)
     captions = list(srt.parse(video.with_suffix(".srt").read_text(encoding="utf-8")))
@@ -47,21 +98,29 @@ def test_low_quality_sections_write_video_and_matching_captions(tmp_path, capfd,
     end = captions[-1].end.total_seconds()
     # After the last sentence: its pause, the stage clearing and a short closing pause.
     assert duration - 2.0 <= end <= duration + 0.1, (end, duration)
-    assert "[ 1/2] title" in err and "[ 2/2] image" in err and "Rendered" in err
-    assert not list(tmp_path.glob(".render-*")), "temporary render folder left behind"
+    err = run.stderr
+    assert "[ 1/3] title" in err and "[ 2/3] image" in err and "[ 3/3] conclusion" in err
+    assert "Rendered" in err
+    assert not list(out.glob(".render-*")), "temporary render folder left behind"
 
 
-def test_joined_parts_keep_the_frame_clock(tmp_path, capfd, monkeypatch):
+def test_nothing_of_a_render_outlives_it(three_sections):
+    """Three parts, so two worker processes and multiprocessing's resource tracker: all
+    are gone, reaped, when the command exits (a tracker left to end after the command
+    stayed a zombie here)."""
+    parts = [p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"]
+    assert len(parts) == 3  # rendered by the workers, not in the command's own process
+    assert three_sections.left == []
+
+
+def test_joined_parts_keep_the_frame_clock(three_sections):
     """Three parts (sections not next to each other each make one) joined into one video:
     every frame decoded is one frame of the clock, at its place, with no frame held at a
     join, and the header says the rate the video was drawn at."""
     from fractions import Fraction
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(cache))
-    args = ["--quality", "low", "--section", "title", "--section", "image"]
-    assert render(tmp_path, *args, "--section", "conclusion") == 0
-    video = Path(capfd.readouterr().out.strip())
+    cache = three_sections.cache
+    video = Path(three_sections.run.stdout.strip())
     parts = [p / "video.mp4" for p in (cache / "parts").iterdir() if p.name[0] not in ".j"]
     assert len(parts) == 3
     part_frames = 0
@@ -262,35 +321,3 @@ def test_sigterm_cleans_up(tmp_path):
     assert proc.returncode == 130 and "interrupted" in err
     assert not out.exists() or list(out.iterdir()) == []
     assert not _work_folders(cache)
-
-
-def _processes_in_group(group: int) -> list[str]:
-    """Processes (zombies included) whose process group is ``group``, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # ended while we looked
-        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
-        if int(fields[2]) == group:  # state, ppid, pgrp
-            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
-    return found
-
-
-def test_nothing_of_a_render_outlives_it(tmp_path):
-    """Two parts, so two worker processes and multiprocessing's resource tracker: all are
-    gone, reaped, when the command exits (a tracker left to end after the command stayed
-    a zombie here)."""
-    exe = Path(sys.executable).parent / "explainer"
-    cmd = [str(exe), "render", "--quality", "low", "--voice", "none"]
-    cmd += ["--section", "title", "--section", "image", "--output-dir", str(tmp_path / "out")]
-    env = dict(os.environ, EXPLAINER_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
-    )
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
-    parts = [p for p in (tmp_path / "cache" / "parts").iterdir() if p.name[0] not in ".j"]
-    assert len(parts) == 2  # rendered by two workers
-    assert _processes_in_group(proc.pid) == []

@@ -23,7 +23,7 @@ OTHER_IMAGE = [[3, 0, -2, 1, 4], [1, 5, 0, -1, 2], [0, 2, 2, 3, -3], [4, -1, 1, 
 OTHER_KERNEL = [[2, -1], [0, 1]]
 
 
-def test_numbers_on_screen_follow_a_different_problem(tmp_path):
+def test_numbers_on_screen_follow_a_different_problem(manim_media):
     """Render for another image and kernel: every value, product and sum shown must be
     the one a plain loop gives for that problem (nothing is baked into the scenes)."""
     problem = Problem(OTHER_IMAGE, OTHER_KERNEL)
@@ -31,7 +31,7 @@ def test_numbers_on_screen_follow_a_different_problem(tmp_path):
     scene = run_lecture(
         problem,
         ["multiply", "add", "sweep"],
-        tmp_path,
+        manim_media,
         on_beat=lambda s: seen.update(texts_on_screen(s)),
     )
     expected = plain_loop(OTHER_IMAGE, OTHER_KERNEL)
@@ -60,7 +60,7 @@ def test_numbers_on_screen_follow_a_different_problem(tmp_path):
     assert "+" + "+".join(terms[2:]) + f"={screen_number(total)}" in seen
 
 
-def test_lecture_shows_the_exact_values_and_four_matches(tmp_path):
+def test_lecture_shows_the_exact_values_and_four_matches(manim_media):
     captions: list[str] = []
     seen: set[str] = set()
     kept: dict[str, list[str]] = {}
@@ -72,7 +72,7 @@ def test_lecture_shows_the_exact_values_and_four_matches(tmp_path):
             if key in s.stage:
                 kept[key] = [c.text for c in s.stage[key]]
 
-    run_lecture(None, ["multiply", "add", "sweep", "result"], tmp_path, on_beat=beat)
+    run_lecture(None, ["multiply", "add", "sweep", "result"], manim_media, on_beat=beat)
     shown = kept["result_cells"]
     assert shown.count("1") == 4 and shown[0] == "7/9" and shown.count("−1/9") == 16
     assert any("fourpixelsequalto1" in c.replace("\n", "") for c in captions)
@@ -154,21 +154,21 @@ def _overlap(a, b) -> bool:
     ],
     ids=["lecture", "stride-same", "dilated-flip", "large-summary"],
 )
-def test_every_section_stays_inside_the_frame(problem, tmp_path):
+def test_every_section_stays_inside_the_frame(problem, manim_media):
     failures: list[str] = []
     run_lecture(
-        problem, (), tmp_path, on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures)
+        problem, (), manim_media, on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures)
     )
     assert not failures, "\n".join(dict.fromkeys(failures))
 
 
-def test_sections_rendered_alone_start_from_a_clean_stage(tmp_path):
+def test_sections_rendered_alone_start_from_a_clean_stage(manim_media):
     failures: list[str] = []
     problem = Problem(np.ones((20, 20), dtype=int), [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
     run_lecture(
         problem,
         ("multiply", "sweep", "notation"),
-        tmp_path,
+        manim_media,
         on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures),
     )
     assert not failures, "\n".join(dict.fromkeys(failures))
