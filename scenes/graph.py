@@ -12,7 +12,9 @@ The same graph runs on two engines:
 - :func:`run_on_dask`, on a Dask cluster: a ``LocalCluster`` of single-threaded worker
   processes started and stopped by :func:`dask_client`, or an existing cluster named by
   its scheduler's address. Results come back to this process as values (the bytes of
-  videos and documents), never through a shared disk.
+  videos and documents), never through a shared disk. Nodes are handed to the cluster
+  as worker threads free up, the heaviest chain of work first (:func:`ranks`), as a pool
+  hands out jobs.
 
 A node that fails fails the nodes that need it, and only them: the other lessons finish.
 A worker that dies is replaced by its nanny and its tasks are given to another worker
