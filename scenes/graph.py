@@ -345,7 +345,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
                 n_workers=count,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=":0" if _has_dashboard() else None,
+                # The scheduler serves HTTP (its dashboard when bokeh is installed, health
+                # pages always): on a free port, not 8787, which another render may hold.
+                dashboard_address=":0",
                 silence_logs=logging.CRITICAL,
                 scheduler_port=0,
                 preload=[IGNORE_INTERRUPT],
