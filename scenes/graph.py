@@ -12,7 +12,9 @@ The same graph runs on two engines:
 - :func:`run_on_dask`, on a Dask cluster: a ``LocalCluster`` of single-threaded worker
   processes started and stopped by :func:`dask_client`, or an existing cluster named by
   its scheduler's address. Results come back to this process as values (the bytes of
-  videos and documents), never through a shared disk.
+  videos and documents), never through a shared disk. Nodes are handed to the cluster
+  as worker threads free up, the heaviest chain of work first (:func:`ranks`), as a pool
+  hands out jobs.
 
 A node that fails fails the nodes that need it, and only them: the other lessons finish.
 A worker that dies is replaced by its nanny and its tasks are given to another worker
@@ -23,6 +25,7 @@ many workers died while the graph ran and how many of its tasks had to run again
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import sys
 import time
@@ -153,37 +156,98 @@ def run_here(graph: Graph, on_done: Listener | None = None) -> dict[str, Done | 
 def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[str, Done | Failed]:
     """Run every node on the cluster behind ``client``; results come back as values.
 
-    Each node is submitted under its own key, its arguments' nodes as futures, so the
-    scheduler sends each task where its inputs are and runs independent ones at once.
+    The nodes are handed to the cluster as it has room for them, as a pool hands out jobs:
+    a node once every node it needs is done and a worker thread is free, the node with the
+    heaviest chain of work still after it first (:func:`ranks`). Handed all at once, a part
+    whose sentences were ready went at once to a worker (Dask queues only tasks without
+    inputs) and waited there behind another part while the other worker idled: a task that
+    waits on a worker is never moved (work stealing is off), and the longest parts started
+    last. Each node runs under its own key, the nodes it needs passed as futures, so their
+    results go from worker to worker.
     """
     from distributed import as_completed
 
+    nodes = graph.nodes
+    needs = {key: set(node.refs()) for key, node in nodes.items()}
+    users: dict[str, list[str]] = {key: [] for key in nodes}
+    for key, refs in needs.items():
+        for ref in refs:
+            users[ref].append(key)
+    rank = ranks(graph)
+    order = {key: k for k, key in enumerate(nodes)}
+    waiting = {key: len(refs) for key, refs in needs.items()}
+    unsent = {key: len(users[key]) for key in nodes}  # nodes needing it not yet handed out
+    ready = [(-rank[key], order[key], key) for key in nodes if not waiting[key]]
+    heapq.heapify(ready)
     futures: dict[str, Any] = {}
-    by_future: dict[str, Node] = {}
-    for node in graph.nodes.values():
-        args = _substitute(node.args, futures)
-        future = client.submit(call, node.fn, *args, key=node.key, pure=False, retries=0)
-        futures[node.key] = future
-        by_future[future.key] = node
+    running = as_completed()
     results: dict[str, Done | Failed] = {}
+
+    def sent(key: str) -> None:
+        for ref in needs[key]:
+            unsent[ref] -= 1
+            if not unsent[ref] and ref in results:
+                # Every node that needs it has it now: the cluster keeps the value only
+                # while one of them still waits for it (a worker that dies later loses,
+                # and costs again, only what is still needed).
+                future = futures.pop(ref, None)
+                if future is not None:
+                    future.release()
+
+    def finish(key: str, outcome: Done | Failed) -> None:
+        results[key] = outcome
+        if not unsent[key] and key in futures:
+            futures.pop(key).release()
+        if on_done is not None:
+            on_done(nodes[key], outcome)
+        for user in users[key]:
+            waiting[user] -= 1
+            if not waiting[user]:
+                heapq.heappush(ready, (-rank[user], order[user], user))
+
     try:
-        for future in as_completed(list(futures.values())):
-            node = by_future[future.key]
+        while ready or running.count():
+            room = max(1, sum(client.nthreads().values()))
+            while ready and running.count() < room:
+                _, _, key = heapq.heappop(ready)
+                failed = [results[k] for k in needs[key] if isinstance(results[k], Failed)]
+                if failed:  # it needs a node that failed: it fails with it, unsent
+                    sent(key)
+                    finish(key, failed[0])
+                    continue
+                node = nodes[key]
+                args = _substitute(node.args, futures)
+                future = client.submit(call, node.fn, *args, key=key, pure=False, retries=0)
+                futures[key] = future
+                running.add(future)
+                sent(key)
+            if not running.count():
+                continue
+            future = next(running)
             if future.status == "finished":
                 outcome: Done | Failed = future.result()
             else:
                 error = future.exception()
                 outcome = Failed(error if error is not None else RuntimeError(future.status))
-            results[node.key] = outcome
-            # The value is here now: the cluster keeps it only while a task still needs it
-            # (so a worker that dies later loses, and costs again, only what is needed).
-            futures.pop(node.key).release()
-            if on_done is not None:
-                on_done(node, outcome)
+            finish(future.key, outcome)
     finally:
         for future in futures.values():
             future.release()
     return results
+
+
+def ranks(graph: Graph) -> dict[str, float]:
+    """Each node's weight plus the heaviest chain of nodes that need it, one after another:
+    how long, at the least, the work still takes once it starts (the order a pool of
+    workers best takes the nodes in, the longest first)."""
+    rank: dict[str, float] = {}
+    users: dict[str, list[str]] = {key: [] for key in graph.nodes}
+    for key, node in graph.nodes.items():
+        for ref in set(node.refs()):
+            users[ref].append(key)
+    for key in reversed(graph.nodes):  # dependencies come first: users are ranked before
+        rank[key] = graph.nodes[key].weight + max((rank[u] for u in users[key]), default=0.0)
+    return rank
 
 
 @dataclass(frozen=True)
@@ -222,6 +286,21 @@ def worker_deaths(client, since: float, results: dict[str, Done | Failed]) -> De
     return Deaths(died, started, rerun)
 
 
+DRAWING_WORKER = {
+    # Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, to hand memory back
+    # to the system early. Setting it at all turns off glibc's sliding mmap threshold, so
+    # every frame-sized buffer manim allocates (1.6 MB at 480p, 8 MB at 1080p, several a
+    # frame) became its own mmap, zero-filled page by page, and munmap: a part took 1.35×
+    # the CPU at 720p30 (a third of it system time), more at 1080p60. None unsets it; a
+    # value of the worker's own environment still wins.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # The worker's statistical profiler walks the running task's stack every 10 ms (for
+    # the dashboard's profile page): a cost on every frame drawn, for a page not used here.
+    "distributed.worker.profile.enabled": False,
+}
+"""Dask settings for workers that draw parts (a LocalCluster's; see :func:`dask_client`)."""
+
+
 IGNORE_INTERRUPT = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
 """Run first in each worker process of the LocalCluster (Dask's preload: Python source).
 Ctrl-C reaches every process of the terminal's group: the command, which stops its own
@@ -243,6 +322,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     settings = {
         "distributed.scheduler.work-stealing": False,
         "distributed.scheduler.allowed-failures": 3,
+        **DRAWING_WORKER,
     }
     # Dask's own notes (a worker restarted, a task given up, a heartbeat lost as the
     # cluster closes on Ctrl-C) stay out of the display, in this process and in the
@@ -265,7 +345,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
                 n_workers=count,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=":0" if _has_dashboard() else None,
+                # The scheduler serves HTTP (its dashboard when bokeh is installed, health
+                # pages always): on a free port, not 8787, which another render may hold.
+                dashboard_address=":0",
                 silence_logs=logging.CRITICAL,
                 scheduler_port=0,
                 preload=[IGNORE_INTERRUPT],
