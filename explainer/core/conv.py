@@ -104,29 +104,15 @@ def conv2d(
             normalize=normalize,
             exact=exact,
         )
+    options = dict(
+        stride=stride, padding=padding, padding_mode=padding_mode, dilation=dilation, flip=flip
+    )
     if normalize is None and not exact:
-        quick = quick_float(
-            image,
-            kernel,
-            stride=stride,
-            padding=padding,
-            padding_mode=padding_mode,
-            dilation=dilation,
-            flip=flip,
-        )
+        quick = quick_float(image, kernel, **options)
         if quick is not None:
             return quick
     if exact is not False:
-        quick = quick_exact(
-            image,
-            kernel,
-            stride=stride,
-            padding=padding,
-            padding_mode=padding_mode,
-            dilation=dilation,
-            flip=flip,
-            normalize=normalize,
-        )
+        quick = quick_exact(image, kernel, **options, normalize=normalize)
         if quick is not None:
             return quick
     problem = Problem(

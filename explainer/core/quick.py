@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from explainer.core.engine import INT64_MAX, divided
-from explainer.core.geometry import quick_geometry
+from explainer.core.geometry import Geometry, quick_geometry
 from explainer.core.problem import _BIGGEST, _all_finite, fits_float_range
 from explainer.core.sliding import correlate_float, correlate_taps, plan_of
 from explainer.errors import ExplainerError
@@ -43,22 +43,12 @@ def quick_float(
     when anything is not so: the caller then builds the Problem, which refuses in its own
     words, or bounds exactly. For a 64×64 image this is a third of a call's time.
     """
-    if not (isinstance(image, np.ndarray) and isinstance(kernel, np.ndarray)):
+    if not _two_d(image, kernel) or image.dtype not in _FLOATS or kernel.dtype not in _FLOATS:
         return None
-    if image.dtype not in _FLOATS or kernel.dtype not in _FLOATS or type(flip) is not bool:
+    if type(flip) is not bool:
         return None
-    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
-        return None
-    try:
-        geometry = quick_geometry(
-            image.shape,
-            kernel.shape,
-            stride=stride,
-            padding=padding,
-            padding_mode=padding_mode,
-            dilation=dilation,
-        )
-    except ExplainerError:
+    geometry = _geometry_or_none(image, kernel, stride, padding, padding_mode, dilation)
+    if geometry is None:
         return None
     lo, hi = float(image.min()), float(image.max())
     if not (math.isfinite(lo) and math.isfinite(hi) and _all_finite(kernel)):
@@ -92,26 +82,14 @@ def quick_exact(
     numbers, refuses in its own words or bounds exactly. For a 9×9 image of Fractions
     this is half of a call's time.
     """
-    if not (isinstance(image, np.ndarray) and isinstance(kernel, np.ndarray)):
-        return None
-    if type(flip) is not bool or normalize not in (None, "area"):
-        return None
-    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
+    if not _two_d(image, kernel) or type(flip) is not bool or normalize not in (None, "area"):
         return None
     x, w = _integer_ratios(image), _integer_ratios(kernel)
     if x is None or w is None:
         return None
     (xs, dx, x_bound), (ws, dw, w_bound) = x, w
-    try:
-        geometry = quick_geometry(
-            image.shape,
-            kernel.shape,
-            stride=stride,
-            padding=padding,
-            padding_mode=padding_mode,
-            dilation=dilation,
-        )
-    except ExplainerError:
+    geometry = _geometry_or_none(image, kernel, stride, padding, padding_mode, dilation)
+    if geometry is None:
         return None
     if not fits_float_range(image, kernel, float(x_bound), float(w_bound)):
         return None
@@ -176,3 +154,38 @@ def _slots_readable() -> bool:
 
 
 _SLOTS_READABLE = _slots_readable()
+
+
+def _two_d(image: Any, kernel: Any) -> bool:
+    """Both non-empty 2D numpy arrays (anything else goes to a Problem)."""
+    return (
+        isinstance(image, np.ndarray)
+        and isinstance(kernel, np.ndarray)
+        and image.ndim == 2
+        and kernel.ndim == 2
+        and bool(image.size)
+        and bool(kernel.size)
+    )
+
+
+def _geometry_or_none(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: Any,
+    padding: Any,
+    padding_mode: Any,
+    dilation: Any,
+) -> Geometry | None:
+    """The geometry as a Problem would plan it, or None when it refuses: the Problem then
+    refuses in its own words."""
+    try:
+        return quick_geometry(
+            image.shape,
+            kernel.shape,
+            stride=stride,
+            padding=padding,
+            padding_mode=padding_mode,
+            dilation=dilation,
+        )
+    except ExplainerError:
+        return None
