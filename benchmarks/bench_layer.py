@@ -1,11 +1,13 @@
 """A convolutional layer against the textbook im2col reference: time and peak memory.
 
 For C_in = C_out = 64 channels of 56×56 with 3×3 filters (padding 1, bias), in float32
-and float64, the candidates run in alternating rounds: explainer.conv2d (blocks of output
-rows, each block's patch matrix multiplied by the filters in one product on one BLAS
-thread, the blocks shared among the engine's own threads: see explainer.core.layer_engine
-and explainer.core.blas) and the textbook reference, numpy's sliding_window_view +
-tensordot (one im2col matrix of every window, one matrix product, on BLAS's own threads).
+and float64, the candidates run in alternating rounds: explainer.conv2d and the textbook
+reference, numpy's sliding_window_view + tensordot (one im2col matrix of every window, one
+matrix product, on BLAS's own threads). explainer.conv2d multiplies blocks of output rows,
+each block's patch matrix by the filters in one product: on BLAS's own threads, one block
+at a time, when the cores are free; on one BLAS thread each, the blocks shared among the
+engine's own threads, when other processes take them (see explainer.core.layer_engine,
+explainer.core.blas and explainer.core.cpu_share; the way taken is printed).
 Printed: median times and explainer's time divided by the reference's; then peak memory
 (tracemalloc, which sees numpy's arrays) of each, in MiB and divided by the output's size.
 The BLAS library, its threads, OPENBLAS_CORETYPE and the load average are printed first.
@@ -33,6 +35,7 @@ from timing import interleaved, peak_bytes  # noqa: E402
 
 import explainer  # noqa: E402
 from explainer.core import layer_blocks, layer_engine  # noqa: E402
+from explainer.core.cpu_share import cores_taken_by_others  # noqa: E402
 
 
 def blas_config() -> str:
@@ -137,8 +140,10 @@ def main() -> None:
     c, n, k = args.channels, args.size, args.kernel
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"blocks: patch matrices of {layer_engine.PATCH_BLOCK_ELEMENTS:,} values, shared "
-        f"by up to {layer_blocks.workers()} threads on one BLAS thread each"
+        f"blocks: patch matrices of {layer_engine.BLAS_BLOCK_ELEMENTS:,} values on BLAS's "
+        f"threads when the cores are free, of {layer_engine.PATCH_BLOCK_ELEMENTS:,} shared "
+        f"by up to {layer_blocks.workers()} threads on one BLAS thread each when other "
+        f"processes take them (now: {'taken' if cores_taken_by_others() else 'free'})"
     )
     print(
         f"{'dtype':>8} {'explainer':>10} {'im2col':>9} {'ratio':>7}   memory (MiB): "

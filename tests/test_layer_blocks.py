@@ -35,15 +35,22 @@ def no_blas_control():
     yield False
 
 
-@pytest.fixture(params=["patches", "shifted"])
+@pytest.fixture(params=["patches", "shifted", "blas threads"])
 def tiny_blocks(request, monkeypatch):
-    """Every branch of either path on small layers. Patches: one output row and 8 columns
-    per block, each layer big enough for BLAS to be held to one thread, three threads.
-    Shifted (BLAS not held): one output row per block, columns in tiles of at least 8,
-    and three threads for any layer."""
+    """Every branch of each path on small layers. Patches (other processes take the
+    cores): one output row and 8 columns per block, each layer big enough for BLAS to be
+    held to one thread, three threads. Shifted (BLAS not held): one output row per block,
+    columns in tiles of at least 8, and three threads for any layer. BLAS threads (the
+    cores are free): one output row and 8 columns per block, in the calling thread."""
     monkeypatch.setattr(layer_engine, "SINGLE_THREAD_PRODUCT", 1)
     monkeypatch.setattr(layer_engine, "blas_single_threaded", lambda: False)
-    if request.param == "patches":
+    free = request.param == "blas threads"
+    monkeypatch.setattr(layer_engine, "cores_taken_by_others", lambda: not free)
+    monkeypatch.setattr(layer_engine, "blas_threads", lambda: 2)
+    if free:
+        monkeypatch.setattr(layer_engine, "BLAS_BLOCK_ELEMENTS", 1)
+        monkeypatch.setattr(layer_engine, "workers", lambda: 3)  # not to be used
+    elif request.param == "patches":
         monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "THREADED_WORK", 0)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)
@@ -82,6 +89,7 @@ def test_threads_and_tiles_give_the_sums_of_one_block(tiny_blocks, monkeypatch):
     x, w = rng.normal(size=(5, 17, 41)), rng.normal(size=(7, 5, 3, 3))
     tiled = conv2d(x, w, padding=1, flip=True)
     monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1 << 30)
+    monkeypatch.setattr(layer_engine, "BLAS_BLOCK_ELEMENTS", 1 << 30)
     monkeypatch.setattr(layer_engine, "workers", lambda: 1)
     monkeypatch.setattr(layer_blocks, "SHIFT_BLOCK_BYTES", 1 << 30)
     monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1 << 30)
@@ -120,12 +128,14 @@ def test_an_input_whose_rows_are_not_contiguous(tiny_blocks):
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(case=layers(stride=1), shifted=st.booleans())
-def test_property_small_blocks_equal_the_plain_loop(case, shifted):
+@given(case=layers(stride=1), way=st.sampled_from(["patches", "shifted", "blas threads"]))
+def test_property_small_blocks_equal_the_plain_loop(case, way):
     x, w, _, options = case
     small = dict(SHIFT_BLOCK_BYTES=1, SINGLE_THREAD_PRODUCT=1, THREADED_WORK=0)
-    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_ELEMENTS=1, THREADED_WORK=0)
-    if shifted:
+    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_ELEMENTS=1, BLAS_BLOCK_ELEMENTS=1,
+                  THREADED_WORK=0, blas_threads=lambda: 2, blas_single_threaded=lambda: False,
+                  cores_taken_by_others=lambda: way != "blas threads")  # fmt: skip
+    if way == "shifted":
         engine["one_blas_thread"] = no_blas_control
     with (
         mock.patch.multiple(layer_blocks, workers=lambda: 2, **small),

@@ -101,3 +101,14 @@ def one_blas_thread() -> Iterator[bool]:
                 if state.depth == 0:
                     _put_back(state.saved)
                     state.owner, state.saved = None, []
+
+
+def blas_threads() -> int:
+    """The fewest threads a loaded BLAS library runs a product on now: 1 while a layer
+    holds them (here or in another thread), 0 when no library can be read."""
+    state = _current()
+    with state.lock:
+        if state.libraries is None:
+            state.libraries = _blas_libraries()
+        counts = [lib.get_num_threads() for lib in state.libraries]
+    return min(counts, default=0)

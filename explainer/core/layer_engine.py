@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.core.blas import one_blas_thread
+from explainer.core.blas import blas_threads, one_blas_thread
+from explainer.core.cpu_share import cores_taken_by_others
 from explainer.core.engine import INT64_MAX, divided, over_common_denominator
 from explainer.core.layer_blocks import (
     THREADED_WORK,
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 # values took 5–15% longer (a 64-channel 5×5 layer got one output row per product), twice
 # as many gained at most 5%.
 PATCH_BLOCK_ELEMENTS = 1 << 18
+# On BLAS's own threads (free cores), twice as many: each product wakes them and waits
+# for them, and fewer products waited less (measured against im2col, bench_layer.py).
+BLAS_BLOCK_ELEMENTS = 1 << 19
 
 
 def convolve(layer: Layer, *, exact: bool | None = None) -> np.ndarray:
@@ -68,6 +72,8 @@ def _float_path(layer: Layer) -> np.ndarray:
     biggest = c_out // layer.groups * cg * kh * kw * out[0].size  # the whole as one product
     if biggest <= SINGLE_THREAD_PRODUCT or blas_single_threaded():
         return _sums(*args)
+    if blas_threads() > 1 and not cores_taken_by_others():  # see explainer.core.cpu_share
+        return _sums(*args, own_threads=False)
     with one_blas_thread() as limited:
         if limited:  # whole products per block, shared among threads of our own
             return _sums(*args)
@@ -121,6 +127,7 @@ def _sums(
     bias: np.ndarray | None = None,
     *,
     whole: bool = True,
+    own_threads: bool = True,
 ) -> np.ndarray:
     """Σ_c Σ_m Σ_n x·w of every output element into ``out`` (C_out, rows, columns), by
     blocks of output rows (and columns, for very wide ones).
@@ -132,7 +139,8 @@ def _sums(
     type, then divided by ``divisors`` and added to ``bias`` per filter and rounded once
     into ``out``; exact numbers (int64 proved not to overflow, or Python objects) are
     summed as they are. Float blocks are shared among a few threads when the layer is
-    big; ``whole=False`` cuts each product in pieces small enough for one BLAS thread.
+    big; ``whole=False`` cuts each product in pieces small enough for one BLAS thread;
+    ``own_threads=False`` leaves the threads to BLAS, one block at a time.
     """
     c_in = x.shape[0]
     c_out, cg, kh, kw = weight.shape
@@ -143,15 +151,17 @@ def _sums(
     filters = weight.reshape(groups, per_group, taps)
     work = weight.dtype
     per_pixel = c_in * kh * kw
-    budget = PATCH_BLOCK_ELEMENTS
+    budget = PATCH_BLOCK_ELEMENTS if own_threads else BLAS_BLOCK_ELEMENTS
     # Values held per output pixel of a block: its column of the patch matrix, and when
     # the products are cut in pieces two partial sums per filter (_products_in_pieces).
     held = per_pixel + (0 if whole else 2 * c_out)
     threads = work.kind == "f" and whole and c_out * taps * oh * ow >= THREADED_WORK
-    count = workers() if threads else 1
+    count = workers() if threads and own_threads else 1
     cols = ow if held * ow <= budget else max(8, budget // held)
     rows = max(1, min(-(-oh // count), budget // (held * cols)))
-    rows = -(-oh // -(-oh // rows))  # blocks of equal height
+    blocks = -(-oh // rows)
+    blocks = min(oh, -(-blocks // count) * count)  # as many for every thread
+    rows = -(-oh // blocks)  # of equal height
     starts = list(range(0, oh, rows))
     direct = out.dtype == work and cols == ow
     # A 1×1 kernel with stride 1 reads the input's rows as they are: no copy.
