@@ -1,8 +1,9 @@
 """explainer.core.cpu_share: whether other processes take the cores, from /proc.
 
 The verdict is checked on readings made up here (so that the arithmetic is known), and the
-readings themselves on real work: a child process that spins shows as busy ticks not
-ours, a thread of this process that spins as ticks of ours.
+readings themselves on real work: a child process that spins for half a second of CPU
+shows as busy ticks not ours, a thread of this process that spins as ticks of ours (CPU
+time, not wall time: on a busy machine a spinning thread gets less than a core).
 """
 
 from __future__ import annotations
@@ -82,41 +83,40 @@ def test_without_proc_or_load_average_the_cores_count_as_taken(made_up, monkeypa
     assert cpu_share.cores_taken_by_others() is True
 
 
-def _spin(seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+def _spin_cpu(seconds: float) -> None:
+    """Spin until this process has used ``seconds`` more of CPU time (however busy the
+    machine is), or 60 s have passed."""
+    cpu, end = time.process_time() + seconds, time.monotonic() + 60
+    while time.process_time() < cpu and time.monotonic() < end:
         pass
+
+
+SPIN_CHILD = """
+import time
+cpu, end = time.process_time() + 0.5, time.monotonic() + 60
+while time.process_time() < cpu and time.monotonic() < end:
+    pass
+"""
 
 
 @linux_only
 def test_another_process_spinning_shows_as_busy_ticks_not_ours():
     per_second = os.sysconf("SC_CLK_TCK")
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time\nend = time.monotonic() + 1.5\nwhile time.monotonic() < end: pass",
-        ]  # fmt: skip
-    )
-    try:
-        time.sleep(0.3)  # started
-        busy0, mine0 = cpu_share._ticks()
-        time.sleep(1.0)
-        busy1, mine1 = cpu_share._ticks()
-    finally:
-        child.wait(timeout=30)
-    # The child gets at least a third of a core even with two other busy processes.
-    assert (busy1 - busy0) - (mine1 - mine0) >= 0.3 * per_second
-    assert mine1 - mine0 <= 0.2 * per_second  # this process slept
+    busy0, mine0 = cpu_share._ticks()
+    subprocess.run([sys.executable, "-c", SPIN_CHILD], check=True, timeout=90)
+    busy1, mine1 = cpu_share._ticks()
+    # The child's half second of CPU (and its start) is busy time that is not ours.
+    assert (busy1 - busy0) - (mine1 - mine0) >= 0.4 * per_second
+    assert mine1 - mine0 <= 0.2 * per_second  # this process waited
 
 
 @linux_only
 def test_a_thread_of_this_process_spinning_shows_as_ticks_of_ours():
     per_second = os.sysconf("SC_CLK_TCK")
     busy0, mine0 = cpu_share._ticks()
-    worker = threading.Thread(target=_spin, args=(1.0,))
+    worker = threading.Thread(target=_spin_cpu, args=(0.5,))
     worker.start()
     worker.join()
     busy1, mine1 = cpu_share._ticks()
-    assert mine1 - mine0 >= 0.3 * per_second
+    assert mine1 - mine0 >= 0.4 * per_second
     assert busy1 - busy0 >= mine1 - mine0 - 2  # ours are among all (a tick of rounding)
