@@ -189,6 +189,7 @@ font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.4
     if (!notesWindow) { // blocked: the notes go under the slide instead
       document.body.classList.toggle("inline-notes");
       updateNotes();
+      fit(); // the board gives the notes their room
       return;
     }
     notesWindow.document.open();
