@@ -172,6 +172,8 @@ def test_blocked_notes_go_under_the_slide_and_the_page_has_none(browser, tmp_pat
     assert page.is_visible("#notes-inline")
     assert page.text_content("#inline-now") == captions[1]
     assert page.text_content("#inline-next") == captions[2]
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    assert axe.Axe().run(page).response["violations"] == []
     page.keyboard.press("s")  # and S again puts them away
     assert page.is_hidden("#notes-inline")
     plain, _ = open_page(browser, tmp_path, render_lesson_page(script), 1280, 720)
