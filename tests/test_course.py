@@ -20,10 +20,13 @@ from pathlib import Path
 import pytest
 
 from explainer.cli import main
+from explainer.course import manifest as course_manifest
 from explainer.course.manifest import parse_manifest, read_manifest
 from explainer.errors import ProblemError
 from explainer.lessons import lesson as find_lesson
 from explainer.lessons import lesson_names
+from explainer.lessons.exercises import exercises
+from explainer.lessons.layer.words import default_stack
 from scenes.graph import Graph, Node, Ref, dask_client, run_here, run_on_dask
 from scenes.tasks import make_document
 
@@ -237,9 +240,13 @@ def test_the_course_video_is_the_render_commands_video(course_run, tmp_path, mon
     assert video.read_bytes() == (out / "x" / "video.mp4").read_bytes()
 
 
-def test_a_worksheet_with_no_exercise_is_refused_up_front(tmp_path, capsys):
-    """A layer problem that marks no computed cell has no worksheet: the entry and the
-    field in one line, exit 2, nothing written."""
+def test_a_worksheet_with_no_exercise_is_refused_up_front(tmp_path, capsys, monkeypatch):
+    """A problem whose script sets no exercise has no worksheet: the entry and the field in
+    one line, exit 2, nothing written. Every layer problem now sets one (its parameter
+    count, asked in a box, needs no computed cell), so the script here sets none by hand."""
+    bare = find_lesson("layer").build_script(default_stack())
+    assert exercises(bare)  # what the lesson itself does
+    monkeypatch.setattr(course_manifest, "exercises", lambda script: ())
     first = SILENT.split("[[lessons]]")[1]
     second = (
         '\nid = "edges"\nlesson = "layer"\noutputs = ["slides", "worksheet"]\n'

@@ -123,3 +123,59 @@ def test_cli_writes_each_board_lessons_slides(capsys, tmp_path, name):
     script = lesson(name).build_script(PROBLEMS[name]())
     assert '<body class="slides">' in html
     assert all(b.caption.split(":")[0].replace('"', "\\u0022") in html for b in script.beats())
+
+
+@pytest.mark.browser
+def test_speaker_notes_are_the_scripts_sentences_and_their_window_drives_the_slides(
+    browser, tmp_path, lesson_script
+):
+    """As the convolution slides' notes: S opens a second window with the section, the
+    count, a clock, the sentence on the slide and the next one (the script's, not the
+    page's words); a clicker's keys in that window step the slides."""
+    script = lesson_script
+    beats = [(sec.title or script.labels["title"], b.caption) for sec in script.sections
+             for b in sec.beats]  # fmt: skip
+    page, asked = open_page(browser, tmp_path, render_lesson_page(script, True), 1280, 720)
+    assert page.is_visible("#notes-button") and page.is_hidden("#notes-inline")
+    with page.expect_popup() as popup:
+        page.keyboard.press("s")
+    notes = popup.value
+    for k, (title, caption) in enumerate(beats):
+        assert notes.text_content("#now") == caption
+        assert notes.text_content("#next") == (beats[k + 1][1] if k + 1 < len(beats) else "")
+        assert notes.text_content("#count") == f"{k + 1} / {len(beats)}"
+        assert notes.text_content("#section") == title
+        page.keyboard.press("PageDown")
+    assert notes.text_content("#clock") and notes.text_content("#next") == ""
+    notes.keyboard.press("Home")  # the notes window drives the slides
+    assert page.text_content("#caption") == beats[0][1]
+    notes.keyboard.press("PageDown")
+    notes.keyboard.press("Space")
+    assert page.text_content("#caption") == beats[2][1]
+    assert notes.text_content("#now") == beats[2][1]
+    notes.close()
+    with page.expect_popup() as popup:  # the button opens them too
+        page.click("#notes-button")
+    assert popup.value.text_content("#now") == beats[2][1]
+    popup.value.close()
+    assert not asked
+
+
+@pytest.mark.browser
+def test_blocked_notes_go_under_the_slide_and_the_page_has_none(browser, tmp_path, lesson_script):
+    script = lesson_script
+    captions = [b.caption for b in script.beats()]
+    page, _ = open_page(browser, tmp_path, render_lesson_page(script, True), 1280, 720)
+    page.evaluate("window.open = () => null")  # a browser that blocks the second window
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("s")
+    assert page.is_visible("#notes-inline")
+    assert page.text_content("#inline-now") == captions[1]
+    assert page.text_content("#inline-next") == captions[2]
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    assert axe.Axe().run(page).response["violations"] == []
+    page.keyboard.press("s")  # and S again puts them away
+    assert page.is_hidden("#notes-inline")
+    plain, _ = open_page(browser, tmp_path, render_lesson_page(script), 1280, 720)
+    plain.keyboard.press("s")
+    assert plain.is_hidden("#notes-button") and plain.is_hidden("#notes-inline")

@@ -86,13 +86,22 @@ def paren(v: Number) -> str:
     return f"({text})" if text.startswith(("−", "≈")) else text
 
 
-def beat(key: str, caption: str, claims: Sequence[Claim], board: Board | None = None) -> Beat:
-    """A beat whose speech is its caption read aloud."""
+def beat(
+    key: str,
+    caption: str,
+    claims: Sequence[Claim],
+    board: Board | None = None,
+    exercise: Board | None = None,
+) -> Beat:
+    """A beat whose speech is its caption read aloud (``exercise``: the board a worksheet
+    sets its question on, when not ``board``)."""
     caption = caption.replace("= ≈ ", "≈ ")
     spoken = caption
     for symbol, said in _SPOKEN.items():
         spoken = spoken.replace(symbol, said)
-    return Beat(key, caption, read_aloud(spoken), claims=tuple(claims), board=board)
+    return Beat(
+        key, caption, read_aloud(spoken), claims=tuple(claims), board=board, exercise=exercise
+    )
 
 
 def board(grids: Sequence[str], *marks: Mark, formula: Sequence[str] = ()) -> Board:

@@ -49,6 +49,10 @@ class Beat:
     board: Board | None = None
     """What the generic stage shows while the sentence is spoken (:mod:`.board`); the
     convolution lesson, staged by outputs of its own, leaves it empty."""
+    exercise: Board | None = None
+    """Optional: the board a worksheet sets this beat's question on, when it is not
+    :attr:`board` (its grids to work from; its ``"result"`` marks the cells left blank).
+    Nothing else draws it (:mod:`explainer.lessons.exercises`)."""
 
     @property
     def section(self) -> str:
@@ -103,6 +107,7 @@ class Script:
                 raise ValueError(f"the {self.lesson} lesson says beat {b.key!r} twice")
             seen.add(b.key)
         check_boards(self.grids, ((b.key, b.board) for b in self.beats()))
+        check_boards(self.grids, ((f"{b.key} (exercise)", b.exercise) for b in self.beats()))
 
     def section(self, name: str) -> Section:
         for sec in self.sections:

@@ -117,7 +117,8 @@ HELP = {
     "page": "Arrow keys ← → step through the lesson; Tab into a grid, then arrow keys move "
     "from cell to cell.",
     "slides": "← → Space, Page Up, Page Down: previous or next slide; Home, End: the first "
-    "or the last. Tab into a grid to read its cells.",
+    "or the last; S: speaker notes (the sentence, the next one, a clock) in a second window. "
+    "Tab into a grid to read its cells.",
 }
 """The page's one line of help, per mode (the keys, not the lesson: no lesson words)."""
 
@@ -128,7 +129,10 @@ def render_lesson_page(script: Script, slides: bool = False) -> str:
     With ``slides`` it is a presentation of the same beats: one slide per beat, its
     sentence in large type over its board, sized to fill the screen (a projector at
     1920×1080 or a phone), stepped by arrows, Space, Page Up/Down, Home and End. It is
-    the same data, markup and script as the page, with a stylesheet of its own.
+    the same data, markup and script as the page, with a stylesheet of its own. Its speaker
+    notes (S, or the Notes button) are the script's sentences, as the convolution slides'
+    are: the one on the slide and the next, with a clock, in a second window whose keys
+    drive the slides (under the slide when the browser blocks the window).
     """
     import html as htmllib
 

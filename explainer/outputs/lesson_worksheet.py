@@ -4,7 +4,8 @@ The convolution lesson's worksheet is its handout's (:mod:`explainer.outputs.han
 ``worksheet=True``); every other lesson gets this one, which sets out the exercises of
 :func:`explainer.lessons.exercises.exercises`: each question (worded by the lesson from its
 verified claims) above the grids of its board, the result cells left blank, each with a
-letter to write the answer against. The answer key, on a page of its own at the end, gives
+letter to write the answer against; a question whose answers are no grid's cells (a size, a
+count, a shape) gets labelled boxes instead. The answer key, on a page of its own at the end, gives
 each letter its value (the board's) and the beat's sentence and formula lines. Nothing here
 computes a value or words a sentence of the lesson. :func:`write_lesson_worksheet` compiles
 it with the handouts' pdflatex run; the PDF and its ``.tex`` are each complete or absent.
@@ -48,8 +49,9 @@ def _letters(items: tuple[Exercise, ...]) -> list[list[str]]:
     names += [a + b for a in string.ascii_lowercase for b in string.ascii_lowercase]
     out, k = [], 0
     for ex in items:
-        out.append(names[k : k + len(ex.blanks)])
-        k += len(ex.blanks)
+        n = len(ex.blanks) + len(ex.boxes)
+        out.append(names[k : k + n])
+        k += n
     return out
 
 
@@ -103,13 +105,11 @@ def lesson_worksheet_latex(script: Script) -> str:
     blanks = {
         cell: name
         for ex, names in zip(items, letters, strict=True)
-        for cell, name in zip(ex.blanks, names, strict=True)
+        for cell, name in zip(ex.blanks, names, strict=False)
     }
     title = tex_text(script.labels.get("title", script.lesson))
     parts = [PREAMBLE, SLOT, r"\begin{document}", rf"\section*{{{title}: worksheet}}"]
     parts.append(r"Name: \rule{6cm}{0.4pt} \hfill Date: \rule{3cm}{0.4pt}\par\medskip")
-    if script.labels.get("problem"):
-        parts.append(tex_text(script.labels["problem"]) + ".")
     parts.append(INTRO)
     for n, (ex, names) in enumerate(zip(items, letters, strict=True), 1):
         boxes = ", ".join(f"({x})" for x in names)
@@ -118,7 +118,15 @@ def lesson_worksheet_latex(script: Script) -> str:
         parts.append(rf"\subsection*{{{tex_text(heading)}}}")
         parts.append(tex_text(ex.question) + rf" \emph{{Box {boxes}.}}")
         parts += _board(script, ex, blanks, style)
+        if ex.boxes:
+            slots = (
+                rf"\text{{{tex_text(label)}}} = \boxed{{\slot{{{x}}}}}"
+                for label, x in zip(ex.boxes, names[len(ex.blanks) :], strict=True)
+            )
+            parts.append(r"\[ " + r" \qquad ".join(slots) + r" \]")
     parts += [r"\newpage", r"\section*{Answer key}"]
+    if script.labels.get("problem"):  # on the sheet it would give shapes and sizes away
+        parts += [r"\emph{The problem:} " + tex_text(script.labels["problem"]) + ".", ""]
     for n, (ex, names) in enumerate(zip(items, letters, strict=True), 1):
         values = ", ".join(
             f"({x}) ${latex(v, style)}$" for x, v in zip(names, ex.answers, strict=True)

@@ -193,8 +193,15 @@ class _Writer:
         )
         marks = (Mark("error", (f.focus,), "focus"),)
         claims = [GridValues("error", f.error), PixelError(f.focus, y, t, e)]
+        # The worksheet asks for two other errors: the first of the smallest, the first of
+        # the largest (row-major), the pixel the lesson works out left aside.
+        others = [(v, (r, q)) for r, row in enumerate(f.error) for q, v in enumerate(row)
+                  if (r, q) != f.focus]  # fmt: skip
+        asked = tuple(sorted({min(others, key=lambda o: o[0])[1],
+                              max(others, key=lambda o: o[0])[1]})) if others else ()  # fmt: skip
+        drill = board(("map", "target", "error"), Mark("error", asked, "result")) if asked else None
         out.append(beat("error.map", text, claims, board(("map", "target", "error"), *marks,
-                        formula=("e = y − t = ∂L/∂y",))))  # fmt: skip
+                        formula=("e = y − t = ∂L/∂y",)), drill))  # fmt: skip
         return out
 
     def derivative(self) -> list[Beat]:

@@ -394,6 +394,39 @@ class _Boards:
         line = f"output: {shape(lf.maps_shape)}"
         return Board(shown, (), (line,))
 
+    # ----- exercise boards (what a worksheet sets a beat's question on) ---------------------
+
+    def exercise(self, beat: Beat) -> Board | None:
+        """relu.zeroes: the last map shown before and after ReLU, a negative and a positive
+        cell blank; channels.partials: the last channel shown, its input, its kernel and
+        its partial map, the last element blank (the element the lesson adds up is the
+        first)."""
+        if beat.key == "relu.zeroes":
+            lf = self.first
+            o = self.filters(lf)[-1]
+            plane = lf.trace.pre_activation[o]
+            picked = [
+                next(((i, j) for i, row in enumerate(plane) for j, v in enumerate(row) if test(v)),
+                     None)
+                for test in (lambda v: v < 0, lambda v: v > 0)
+            ]  # fmt: skip
+            blank = tuple(sorted(p for p in picked if p is not None))
+            if not blank:
+                return None
+            return Board((f"pre1.{o}", f"act1.{o}"), (Mark(f"act1.{o}", blank, "result"),))
+        if beat.key == "channels.partials":
+            lf = self.second
+            c = self.channels(lf)[-1]
+            k = lf.element((0, 0, 0)).channels.index(c)
+            _, h, w = lf.maps_shape
+            part = lf.element((0, h - 1, w - 1)).parts[k]
+            key = self.g.inputs[2][c]
+            rows, cols = self.g.grids[key].shape
+            window = tuple((r, q) for r, q in part.positions if 0 <= r < rows and 0 <= q < cols)
+            marks = (Mark(key, window, "window"), Mark(f"part2.0.{c}", ((h - 1, w - 1),), "result"))
+            return Board((key, f"w2.0.{c}", f"part2.0.{c}"), marks)
+        return None
+
     def _summary(self, beat: Beat) -> Board:
         shown = [self.g.inputs[1][0]]
         for lf in self.f.layers:
@@ -419,7 +452,19 @@ def stage_sections(facts: Facts, sections: tuple[Section, ...]):
                 if key not in vouched:
                     vouched.add(key)
                     extra += [c for c in grids.claims[key] if c not in beat.claims + tuple(extra)]
-            beats.append(replace(beat, board=board, claims=beat.claims + tuple(extra)))
+            beats.append(
+                replace(
+                    beat,
+                    board=board,
+                    claims=beat.claims + tuple(extra),
+                    exercise=boards.exercise(beat),
+                )
+            )
         out.append(replace(sec, beats=tuple(beats)))
-    shown = {key for sec in out for b in sec.beats for key in b.board.grids}
+    shown = {
+        key
+        for sec in out
+        for b in sec.beats
+        for key in b.board.grids + (b.exercise.grids if b.exercise else ())
+    }
     return tuple(out), {k: g for k, g in grids.grids.items() if k in shown}

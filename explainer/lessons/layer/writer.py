@@ -144,16 +144,18 @@ class _Writer:
             text += f" {'It is' if co == 1 else 'They are'} {names}."
             claims += [FilterPattern(1, o, p) for o, p in enumerate(lf.patterns)]
         out = [beat("filters.bank", text, *claims)]
-        out.append(self._parameters(lf, "filters.parameters"))
+        # The weights' shape, shown on this beat's board, is what the count is made of.
+        shaped = TensorShape(lf.weight_shape, "weight", 1)
+        out.append(self._parameters(lf, "filters.parameters", shaped))
         return out
 
-    def _parameters(self, lf: LayerFacts, key: str) -> Beat:
+    def _parameters(self, lf: LayerFacts, key: str, *shaped: TensorShape) -> Beat:
         biases = plural(lf.biases, "bias") if lf.biases else "no bias"
         text = (
             f"That is {counted(lf.weights, 'weight')} and {biases}: "
             f"{counted(lf.weights + lf.biases, 'parameter')} to learn."
         )
-        return beat(key, text, Parameters(lf.number, lf.weights, lf.biases))
+        return beat(key, text, Parameters(lf.number, lf.weights, lf.biases), *shaped)
 
     def maps(self) -> list[Beat]:
         lf = self.first
@@ -181,7 +183,8 @@ class _Writer:
             f"{'The filter' if co == 1 else 'Each filter'} slides over the input as in the "
             f"convolution lesson: {where}. So {maps} of shape {shape(lf.maps_shape)}."
         )
-        out = [beat("maps.size", text, *claims, TensorShape(lf.maps_shape, "maps", 1))]
+        claims += [TensorShape(lf.maps_shape, "maps", 1), TensorShape(lf.weight_shape, "weight", 1)]
+        out = [beat("maps.size", text, *claims)]
         parts, claims = [], []
         for o, (value, positions) in enumerate(lf.strongest[:4]):
             parts.append(f"{self._name(lf, o)} responds most, {num(value)}, {places(positions)}")

@@ -139,7 +139,8 @@ class _Writer:
             f"output_padding + 1, here {where}."
         )
         formula = ("n_out = (n − 1)·s − p + d·(k − 1) + output_padding + 1", *parts)
-        return [beat("size.formula", text, claims, board(("input", "output"), formula=formula))]
+        shown = board(("input", "output"), formula=formula)
+        return [beat("size.formula", text, claims, shown, board(("input", "kernel")))]
 
     def stamps(self) -> list[Beat]:
         f, p = self.f, self.p
@@ -243,8 +244,15 @@ class _Writer:
             (r, q) for r, row in enumerate(f.overlap) for q, v in enumerate(row) if v == top
         )
         marks = (Mark("overlap", most, "focus"),)
+        # The worksheet asks for one pixel of each count (the first, row-major), at most 4.
+        firsts: dict[int, tuple[int, int]] = {}
+        for r, row in enumerate(f.overlap):
+            for q, v in enumerate(row):
+                firsts.setdefault(v, (r, q))
+        asked = tuple(sorted(firsts[v] for v in sorted(firsts)[:4]))
+        drill = board(("input", "kernel", "overlap"), Mark("overlap", asked, "result"))
         out.append(beat("overlap.checker", text, [*claims, GridValues("overlap", f.overlap)],
-                        board(("overlap",), *marks)))  # fmt: skip
+                        board(("overlap",), *marks), drill))  # fmt: skip
         return out
 
     def views(self) -> list[Beat]:
@@ -288,8 +296,17 @@ class _Writer:
             and 0 <= cols.before + cols.stride * j < len(f.spread[0])
         )
         marks = (Mark("spread", kept, "focus"),) if kept else ()
+        # The worksheet asks for the first output pixel (row-major) among those most stamps
+        # land on, other than the one the stamps beat adds up.
+        top = max(v for row in f.overlap for v in row)
+        asked = next(
+            ((r, q) for r, row in enumerate(f.overlap) for q, v in enumerate(row)
+             if v == top and (r, q) != f.pixel),
+            (0, 0),
+        )  # fmt: skip
+        drill = board(("spread", "rotated", "output"), Mark("output", (asked,), "result"))
         out = [beat("views.zeros", text, claims,
-                    board(("spread", "rotated", "output"), *marks))]  # fmt: skip
+                    board(("spread", "rotated", "output"), *marks), drill)]  # fmt: skip
         m_rows, m_cols, nonzero = f.matrix
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
