@@ -93,6 +93,10 @@ _MARKED_TESTS = {
 }
 
 
+# Files of long tests besides the marked ones: a course runs a Dask cluster, slides a browser.
+_LONG_FILES = {"test_course.py", "test_lesson_slides.py", "test_graph.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         names = _MARKED_FILES.get(item.path.name, ()) + _MARKED_TESTS.get(
@@ -100,3 +104,11 @@ def pytest_collection_modifyitems(config, items):
         )
         for name in names:
             item.add_marker(getattr(pytest.mark, name))
+    # The long tests first, so that the workers end on short ones together rather than one
+    # of them finishing a render alone (the same order in every worker, as xdist needs).
+    items.sort(key=lambda item: 0 if _is_long(item) else 1)
+
+
+def _is_long(item) -> bool:
+    marked = any(item.get_closest_marker(name) for name in ("video", "voice", "browser", "tex"))
+    return marked or item.path.name in _LONG_FILES

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import numpy as np
-from manim import VGroup, tempconfig
+from manim import Square, VGroup, tempconfig
 
 from explainer.core.problem import Problem
+from scenes.components import ValueGrid
 from scenes.lecture import Lecture
 
 FRAME_HALF_W, FRAME_HALF_H = 14.222 / 2, 8.0 / 2
@@ -128,3 +129,58 @@ def numbers_drawn(scene) -> dict[str, float]:
             elif isinstance(getattr(part, "text", None), str) and len(part.points):
                 note(part.text, part.height * PIXELS_PER_UNIT)
     return found
+
+
+def _bounds(mob) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bounding box of everything drawn in ``mob``'s family (invisible parts excluded)."""
+    pts = [
+        f.points
+        for f in mob.get_family()
+        if len(f.points)
+        and (f.get_fill_opacity() > 0 or f.get_stroke_opacity() > 0 and f.stroke_width > 0)
+    ]
+    if not pts:
+        return None
+    allp = np.concatenate(pts)
+    return allp.min(axis=0), allp.max(axis=0)
+
+
+def inside_frame_and_clear_of_captions(scene, failures: list[str]) -> None:
+    """After an animation: no grid cell torn out of its grid, everything inside the
+    frame, no two grids on each other, nothing under the caption or the heading."""
+    # A grid's cells only exist inside it: a loose cell means manim pulled it out of its
+    # grid (it does when a submobject is animated on its own), leaving a broken copy.
+    loose = [m for m in scene.mobjects if type(m) is Square]
+    if loose:
+        failures.append(f"{len(loose)} grid cells torn out of their grid at t={scene.time:.1f}")
+    boxes = {id(m): _bounds(m) for m in scene.mobjects}
+    for m in scene.mobjects:
+        box = boxes[id(m)]
+        if box is None:
+            continue
+        (x0, y0, _), (x1, y1, _) = box
+        if x0 < -FRAME_HALF_W or x1 > FRAME_HALF_W or y0 < -FRAME_HALF_H or y1 > FRAME_HALF_H:
+            failures.append(
+                f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame "
+                f"at t={scene.time:.1f}: x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}"
+            )
+    grids = [m for m in scene.mobjects if isinstance(m, ValueGrid) and boxes[id(m)] is not None]
+    for k, a in enumerate(grids):
+        for b in grids[k + 1 :]:
+            if _overlap(boxes[id(a)], boxes[id(b)]):
+                failures.append(f"two grids overlap at t={scene.time:.1f}")
+    fixed = [m for m in (scene._caption, scene._heading) if m is not None and m in scene.mobjects]
+    for f in fixed:
+        for other in scene.mobjects:
+            if other in fixed or boxes[id(other)] is None or boxes[id(f)] is None:
+                continue
+            if _overlap(boxes[id(f)], boxes[id(other)]):
+                failures.append(
+                    f"{getattr(f, 'text', '')!r} overlaps a "
+                    f"{type(other).__name__} at t={scene.time:.1f}"
+                )
+
+
+def _overlap(a, b) -> bool:
+    (a0, a1), (b0, b1) = a, b
+    return bool(a0[0] < b1[0] and b0[0] < a1[0] and a0[1] < b1[1] and b0[1] < a1[1])

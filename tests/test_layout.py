@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 from manim import MathTex
 from PIL import Image
-from scene_support import FRAME_HALF_H, FRAME_HALF_W, run_lecture
+from scene_support import (
+    FRAME_HALF_H,
+    FRAME_HALF_W,
+    inside_frame_and_clear_of_captions,
+    run_lecture,
+)
 
 from explainer import Problem, lecture_problem, preset
 from explainer.files.inputs import read_png
@@ -208,5 +213,12 @@ def test_every_frame_is_legible(problems, name, manim_media):
         # The objects themselves, not their ids: an id can be reused once an object is gone.
         inspector.section_start[section] = list(scene.mobjects)
 
-    run_lecture(problems[name], (), manim_media, on_beat=inspector, on_section=snapshot)
+    framed: list[str] = []  # and test_scenes' checks, in the same run
+
+    def on_beat(scene):
+        inspector(scene)
+        inside_frame_and_clear_of_captions(scene, framed)
+
+    run_lecture(problems[name], (), manim_media, on_beat=on_beat, on_section=snapshot)
     assert not inspector.failures, "\n".join(inspector.failures[:25])
+    assert not framed, "\n".join(list(dict.fromkeys(framed))[:25])

@@ -6,18 +6,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from manim import Square
 from reference import plain_loop
 from scene_support import (
-    FRAME_HALF_H,
-    FRAME_HALF_W,
+    inside_frame_and_clear_of_captions,
     run_lecture,
     screen_number,
     texts_on_screen,
 )
 
-from explainer import Problem, lecture_problem
-from scenes.components import ValueGrid
+from explainer import Problem
 
 OTHER_IMAGE = [[3, 0, -2, 1, 4], [1, 5, 0, -1, 2], [0, 2, 2, 3, -3], [4, -1, 1, 0, 1]]
 OTHER_KERNEL = [[2, -1], [0, 1]]
@@ -80,63 +77,10 @@ def test_lecture_shows_the_exact_values_and_four_matches(manim_media):
     assert {"1+1+1", "+1+1+1", "+1+1+1=9", "9÷9=1"} <= seen
 
 
-def _box(mob) -> tuple[np.ndarray, np.ndarray] | None:
-    """Bounding box of everything drawn in ``mob``'s family (invisible parts excluded)."""
-    pts = [
-        f.points
-        for f in mob.get_family()
-        if len(f.points)
-        and (f.get_fill_opacity() > 0 or f.get_stroke_opacity() > 0 and f.stroke_width > 0)
-    ]
-    if not pts:
-        return None
-    allp = np.concatenate(pts)
-    return allp.min(axis=0), allp.max(axis=0)
-
-
-def _inside_frame_and_clear_of_captions(scene, failures: list[str]) -> None:
-    # A grid's cells only exist inside it: a loose cell means manim pulled it out of its
-    # grid (it does when a submobject is animated on its own), leaving a broken copy.
-    loose = [m for m in scene.mobjects if type(m) is Square]
-    if loose:
-        failures.append(f"{len(loose)} grid cells torn out of their grid at t={scene.time:.1f}")
-    boxes = {id(m): _box(m) for m in scene.mobjects}
-    for m in scene.mobjects:
-        box = boxes[id(m)]
-        if box is None:
-            continue
-        (x0, y0, _), (x1, y1, _) = box
-        if x0 < -FRAME_HALF_W or x1 > FRAME_HALF_W or y0 < -FRAME_HALF_H or y1 > FRAME_HALF_H:
-            failures.append(
-                f"{type(m).__name__} {getattr(m, 'text', '')!r} leaves the frame "
-                f"at t={scene.time:.1f}: x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}"
-            )
-    grids = [m for m in scene.mobjects if isinstance(m, ValueGrid) and boxes[id(m)] is not None]
-    for k, a in enumerate(grids):
-        for b in grids[k + 1 :]:
-            if _overlap(boxes[id(a)], boxes[id(b)]):
-                failures.append(f"two grids overlap at t={scene.time:.1f}")
-    fixed = [m for m in (scene._caption, scene._heading) if m is not None and m in scene.mobjects]
-    for f in fixed:
-        for other in scene.mobjects:
-            if other in fixed or boxes[id(other)] is None or boxes[id(f)] is None:
-                continue
-            if _overlap(boxes[id(f)], boxes[id(other)]):
-                failures.append(
-                    f"{getattr(f, 'text', '')!r} overlaps a "
-                    f"{type(other).__name__} at t={scene.time:.1f}"
-                )
-
-
-def _overlap(a, b) -> bool:
-    (a0, a1), (b0, b1) = a, b
-    return bool(a0[0] < b1[0] and b0[0] < a1[0] and a0[1] < b1[1] and b0[1] < a1[1])
-
-
 @pytest.mark.parametrize(
     "problem",
+    # The lecture's own problem is checked the same way in test_layout's dry run of it.
     [
-        lecture_problem(),
         Problem(
             np.arange(36).reshape(6, 6) % 5,
             [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
@@ -152,12 +96,12 @@ def _overlap(a, b) -> bool:
         ),
         Problem(np.ones((20, 20), dtype=int), np.ones((3, 3), dtype=int)),
     ],
-    ids=["lecture", "stride-same", "dilated-flip", "large-summary"],
+    ids=["stride-same", "dilated-flip", "large-summary"],
 )
 def test_every_section_stays_inside_the_frame(problem, manim_media):
     failures: list[str] = []
     run_lecture(
-        problem, (), manim_media, on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures)
+        problem, (), manim_media, on_beat=lambda s: inside_frame_and_clear_of_captions(s, failures)
     )
     assert not failures, "\n".join(dict.fromkeys(failures))
 
@@ -169,6 +113,6 @@ def test_sections_rendered_alone_start_from_a_clean_stage(manim_media):
         problem,
         ("multiply", "sweep", "notation"),
         manim_media,
-        on_beat=lambda s: _inside_frame_and_clear_of_captions(s, failures),
+        on_beat=lambda s: inside_frame_and_clear_of_captions(s, failures),
     )
     assert not failures, "\n".join(dict.fromkeys(failures))
