@@ -113,6 +113,26 @@ def test_nothing_of_a_render_outlives_it(three_sections):
     assert three_sections.left == []
 
 
+def test_a_part_keeps_its_sound_as_wav_beside_a_silent_video(three_sections):
+    """The join takes a part's picture and its WAV: the part's own MP4 carries no sound
+    track (manim's AAC encoding of it was work thrown away), and the WAV holds the
+    spoken sentences, at least as long as the picture's last caption."""
+    import json
+    import wave
+
+    parts = [
+        p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"
+    ]
+    assert len(parts) == 3
+    for part in parts:
+        with av.open(str(part / "video.mp4")) as container:
+            assert [s.type for s in container.streams] == ["video"]
+        with wave.open(str(part / "audio.wav"), "rb") as sound:
+            seconds = sound.getnframes() / sound.getframerate()
+        last_spoken = max(b["end"] for b in json.loads((part / "part.json").read_text())["beats"])
+        assert seconds >= last_spoken > 0
+
+
 def test_joined_parts_keep_the_frame_clock(three_sections):
     """Three parts (sections not next to each other each make one) joined into one video:
     every frame decoded is one frame of the clock, at its place, with no frame held at a
