@@ -89,10 +89,6 @@ def plan_video(
         "verbosity": "ERROR",  # manim's warnings go to stdout, where the path goes
         "background_color": "#1d2330",
         "video_encoder_options": {**config.video_encoder_options, **ENCODER_OPTIONS},
-        # manim encodes each animation in its own file, and by default waits for it to be
-        # finished (x264 emptying its lookahead) before drawing the next: two in flight let
-        # the drawing go on meanwhile. Each file's bytes depend on its own frames only.
-        "max_inflight_encoders": 2,
         **(extra_config or {}),
     }
     digest = (
