@@ -163,7 +163,7 @@ def render_part(job: PartJob, progress=None) -> Path:
     from scenes.encoding import install
     from scenes.lecture import Lecture
 
-    install()  # held frames converted once
+    install()  # held frames converted once; a part's sound kept as WAV only
     root = job.folder.parent
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.key}.{os.getpid()}.", dir=root))

@@ -15,6 +15,11 @@ import srt
 
 from explainer.cli import main
 
+ROOT = Path(__file__).resolve().parents[1]
+# This tree's command, whichever is installed (the venv's `explainer` script imports the
+# installed copy, which may be another checkout); run with ``cwd=ROOT``.
+EXPLAINER = [sys.executable, "-m", "explainer"]
+
 
 def video_facts(path: Path) -> tuple[int, int, float, float]:
     with av.open(str(path)) as container:
@@ -63,8 +68,7 @@ def three_sections(tmp_path_factory) -> Render:
     and what is left of its processes."""
     base = tmp_path_factory.mktemp("three-sections")
     out, cache = base / "out", base / "cache"
-    exe = Path(sys.executable).parent / "explainer"
-    cmd = [str(exe), "render", "--quality", "low", "--output-dir", str(out)]
+    cmd = [*EXPLAINER, "render", "--quality", "low", "--output-dir", str(out)]
     for section in ("title", "image", "conclusion"):
         cmd += ["--section", section]
     proc = subprocess.Popen(
@@ -73,6 +77,7 @@ def three_sections(tmp_path_factory) -> Render:
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, EXPLAINER_CACHE_DIR=str(cache)),
+        cwd=ROOT,
         start_new_session=True,
     )
     stdout, stderr = proc.communicate(timeout=600)
@@ -111,6 +116,26 @@ def test_nothing_of_a_render_outlives_it(three_sections):
     parts = [p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"]
     assert len(parts) == 3  # rendered by the workers, not in the command's own process
     assert three_sections.left == []
+
+
+def test_a_part_keeps_its_sound_as_wav_beside_a_silent_video(three_sections):
+    """The join takes a part's picture and its WAV: the part's own MP4 carries no sound
+    track (manim's AAC encoding of it was work thrown away), and the WAV holds the
+    spoken sentences, at least as long as the picture's last caption."""
+    import json
+    import wave
+
+    parts = [
+        p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"
+    ]
+    assert len(parts) == 3
+    for part in parts:
+        with av.open(str(part / "video.mp4")) as container:
+            assert [s.type for s in container.streams] == ["video"]
+        with wave.open(str(part / "audio.wav"), "rb") as sound:
+            seconds = sound.getnframes() / sound.getframerate()
+        last_spoken = max(b["end"] for b in json.loads((part / "part.json").read_text())["beats"])
+        assert seconds >= last_spoken > 0
 
 
 def test_joined_parts_keep_the_frame_clock(three_sections):
@@ -203,9 +228,8 @@ def test_interrupted_render_keeps_the_previous_video(tmp_path, capsys, monkeypat
 
 
 def test_two_renders_of_the_same_video_at_once(tmp_path):
-    exe = Path(sys.executable).parent / "explainer"
     cmd = [
-        str(exe),
+        *EXPLAINER,
         "render",
         "--quality",
         "low",
@@ -215,7 +239,9 @@ def test_two_renders_of_the_same_video_at_once(tmp_path):
         str(tmp_path),
     ]
     procs = [
-        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
         for _ in range(2)
     ]
     results = [p.communicate(timeout=300) for p in procs]
@@ -259,16 +285,16 @@ def _start_render_and_wait_until_busy(
     rendering (the multiply section takes several seconds, so it is still busy after)."""
     import time
 
-    exe = Path(sys.executable).parent / "explainer"
     argv = ["render", "--quality", "low", "--output-dir", str(tmp_path)]
     for section in sections:
         argv += ["--section", section]
     proc = subprocess.Popen(
-        [str(exe), *argv],
+        [*EXPLAINER, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, EXPLAINER_CACHE_DIR=str(cache)),
+        cwd=ROOT,
     )
     deadline = time.monotonic() + 60
     while not _work_folders(cache) and time.monotonic() < deadline:
