@@ -6,9 +6,10 @@ manim hands such a frame to the encoder once with a repeat count, and its encode
 converts the same RGBA picture to YUV again for every repeat; at 1080p that conversion
 costs as much as x264's own work on a frame that did not change. :func:`install` makes
 the conversion happen once per picture, and a part one video from one encoder rather
-than one video per animation (see :func:`_open_stream`). The x264 preset is ``veryfast``: on the lecture's
-frames it takes 0.72× the time of manim's default (``medium``) for 0.85× the size and an
-SSIM of 0.998 against the drawn frames (``benchmarks/bench_encode.py``).
+than one video per animation (see :func:`_open_stream`). The x264 preset is
+``veryfast``: on the lecture's frames it takes 0.72× the time of manim's default
+(``medium``) for 0.85× the size and an SSIM of 0.998 against the drawn frames
+(``benchmarks/bench_encode.py``).
 """
 
 from __future__ import annotations
