@@ -125,9 +125,7 @@ def test_a_part_keeps_its_sound_as_wav_beside_a_silent_video(three_sections):
     import json
     import wave
 
-    parts = [
-        p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"
-    ]
+    parts = [p for p in (three_sections.cache / "parts").iterdir() if p.name[0] not in ".j"]
     assert len(parts) == 3
     for part in parts:
         with av.open(str(part / "video.mp4")) as container:
@@ -239,9 +237,7 @@ def test_two_renders_of_the_same_video_at_once(tmp_path):
         str(tmp_path),
     ]
     procs = [
-        subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-        )
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         for _ in range(2)
     ]
     results = [p.communicate(timeout=300) for p in procs]
