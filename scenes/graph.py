@@ -83,6 +83,9 @@ class Done:
     value: Any
     seconds: float
     pid: int
+    cpu: float = 0.0
+    """CPU seconds the worker process spent while the task ran (all its threads: a part's
+    encoder threads too): over ``seconds``, the cores the task kept busy."""
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,9 @@ class Failed:
 def call(fn: Callable[..., Any], *args: Any) -> Done:
     """Run one task: its arguments' :class:`Done` wrappers removed, its time measured."""
     plain = [_unwrap(a) for a in args]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn(*plain)
-    return Done(value, time.perf_counter() - start, os.getpid())
+    return Done(value, time.perf_counter() - start, os.getpid(), time.process_time() - cpu)
 
 
 def _unwrap(value: Any) -> Any:
