@@ -10,7 +10,7 @@ In one run:
              its very frames again with the render's x264 settings (bench_render's floor)
 
     .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b]
-                                                [--no-high | --no-course]
+                                                [--no-high | --no-course] [--cache DIR]
 
 The BLAS numpy uses and OPENBLAS_CORETYPE are printed first, as by the other benchmarks.
 """
@@ -63,7 +63,8 @@ def run_course(path: Path, out: Path, cache: Path, workers: int) -> float:
     # CPU seconds over wall seconds: how many cores the run got (on a shared machine, fewer
     # than its workers when other work holds them).
     busy = (_children_cpu() - cpu) / wall
-    print(f"  {workers} worker(s): {wall:.1f} s, {busy:.2f} cores busy", flush=True)
+    load = os.getloadavg()[0]
+    print(f"  {workers} worker(s): {wall:.1f} s, {busy:.2f} cores busy, load {load:.2f}")
     return wall
 
 
@@ -74,13 +75,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_course(rounds: int, sections: list[str] | None) -> None:
+def bench_course(rounds: int, sections: list[str] | None, kept: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         path = tmp_path / "bench.toml"
         path.write_text(manifest(sections), encoding="utf-8")
-        cache, out = tmp_path / "cache", tmp_path / "out"
-        run_course(path, out, cache, 2)  # the sentences into the cache (not timed)
+        cache, out = Path(kept) if kept else tmp_path / "cache", tmp_path / "out"
+        if not kept:
+            run_course(path, out, cache, 2)  # the sentences into the cache (not timed)
         times: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(rounds):  # alternating rounds: the machine's load hits both alike
             for workers in (1, 2):
@@ -128,11 +130,14 @@ def main() -> None:
     parser.add_argument("--sections", help="only these sections of each lesson, e.g. title,image")
     parser.add_argument("--no-high", action="store_true", help="skip the 1080p60 lecture")
     parser.add_argument("--no-course", action="store_true", help="only the 1080p60 lecture")
+    parser.add_argument(
+        "--cache", help="a cache folder holding the sentences already (its parts are emptied)"
+    )
     args = parser.parse_args()
     sections = args.sections.split(",") if args.sections else None
     print(f"BLAS: {blas_config()}", flush=True)
     if not args.no_course:
-        bench_course(args.rounds, sections)
+        bench_course(args.rounds, sections, args.cache)
     if not args.no_high:
         bench_lecture()
 

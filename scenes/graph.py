@@ -83,6 +83,9 @@ class Done:
     value: Any
     seconds: float
     pid: int
+    cpu: float = 0.0
+    """CPU seconds the worker process spent while the task ran (all its threads: a part's
+    encoder threads too): over ``seconds``, the cores the task kept busy."""
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,9 @@ class Failed:
 def call(fn: Callable[..., Any], *args: Any) -> Done:
     """Run one task: its arguments' :class:`Done` wrappers removed, its time measured."""
     plain = [_unwrap(a) for a in args]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn(*plain)
-    return Done(value, time.perf_counter() - start, os.getpid())
+    return Done(value, time.perf_counter() - start, os.getpid(), time.process_time() - cpu)
 
 
 def _unwrap(value: Any) -> Any:
@@ -158,12 +161,17 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
 
     The nodes are handed to the cluster as it has room for them, as a pool hands out jobs:
     a node once every node it needs is done and a worker thread is free, the node with the
-    heaviest chain of work still after it first (:func:`ranks`). Handed all at once, a part
-    whose sentences were ready went at once to a worker (Dask queues only tasks without
-    inputs) and waited there behind another part while the other worker idled: a task that
-    waits on a worker is never moved (work stealing is off), and the longest parts started
-    last. Each node runs under its own key, the nodes it needs passed as futures, so their
-    results go from worker to worker.
+    heaviest chain of work still after it first (:func:`ranks`), to a worker with a free
+    thread, named (:func:`_choose_worker`). Handed all at once, a part whose sentences were
+    ready went at once to a worker (Dask queues only tasks without inputs) and waited there
+    behind another part while the other worker idled: a task that waits on a worker is
+    never moved (work stealing is off), and the longest parts started last. Handed one at a
+    time but to no worker in particular, a part still went where its inputs were (Dask
+    chooses only among the workers holding a task's inputs, however busy): the worker
+    that had spoken a lesson's sentences drew its parts one after another while the other
+    waited (one worker idle 159 s of 686 in bench_course.py's course). The worker is
+    named loosely: if it dies, the task goes to another. Each node runs under its own key,
+    the nodes it needs passed as futures, so their results go from worker to worker.
     """
     from distributed import as_completed
 
@@ -182,6 +190,8 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
     futures: dict[str, Any] = {}
     running = as_completed()
     results: dict[str, Done | Failed] = {}
+    ran_on: dict[str, str] = {}  # the worker each node was handed to
+    busy: dict[str, int] = {}  # nodes handed to each worker and not finished
 
     def sent(key: str) -> None:
         for ref in needs[key]:
@@ -196,6 +206,8 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
 
     def finish(key: str, outcome: Done | Failed) -> None:
         results[key] = outcome
+        if key in ran_on:  # handed to that worker (each node finishes once)
+            busy[ran_on[key]] -= 1
         if not unsent[key] and key in futures:
             futures.pop(key).release()
         if on_done is not None:
@@ -207,8 +219,11 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
 
     try:
         while ready or running.count():
-            room = max(1, sum(client.nthreads().values()))
-            while ready and running.count() < room:
+            threads = client.nthreads()
+            while ready:
+                free = {w: n - busy.get(w, 0) for w, n in threads.items() if n > busy.get(w, 0)}
+                if not free and running.count():
+                    break
                 _, _, key = heapq.heappop(ready)
                 failed = [results[k] for k in needs[key] if isinstance(results[k], Failed)]
                 if failed:  # it needs a node that failed: it fails with it, unsent
@@ -217,7 +232,15 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
                     continue
                 node = nodes[key]
                 args = _substitute(node.args, futures)
-                future = client.submit(call, node.fn, *args, key=key, pure=False, retries=0)
+                where = {}
+                if free:  # else no worker at all just now: the first to come takes it
+                    worker = _choose_worker(free, [ran_on.get(k) for k in needs[key]])
+                    ran_on[key] = worker
+                    busy[worker] = busy.get(worker, 0) + 1
+                    where = {"workers": [worker], "allow_other_workers": True}
+                future = client.submit(
+                    call, node.fn, *args, key=key, pure=False, retries=0, **where
+                )
                 futures[key] = future
                 running.add(future)
                 sent(key)
@@ -234,6 +257,12 @@ def run_on_dask(client, graph: Graph, on_done: Listener | None = None) -> dict[s
         for future in futures.values():
             future.release()
     return results
+
+
+def _choose_worker(free: dict[str, int], inputs_on: list[str | None]) -> str:
+    """Of the workers with a free thread, the one that made most of the node's inputs (they
+    need not travel), then the one with the most threads free, then by address."""
+    return max(free, key=lambda w: (inputs_on.count(w), free[w], w))
 
 
 def ranks(graph: Graph) -> dict[str, float]:

@@ -30,8 +30,17 @@ STAGED_LESSONS = ("convolution", "layer", "backward", "transposed")
 """Lessons whose sections the scenes can draw: the convolution's own scenes, and every
 lesson whose beats carry boards through the generic stage (:mod:`scenes.board`)."""
 
-SECONDS_PER_BEAT = 3.0
-"""About how long a beat takes to draw at low quality, in units of a short task."""
+SPOKEN_CHARACTERS_PER_SECOND = 17.0
+"""How fast the voice reads (Joe: 16.4–18 characters a second over bench_course.py's
+sentences): a sentence's length in seconds, foreseen from its text."""
+DRAWING_CPU = {"low": 0.55, "medium": 0.9, "high": 1.4, "4k": 4.0}
+"""CPU seconds a part takes per second of the video it draws, by quality. At 480p15,
+0.55 on average over the 34 parts of bench_course.py's four lessons (0.35–0.85); at
+1080p60 about 1.4 (the lecture renders in 0.65–0.78× its duration on two cores); the
+others between and beyond."""
+SOUND_CPU = 0.055
+"""CPU seconds the join takes per second of sound it encodes (AAC, one thread): 9–11 s
+for each of bench_course.py's lessons, as much as one of their longest parts."""
 
 
 @dataclass(frozen=True)
@@ -183,14 +192,13 @@ def add_video_nodes(
                     weight=0.5,
                 )
                 sentences.append(graph.add(node))
-        beats = len(_beats_of(plan.script, job.part.sections))
         node = Node(
             f"part-{job.key}",
             "part",
             lesson_id,
             render_part_files,
             (job, sentences, verified, progress),
-            weight=SECONDS_PER_BEAT * beats,
+            weight=part_weight(plan, job),
         )
         parts.append(graph.add(node))
     join = Node(
@@ -199,9 +207,37 @@ def add_video_nodes(
         lesson_id,
         join_part_files,
         (plan.script, parts),
-        weight=1.0,
+        weight=join_weight(plan),
     )
     return graph.add(join)
+
+
+def video_seconds(plan: VideoPlan, job: partlib.PartJob) -> float:
+    """About how long the part's video lasts: each beat's sentence as the voice will say it
+    (or its caption's reading time, silent) and the pause after it."""
+    from scenes.stage import PAUSE, reading_time
+
+    def said(beat) -> float:
+        if plan.voice == "none":
+            return reading_time(beat.caption)
+        return len(beat.speech) / SPOKEN_CHARACTERS_PER_SECOND
+
+    return sum(said(beat) + PAUSE for beat in _beats_of(plan.script, job.part.sections))
+
+
+def part_weight(plan: VideoPlan, job: partlib.PartJob) -> float:
+    """About how many CPU seconds the part takes to draw (the graph's order and time left:
+    the longest first). Its number of beats said little: at 480p15 a part of eight beats
+    took 27 s, one of three 11 s, one of five 9 s."""
+    return 1.0 + DRAWING_CPU.get(job.quality, 1.0) * video_seconds(plan, job)
+
+
+def join_weight(plan: VideoPlan) -> float:
+    """About how many CPU seconds the join takes: a copy of the parts' video streams and,
+    voiced, one encode of the whole sound track."""
+    if plan.voice == "none":
+        return 0.5
+    return 0.5 + SOUND_CPU * sum(video_seconds(plan, job) for job in plan.jobs)
 
 
 def _beats_of(script, sections: Sequence[str]) -> list:

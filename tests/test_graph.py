@@ -4,6 +4,7 @@ chain of work first, and workers that draw without Dask's memory-trimming settin
 from __future__ import annotations
 
 import os
+import time
 
 from scenes.graph import Graph, Node, dask_client, ranks, run_on_dask
 
@@ -14,6 +15,11 @@ def _value(x):
 
 def _plus(a, b):
     return a + b
+
+
+def _pid_after(seconds, _input):
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def _worker_settings():
@@ -55,6 +61,21 @@ def test_a_chain_whose_inputs_are_done_before_their_users_are_handed_out():
     with dask_client(workers=2) as client:
         results = run_on_dask(client, graph)
     assert [results[f"n{k}"].value for k in range(6)] == [0, 1, 3, 6, 10, 15]
+
+
+def test_a_node_goes_to_a_free_worker_not_behind_its_inputs_on_a_busy_one():
+    # "a" is done on one worker; then "long" and "short" both need it. Dask alone puts a
+    # task where its inputs are, however busy: "short" would wait there behind "long"
+    # while the other worker idled.
+    graph = Graph()
+    a = graph.add(Node("a", "voice", "x", _value, (1,)))
+    graph.add(Node("long", "part", "x", _pid_after, (3.0, a), weight=5.0))
+    graph.add(Node("short", "part", "x", _pid_after, (0.1, a), weight=1.0))
+    order: list[str] = []
+    with dask_client(workers=2) as client:
+        results = run_on_dask(client, graph, lambda node, _: order.append(node.key))
+    assert results["short"].value != results["long"].value  # two processes
+    assert order == ["a", "short", "long"]
 
 
 def test_a_local_clusters_workers_keep_glibcs_own_memory_settings():
