@@ -36,3 +36,17 @@ def assert_compiles(tex: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert tex.with_suffix(".pdf").stat().st_size > 1000
+
+
+def processes_in_group(group: int) -> list[str]:
+    """Processes (zombies included) whose process group is ``group``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
+        if int(fields[2]) == group:  # state, ppid, pgrp
+            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
+    return found

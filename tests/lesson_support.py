@@ -1,5 +1,5 @@
-"""Helpers the backward and transposed lessons' tests share: a claim made false, and the
-numbers a caption states that no claim of its beat holds.
+"""Helpers the board lessons' tests share: a claim made false, the numbers a caption states
+that no claim of its beat holds, and the worksheet's exercises checked on a script.
 
 A module of its own (as scene_support and cli_support): one test module importing another
 runs it twice under two names, which trips hypothesis' nested-@given check.
@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from fractions import Fraction
+
+from explainer.lessons.exercises import exercises
 
 
 def broken(claim):
@@ -76,3 +78,12 @@ def unlicensed_numbers(script) -> list[tuple[str, str]]:
                 if value not in allowed and value not in CONSTANTS:
                     bad.append((b.key, token))
     return bad
+
+
+def exercises_stand(script) -> None:
+    """Every exercise a random problem sets is worded from a claim its beat makes (that
+    claim verified above), its answers agree with its board (exercises() refuses a claim
+    that disagrees), and its blanks or boxes hold one answer each."""
+    for ex in exercises(script):
+        assert ex.claim in script.beat(ex.beat).claims, ex.beat
+        assert len(ex.answers) == len(ex.blanks) + len(ex.boxes) > 0, ex.beat

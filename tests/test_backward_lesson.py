@@ -14,7 +14,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lesson_support import broken, unlicensed_numbers
+from lesson_support import broken, exercises_stand, unlicensed_numbers
 
 from explainer.backward_request import BackwardProblem, default_backward
 from explainer.cli import main
@@ -31,7 +31,6 @@ from explainer.lessons.backward_claims import (
     claim_from_json,
 )
 from explainer.lessons.backward_verifier import verify_backward_claims
-from explainer.lessons.exercises import exercises
 
 HAND = BackwardProblem(
     ((1, 2, 3), (4, 5, 6), (7, 8, 9)), ((1, 0), (0, -1)), ((0, 0), (0, 0)), Fraction(1, 100)
@@ -183,7 +182,7 @@ def problems(draw):
 def test_every_claim_of_random_small_problems_verifies(p):
     s = build_script(p)  # verifies every claim; a false one raises ClaimError
     assert unlicensed_numbers(s) == []
-    _exercises_stand(s)
+    exercises_stand(s)
     change = _claim(s, LossChange)
     if p.dilation == (1, 1):
         assert change.before == _loss(p.image, p.weight, p.target, p.stride, p.padding)
@@ -281,12 +280,3 @@ def test_derive_latex_compiles(tmp_path, capsys, name):
 )  # fmt: skip
 def test_every_number_in_a_sentence_is_a_claims_value(p):
     assert unlicensed_numbers(build_script(p)) == []
-
-
-def _exercises_stand(script) -> None:
-    """Every exercise a random problem sets is worded from a claim its beat makes (that
-    claim verified above), its answers agree with its board (exercises() refuses a claim
-    that disagrees), and its blanks or boxes hold one answer each."""
-    for ex in exercises(script):
-        assert ex.claim in script.beat(ex.beat).claims, ex.beat
-        assert len(ex.answers) == len(ex.blanks) + len(ex.boxes) > 0, ex.beat

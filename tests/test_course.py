@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import processes_in_group
 
 from explainer.cli import main
 from explainer.course import manifest as course_manifest
@@ -370,26 +371,12 @@ def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
     assert not list(out.rglob(".*")), "temporary files left behind"
 
 
-def _processes_in_group(group: int) -> list[str]:
-    """Processes (zombies included) whose process group is ``group``, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # ended while we looked
-        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
-        if int(fields[2]) == group:  # state, ppid, pgrp
-            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
-    return found
-
-
 def _left_in_group(group: int, wait: float = 20.0) -> list[str]:
     """The processes of ``group`` still there after up to ``wait`` seconds: a process whose
     parent ended before it (multiprocessing's resource tracker, under `dask worker`) is
     reaped by init, a moment later."""
     deadline = time.monotonic() + wait
-    while (left := _processes_in_group(group)) and time.monotonic() < deadline:
+    while (left := processes_in_group(group)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return left
 
@@ -456,7 +443,7 @@ def test_an_interrupted_course_resumes_through_a_killed_worker_to_the_same_bytes
     assert proc.returncode == 130, err
     said = [line for line in err.splitlines() if not line.startswith(("[", "Course", "Dask:"))]
     assert said == ["explainer: interrupted; nothing was left half-written"], err
-    assert _processes_in_group(proc.pid) == []
+    assert processes_in_group(proc.pid) == []
     done = len(_parts_in(cache))
     assert 1 <= done < 4, f"{done} of the 4 parts were done when the course was interrupted"
     for path in again.rglob("*") if again.exists() else ():  # whole files, or none

@@ -24,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from layer_strategies import layers
+from lesson_support import exercises_stand
 
 from explainer.core.pooling import Pool
 from explainer.core.stack import LayerStack
 from explainer.errors import ExplainerError
 from explainer.lessons import verify_script
 from explainer.lessons.claims import Claim
-from explainer.lessons.exercises import exercises
 from explainer.lessons.layer import build_script
 from explainer.lessons.layer.words import default_stack
 from explainer.lessons.layer_claims import (
@@ -175,7 +175,7 @@ def test_every_layer_claim_holds_and_every_altered_one_is_refused(stack):
     for beat in script.beats():  # every symbol and numeral said in words
         assert not re.search(r"[0-9−×⊗≈°=÷/+⌊⌋⌈⌉]", beat.speech), (beat.key, beat.speech)
     _refused_everywhere(stack, script)
-    _exercises_stand(script)
+    exercises_stand(script)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -325,12 +325,3 @@ def test_a_spoken_formula_says_divided_by():
         "two, plus one equals two across. "
         "So the one feature map is a tensor of shape one by one by two."
     )
-
-
-def _exercises_stand(script) -> None:
-    """Every exercise a random problem sets is worded from a claim its beat makes (that
-    claim verified above), its answers agree with its board (exercises() refuses a claim
-    that disagrees), and its blanks or boxes hold one answer each."""
-    for ex in exercises(script):
-        assert ex.claim in script.beat(ex.beat).claims, ex.beat
-        assert len(ex.answers) == len(ex.blanks) + len(ex.boxes) > 0, ex.beat

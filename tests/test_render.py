@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import pytest
 import srt
+from cli_support import processes_in_group
 
 from explainer.cli import main
 
@@ -34,20 +35,6 @@ def video_facts(path: Path) -> tuple[int, int, float, float]:
 
 def render(tmp_path: Path, *extra: str) -> int:
     return main(["render", "--output-dir", str(tmp_path), *extra])
-
-
-def _processes_in_group(group: int) -> list[str]:
-    """Processes (zombies included) whose process group is ``group``, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # ended while we looked
-        fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
-        if int(fields[2]) == group:  # state, ppid, pgrp
-            found.append(text[: text.rindex(")") + 1] + " " + fields[0])
-    return found
 
 
 @dataclass(frozen=True)
@@ -81,7 +68,7 @@ def three_sections(tmp_path_factory) -> Render:
         start_new_session=True,
     )
     stdout, stderr = proc.communicate(timeout=600)
-    left = _processes_in_group(proc.pid)
+    left = processes_in_group(proc.pid)
     run = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     assert run.returncode == 0, run.stderr
     return Render(out, cache, run, left)

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lesson_support import broken, unlicensed_numbers
+from lesson_support import broken, exercises_stand, unlicensed_numbers
 
 from explainer.backward_request import TransposedProblem, default_transposed
 from explainer.cli import main
@@ -22,7 +22,6 @@ from explainer.lessons.backward_claims import (
     StampSum,
     ViewEqual,
 )
-from explainer.lessons.exercises import exercises
 from explainer.lessons.transposed import BEAT_KEYS, SECTION_NAMES, build_script
 from explainer.lessons.transposed_verifier import verify_transposed_claims
 
@@ -126,7 +125,7 @@ def test_every_claim_of_random_small_problems_verifies(p):
 
     s = build_script(p)  # verifies every claim
     assert unlicensed_numbers(s) == []
-    _exercises_stand(s)
+    exercises_stand(s)
     views = {c.view: c.values for c in _claims(s, ViewEqual)}
     assert views["scatter"] == views["zero-insertion"] == views["matrix"]
 
@@ -182,12 +181,3 @@ def test_an_option_of_the_other_lesson_is_refused(capsys, lesson_name, flag, val
     assert main(["script", "--lesson", lesson_name, flag, value]) == 2
     err = capsys.readouterr().err
     assert f"{flag} belongs to the" in err and err.count("\n") == 1
-
-
-def _exercises_stand(script) -> None:
-    """Every exercise a random problem sets is worded from a claim its beat makes (that
-    claim verified above), its answers agree with its board (exercises() refuses a claim
-    that disagrees), and its blanks or boxes hold one answer each."""
-    for ex in exercises(script):
-        assert ex.claim in script.beat(ex.beat).claims, ex.beat
-        assert len(ex.answers) == len(ex.blanks) + len(ex.boxes) > 0, ex.beat

@@ -151,6 +151,6 @@ def render_lesson_page(script: Script, slides: bool = False) -> str:
         "palette": palette_css,
         "css": _asset("lesson_page.css") + (_asset("lesson_slides.css") if slides else ""),
         "data": _script_json(data),
-        "js": _asset("lesson_page.js"),
+        "js": _asset("speaker_notes.js") + _asset("lesson_page.js"),  # notes shared by both pages
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("lesson_page.html"))

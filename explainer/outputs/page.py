@@ -391,7 +391,7 @@ def render_page(subject: Problem | Script, *, present: bool = False) -> str:
         "palette": palette_css,
         "css": _asset("page.css"),
         "data": _script_json(data),
-        "js": _asset("page.js"),
+        "js": _asset("speaker_notes.js") + _asset("page.js"),  # notes shared by both pages
         "exact": _asset("exact.js"),
         "playground": _asset("playground.js"),
         "playgroundcss": _asset("playground.css"),

@@ -167,45 +167,19 @@
 
   // ----- speaker notes (the slides): the script's sentence, the next one, and a clock, in
   // a second window the presenter keeps on their own screen; its keys drive the slides.
-  let notesWindow = null, notesStart = null;
   const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  const NOTES_PAGE = () => `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Speaker notes</title>
-<style>
-body{margin:0;padding:1.4rem 1.8rem;background:${css("--bg")};color:${css("--ink")};
-font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.4}
-#where{color:${css("--muted")};display:flex;justify-content:space-between;font-size:1.1rem}
-#section{color:${css("--accent")};font-weight:600}
-#now{font-size:2rem;margin:1rem 0 1.6rem}
-#next-label{color:${css("--muted")};font-size:1rem;text-transform:uppercase;letter-spacing:.08em}
-#next{color:${css("--muted")};font-size:1.35rem;margin:.3rem 0}
-#clock{font-variant-numeric:tabular-nums}
-</style></head><body>
-<div id="where"><span id="section"></span><span><span id="count"></span> · <span id="clock">0:00</span></span></div>
-<p id="now"></p><div id="next-label">Next</div><p id="next"></p>
-</body></html>`;
+  const notes = speakerNotes({
+    background: css("--bg"), ink: css("--ink"), muted: css("--muted"), accent: css("--accent"),
+    font: 'system-ui,-apple-system,"Segoe UI",Roboto,sans-serif',
+  }, (e) => onKey(e));
 
   function openNotes() {
-    notesWindow = window.open("", "explainer-notes", "width=820,height=520");
-    if (!notesWindow) { // blocked: the notes go under the slide instead
-      document.body.classList.toggle("inline-notes");
-      updateNotes();
-      fit(); // the board gives the notes their room
-      return;
-    }
-    notesWindow.document.open();
-    notesWindow.document.write(NOTES_PAGE());
-    notesWindow.document.close();
-    notesWindow.document.addEventListener("keydown", onKey);
-    notesStart = Date.now();
+    if (notes.open()) { updateNotes(); return; }
+    // blocked: the notes go under the slide instead
+    document.body.classList.toggle("inline-notes");
     updateNotes();
+    fit(); // the board gives the notes their room
   }
-
-  setInterval(() => {
-    if (!notesWindow || notesWindow.closed || notesStart === null) return;
-    const seconds = Math.floor((Date.now() - notesStart) / 1000);
-    const node = notesWindow.document.getElementById("clock");
-    if (node) node.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-  }, 1000);
 
   function updateNotes() {
     if (!slides) return;
@@ -213,13 +187,12 @@ font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.4
     const next = index + 1 < data.beats.length ? data.beats[index + 1].caption : "";
     $("inline-now").textContent = beat.caption;
     $("inline-next").textContent = next;
-    if (!notesWindow || notesWindow.closed) return;
-    const doc = notesWindow.document;
-    const set = (id, text) => { const n = doc.getElementById(id); if (n) n.textContent = text; };
-    set("section", data.sections[beat.section].title || data.title);
-    set("count", `${index + 1} / ${data.beats.length}`);
-    set("now", beat.caption);
-    set("next", next);
+    notes.show({
+      section: data.sections[beat.section].title || data.title,
+      count: `${index + 1} / ${data.beats.length}`,
+      now: beat.caption,
+      next,
+    });
   }
 
   function onKey(e) {

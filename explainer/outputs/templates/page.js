@@ -14,8 +14,6 @@
   let pinned = null; // [i, j] tapped
   let allValues = false;
   let timer = null;
-  let notesWindow = null;
-  let notesStart = null;
   let filterBox = null; // where the one-dimensional filter lies on the signal
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   let paused = reduceMotion.matches; // the moving window: stopped for who asked for less motion
@@ -621,58 +619,27 @@
     }
   }
 
-  const NOTES_PAGE = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Speaker notes</title>
-<style>
-body{margin:0;padding:1.4rem 1.8rem;background:${D.colours.background};color:${D.colours.ink};
-font-family:"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif;line-height:1.4}
-#where{color:${D.colours.muted};display:flex;justify-content:space-between;font-size:1.1rem}
-#section{color:${D.colours.accent};font-weight:600}
-#now{font-size:2rem;margin:1rem 0 1.6rem}
-#next-label{color:${D.colours.muted};font-size:1rem;text-transform:uppercase;letter-spacing:.08em}
-#next{color:${D.colours.muted};font-size:1.35rem;margin:.3rem 0}
-#clock{font-variant-numeric:tabular-nums}
-</style></head><body>
-<div id="where"><span id="section"></span><span><span id="count"></span> · <span id="clock">0:00</span></span></div>
-<p id="now"></p><div id="next-label">Next</div><p id="next"></p>
-</body></html>`;
+  const notes = speakerNotes({
+    background: D.colours.background, ink: D.colours.ink, muted: D.colours.muted,
+    accent: D.colours.accent, font: '"Inter","Segoe UI","DejaVu Sans",Arial,sans-serif',
+  }, (event) => onKey(event));
 
   function openNotes() {
-    notesWindow = window.open("", "explainer-notes", "width=820,height=520");
-    if (!notesWindow) {
-      body.classList.toggle("inline-notes");
-      updateNotes();
-      return;
-    }
-    notesWindow.document.open();
-    notesWindow.document.write(NOTES_PAGE);
-    notesWindow.document.close();
-    notesWindow.document.addEventListener("keydown", onKey);
-    notesStart = Date.now();
+    if (!notes.open()) body.classList.toggle("inline-notes"); // blocked: under the slide
     updateNotes();
   }
-
-  function clock() {
-    if (!notesWindow || notesWindow.closed || notesStart === null) return;
-    const seconds = Math.floor((Date.now() - notesStart) / 1000);
-    const text = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-    const node = notesWindow.document.getElementById("clock");
-    if (node) node.textContent = text;
-  }
-  setInterval(clock, 1000);
 
   function updateNotes() {
     const beat = D.beats[current];
     const next = current + 1 < N ? D.beats[current + 1].caption : "";
     $("inline-now").textContent = beat.caption;
     $("inline-next").textContent = next;
-    if (!notesWindow || notesWindow.closed) return;
-    const doc = notesWindow.document;
-    const section = D.sections[beat.section];
-    const set = (id, text) => { const n = doc.getElementById(id); if (n) n.textContent = text; };
-    set("section", section.title || D.labels.title);
-    set("count", `${current + 1} / ${N}`);
-    set("now", beat.caption);
-    set("next", next);
+    notes.show({
+      section: D.sections[beat.section].title || D.labels.title,
+      count: `${current + 1} / ${N}`,
+      now: beat.caption,
+      next,
+    });
   }
 
   // ----- input -----------------------------------------------------------------------------
