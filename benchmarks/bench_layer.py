@@ -3,11 +3,14 @@
 For C_in = C_out = 64 channels of 56×56 with 3×3 filters (padding 1, bias), in float32
 and float64, the candidates run in alternating rounds: explainer.conv2d and the textbook
 reference, numpy's sliding_window_view + tensordot (one im2col matrix of every window, one
-matrix product, on BLAS's own threads). explainer.conv2d multiplies blocks of output rows,
-each block's patch matrix by the filters in one product: on BLAS's own threads, one block
-at a time, when the cores are free; on one BLAS thread each, the blocks shared among the
-engine's own threads, when other processes take them (see explainer.core.layer_engine,
-explainer.core.blas and explainer.core.cpu_share; the way taken is printed).
+matrix product, on BLAS's own threads). explainer.conv2d multiplies blocks of output rows:
+with stride 1 and enough channels, the block's flattened padded rows, stacked at the
+kernel's column offsets, by each kernel row of the filters (explainer.core.layer_rows, no
+patch matrix); otherwise each block's patch matrix by the filters in one product. On BLAS's
+own threads, one block at a time, when the cores are free; on one BLAS thread each, the
+blocks shared among the engine's own threads, when other processes take them (see
+explainer.core.layer_engine, explainer.core.blas and explainer.core.cpu_share; the way
+taken is printed).
 Printed: median times and explainer's time divided by the reference's; then peak memory
 (tracemalloc, which sees numpy's arrays) of each, in MiB and divided by the output's size.
 The BLAS library, its threads, OPENBLAS_CORETYPE and the load average are printed first.
@@ -34,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved, peak_bytes  # noqa: E402
 
 import explainer  # noqa: E402
-from explainer.core import layer_blocks, layer_engine  # noqa: E402
+from explainer.core import layer_blocks, layer_engine, layer_rows  # noqa: E402
 from explainer.core.cpu_share import cores_taken_by_others  # noqa: E402
 
 
@@ -138,12 +141,24 @@ def main() -> None:
     clock = time.process_time if args.cpu else time.perf_counter
     print(f"BLAS: {blas_config()}; load average {os.getloadavg()[0]:.2f}")
     c, n, k = args.channels, args.size, args.kernel
+    cores_taken_by_others()  # the first reading: the next one measures the time between
+    time.sleep(0.3)
+    rows = k > 1 and layer_rows.fits(
+        layer_engine.layer_plan(explainer.Layer(np.zeros((c, n, n)), np.zeros((c, c, k, k)))),
+        1,
+        np.zeros((c, c, k, k)),
+    )
+    if rows:
+        blas, own = layer_rows.BLAS_BLOCK_ELEMENTS, layer_rows.THREAD_BLOCK_ELEMENTS
+        kind = "stacked flattened rows and sums"
+    else:
+        blas, own = layer_engine.BLAS_BLOCK_ELEMENTS, layer_engine.PATCH_BLOCK_ELEMENTS
+        kind = "patch matrices"
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"blocks: patch matrices of {layer_engine.BLAS_BLOCK_ELEMENTS:,} values on BLAS's "
-        f"threads when the cores are free, of {layer_engine.PATCH_BLOCK_ELEMENTS:,} shared "
-        f"by up to {layer_blocks.workers()} threads on one BLAS thread each when other "
-        f"processes take them (now: {'taken' if cores_taken_by_others() else 'free'})"
+        f"blocks: {kind} of {blas:,} values on BLAS's threads when the cores are free, of "
+        f"{own:,} shared by up to {layer_blocks.workers()} threads on one BLAS thread each "
+        f"when other processes take them (now: {'taken' if cores_taken_by_others() else 'free'})"
     )
     print(
         f"{'dtype':>8} {'explainer':>10} {'im2col':>9} {'ratio':>7}   memory (MiB): "

@@ -1,8 +1,9 @@
 """The float paths of a big layer against plain loops in Fractions, with their blocks,
 column tiles and threads forced small: the patch matrices multiplied whole on one BLAS
-thread each, shared among threads (explainer.core.layer_engine, explainer.core.blas), and,
-where BLAS cannot be held to one thread, the shifted matrix products of a stride-1 layer
-(explainer.core.layer_blocks).
+thread each, shared among threads (explainer.core.layer_engine, explainer.core.blas);
+the products over flattened rows of a stride-1 layer (explainer.core.layer_rows), on
+threads of our own or BLAS's; and, where BLAS cannot be held to one thread, the shifted
+matrix products of a stride-1 layer (explainer.core.layer_blocks).
 
 Expected values come from ``layer_loop`` (tests/test_layer_engine.py: every element, channel
 and tap in turn, in Fractions), never from the engine.
@@ -14,7 +15,6 @@ import multiprocessing
 import os
 import time
 from contextlib import contextmanager
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -26,7 +26,9 @@ from test_layer_engine import layer_loop
 from threadpoolctl import threadpool_info
 
 from explainer import conv2d
-from explainer.core import layer_blocks, layer_engine
+from explainer.core import layer_blocks, layer_engine, layer_rows
+
+WAYS = ["patches", "shifted", "blas threads", "rows", "rows on blas threads"]
 
 
 @contextmanager
@@ -35,23 +37,34 @@ def no_blas_control():
     yield False
 
 
-@pytest.fixture(params=["patches", "shifted", "blas threads"])
+@pytest.fixture(params=WAYS)
 def tiny_blocks(request, monkeypatch):
     """Every branch of each path on small layers. Patches (other processes take the
     cores): one output row and 8 columns per block, each layer big enough for BLAS to be
     held to one thread, three threads. Shifted (BLAS not held): one output row per block,
     columns in tiles of at least 8, and three threads for any layer. BLAS threads (the
-    cores are free): one output row and 8 columns per block, in the calling thread."""
+    cores are free): one output row and 8 columns per block, in the calling thread. Rows:
+    the products over flattened rows for any stride-1 layer, one output row per block, on
+    three threads of our own or in the calling thread."""
+    _force(monkeypatch, request.param)
+    return request.param
+
+
+def _force(monkeypatch, way):
     monkeypatch.setattr(layer_engine, "SINGLE_THREAD_PRODUCT", 1)
     monkeypatch.setattr(layer_engine, "blas_single_threaded", lambda: False)
-    free = request.param == "blas threads"
+    free = way in ("blas threads", "rows on blas threads")
     monkeypatch.setattr(layer_engine, "cores_taken_by_others", lambda: not free)
     monkeypatch.setattr(layer_engine, "blas_threads", lambda: 2)
+    # The rows ways take every stride-1 layer; the others none.
+    monkeypatch.setattr(layer_rows, "MIN_DEPTH", 0 if way.startswith("rows") else 1 << 30)
     if free:
         monkeypatch.setattr(layer_engine, "BLAS_BLOCK_ELEMENTS", 1)
+        monkeypatch.setattr(layer_rows, "BLAS_BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)  # not to be used
-    elif request.param == "patches":
+    elif way in ("patches", "rows"):
         monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1)
+        monkeypatch.setattr(layer_rows, "THREAD_BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "THREADED_WORK", 0)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)
     else:
@@ -60,7 +73,6 @@ def tiny_blocks(request, monkeypatch):
         monkeypatch.setattr(layer_blocks, "SINGLE_THREAD_PRODUCT", 1)
         monkeypatch.setattr(layer_blocks, "THREADED_WORK", 0)
         monkeypatch.setattr(layer_blocks, "workers", lambda: 3)
-    return request.param
 
 
 def _close(ours, expected, tolerance=1e-10):
@@ -127,20 +139,12 @@ def test_an_input_whose_rows_are_not_contiguous(tiny_blocks):
     _close(conv2d(x, w, padding=1), layer_loop(x, w, padding=(1, 1, 1, 1)))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(case=layers(stride=1), way=st.sampled_from(["patches", "shifted", "blas threads"]))
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(case=layers(stride=1), way=st.sampled_from(WAYS))
 def test_property_small_blocks_equal_the_plain_loop(case, way):
     x, w, _, options = case
-    small = dict(SHIFT_BLOCK_BYTES=1, SINGLE_THREAD_PRODUCT=1, THREADED_WORK=0)
-    engine = dict(SINGLE_THREAD_PRODUCT=1, PATCH_BLOCK_ELEMENTS=1, BLAS_BLOCK_ELEMENTS=1,
-                  THREADED_WORK=0, blas_threads=lambda: 2, blas_single_threaded=lambda: False,
-                  cores_taken_by_others=lambda: way != "blas threads")  # fmt: skip
-    if way == "shifted":
-        engine["one_blas_thread"] = no_blas_control
-    with (
-        mock.patch.multiple(layer_blocks, workers=lambda: 2, **small),
-        mock.patch.multiple(layer_engine, workers=lambda: 2, **engine),
-    ):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _force(monkeypatch, way)
         ours = conv2d(x.astype(float), w.astype(float), **options)
     s, d = options["stride"], options["dilation"]
     expected = layer_loop(x, w, stride=(s, s), padding=options["padding"], dilation=(d, d),
@@ -198,3 +202,22 @@ def test_a_big_layer_leaves_blas_with_its_threads():
     conv2d(rng.normal(size=(16, 30, 30)), rng.normal(size=(16, 16, 3, 3)), padding=1)
     after = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert after == before
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_float32_bias_is_added_as_in_float64_and_rounded_once(way, monkeypatch):
+    # The float32 sums plus a float32 bias, added in float32, must equal the same sums
+    # plus the bias computed in float64 and rounded once; the bias given as float64 (the
+    # same values) must give the same bytes.
+    _force(monkeypatch, way)
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(6, 9, 10)).astype(np.float32) * 1e3
+    w = rng.normal(size=(5, 6, 3, 3)).astype(np.float32)
+    b = (rng.normal(size=5) * 1e-3).astype(np.float32)
+    sums = conv2d(x, w, padding=1)
+    assert sums.dtype == np.float32
+    expected = (sums.astype(np.float64) + b.astype(np.float64)[:, None, None]).astype(np.float32)
+    for bias in (b, b.astype(np.float64)):
+        ours = conv2d(x, w, bias=bias, padding=1)
+        assert ours.dtype == np.float32
+        assert np.array_equal(ours, expected)

@@ -254,6 +254,9 @@ def test_large_layer_agrees_with_im2col_and_stays_within_a_block(stride, monkeyp
     # (they take the next block when free, so how many overlap depends on the load) the
     # layer stays clearly below one im2col matrix of this size.
     monkeypatch.setattr(explainer.core.layer_engine, "PATCH_BLOCK_ELEMENTS", 1 << 16)
+    monkeypatch.setattr(explainer.core.layer_engine, "BLAS_BLOCK_ELEMENTS", 1 << 16)
+    monkeypatch.setattr(explainer.core.layer_rows, "THREAD_BLOCK_ELEMENTS", 1 << 16)
+    monkeypatch.setattr(explainer.core.layer_rows, "BLAS_BLOCK_ELEMENTS", 1 << 16)
     rng = np.random.default_rng(1)
     x = rng.normal(size=(16, 40, 40))
     w = rng.normal(size=(24, 16, 3, 3))
@@ -270,7 +273,8 @@ def test_large_layer_agrees_with_im2col_and_stays_within_a_block(stride, monkeyp
     finally:
         tracemalloc.stop()
     # One block per thread: its patch matrix, and the padded rows it is copied from (a
-    # ninth of it for a 3×3 kernel, plus the two rows of overlap).
+    # ninth of it for a 3×3 kernel, plus the two rows of overlap); with stride 1, the
+    # stacked rows and sums over flattened rows (at most one block's values).
     threads = explainer.core.layer_blocks.workers()
     block = threads * explainer.core.layer_engine.PATCH_BLOCK_ELEMENTS * 8 * 5 // 4
     im2col = 16 * 9 * 40 * 40 * 8
@@ -305,6 +309,21 @@ def test_bad_layers_are_refused_in_one_sentence(kwargs, needle):
     with pytest.raises(ProblemError, match=needle) as caught:
         conv2d(x, w, **kwargs)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_value_that_is_not_finite_in_a_large_tensor_is_found_where_it_is(dtype, bad):
+    x = np.ones((4, 130, 130), dtype=dtype)  # 67,600 values: checked in one pass first
+    x[2, 77, 5] = bad
+    with pytest.raises(ProblemError, match=rf"the input holds {bad} at \[2, 77, 5\]"):
+        conv2d(x, np.ones((1, 4, 3, 3), dtype=dtype))
+
+
+def test_large_float32_values_whose_squares_overflow_are_accepted():
+    x = np.full((4, 130, 130), 3e37, dtype=np.float32)  # squared: beyond float32's range
+    out = conv2d(x, np.full((1, 4, 1, 1), 0.25, dtype=np.float32))
+    assert out.dtype == np.float32 and out[0, 0, 0] == np.float32(3e37)
 
 
 @pytest.mark.parametrize(

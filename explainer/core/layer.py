@@ -337,9 +337,9 @@ class Layer:
         bound is computed exactly.
         """
         taps = int(self.weight[0].size)
-        bias_bound = 0.0 if self.bias is None else magnitude_bound(self.bias)
-        weights = taps * magnitude_bound(self.weight) * 1.000001
-        quick = magnitude_bound(self.input) * 1.000001 * weights + bias_bound * 1.000001
+        bias_bound = 0.0 if self.bias is None else _quick_bound(self.bias)
+        weights = taps * _quick_bound(self.weight) * 1.000001
+        quick = _quick_bound(self.input) * 1.000001 * weights + bias_bound * 1.000001
         if self.normalize != "sum" and weights < FLOAT_SAFE_MAX and quick < FLOAT_SAFE_MAX:
             return
         x, w = exact_tensor(self.input, warn=False), exact_tensor(self.weight, warn=False)
@@ -366,6 +366,16 @@ class Layer:
         act = relu(pre) if self.activation == "relu" else pre
         out = act if self.pool is None else pool(act, self.pool)
         return LayerOutputs(pre_activation=pre, activation=act, output=out)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _quick_bound(values: np.ndarray) -> float:
+    """An upper bound of max |v|, without reading a float32 array: float32 values (below
+    3.5e38) cannot bring a layer's sums near float64's limit unless the other factor is
+    huge, and then the exact check follows anyway."""
+    return _FLOAT32_MAX if values.dtype == np.float32 else magnitude_bound(values)
 
 
 @dataclass(frozen=True)

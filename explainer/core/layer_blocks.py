@@ -179,24 +179,47 @@ def _shifted_products(
                 np.add(target, extra, out=target)
 
 
-def padded_rows(plan: Plan, x: np.ndarray, i0: int, i1: int) -> np.ndarray:
+def padded_rows(
+    plan: Plan, x: np.ndarray, i0: int, i1: int, into: np.ndarray | None = None
+) -> np.ndarray:
     """Every channel's padded rows under output rows [i0, i1), all padded columns: a view
     of ``x`` where no border is involved, a small copy with the border filled in otherwise.
+
+    ``into``: the array to write them to instead (shape ``x.shape[:-2]`` + (rows, padded
+    columns), any strides: a caller's buffer); ``x`` may then have a leading group axis.
     """
     start, stop = plan.input_rows(i0, i1)
     top, _, left, right = plan.padding
     h = plan.image_shape[0]
-    if not (left or right) and top <= start and stop - top <= h:
-        return x[:, start - top : stop - top]
+    if into is None and not (left or right) and top <= start and stop - top <= h:
+        return x[..., start - top : stop - top, :]
     rows = plan.row_source[start:stop]
     cols = plan.column_source
+    shape = (*x.shape[:-2], stop - start, cols.size)
     if plan.padding_mode == "zeros":  # zeros around a slice of the input: no gathering
         inside = np.flatnonzero(rows >= 0)
-        block = np.zeros((x.shape[0], stop - start, cols.size), dtype=x.dtype)
-        if inside.size:
-            first, last = int(inside[0]), int(inside[-1]) + 1
-            block[:, first:last, left : left + x.shape[2]] = x[:, rows[first] : rows[last - 1] + 1]
+        block = np.zeros(shape, dtype=x.dtype) if into is None else into
+        if not inside.size:
+            block[...] = 0
+            return block
+        first, last = int(inside[0]), int(inside[-1]) + 1
+        right_edge = left + x.shape[-1]
+        if into is not None:  # only the border is zeroed: the rest is written below
+            block[..., :first, :] = 0
+            block[..., last:, :] = 0
+            block[..., first:last, :left] = 0
+            block[..., first:last, right_edge:] = 0
+        block[..., first:last, left:right_edge] = x[..., rows[first] : rows[last - 1] + 1, :]
         return block
+    block = x[..., np.maximum(rows, 0)[:, None], np.maximum(cols, 0)[None, :]]
+    if (rows < 0).any():
+        block[..., rows < 0, :] = 0
+    if (cols < 0).any():
+        block[..., cols < 0] = 0
+    if into is not None:
+        into[...] = block
+        return into
+    return block
     block = x[:, np.maximum(rows, 0)[:, None], np.maximum(cols, 0)[None, :]]
     if (rows < 0).any():
         block[:, rows < 0] = 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explainer.core import layer_rows
 from explainer.core.blas import blas_threads, one_blas_thread
 from explainer.core.cpu_share import cores_taken_by_others
 from explainer.core.engine import INT64_MAX, divided, over_common_denominator
@@ -63,6 +64,12 @@ def _float_path(layer: Layer) -> np.ndarray:
     if layer.normalize is not None:
         divisors = np.array([float(v) for v in layer.divisors])
     bias = None if layer.bias is None else layer.bias.astype(np.float64, copy=False)
+    if bias is not None and dtype == np.float32:
+        narrow = bias.astype(dtype)
+        if np.array_equal(narrow, bias):
+            # A float32 sum plus a float32 bias is exact in float64, so adding in float32
+            # rounds the same: the same result at half the cost of a mixed-type addition.
+            bias = narrow
     out = np.empty(layer.output_shape, dtype=dtype)
     plan = layer_plan(layer)
     if x.strides[2] != x.itemsize:
@@ -71,15 +78,30 @@ def _float_path(layer: Layer) -> np.ndarray:
     c_out, cg, kh, kw = weight.shape
     biggest = c_out // layer.groups * cg * kh * kw * out[0].size  # the whole as one product
     if biggest <= SINGLE_THREAD_PRODUCT or blas_single_threaded():
-        return _sums(*args)
+        return _float_sums(*args)
     if blas_threads() > 1 and not cores_taken_by_others():  # see explainer.core.cpu_share
-        return _sums(*args, own_threads=False)
+        return _float_sums(*args, own_threads=False)
     with one_blas_thread() as limited:
         if limited:  # whole products per block, shared among threads of our own
-            return _sums(*args)
+            return _float_sums(*args)
         if plan.stride == (1, 1):  # small shifted products: no patch matrix at all
             return shifted_sums(*args)
         return _sums(*args, whole=False)
+
+
+def _float_sums(*args, own_threads: bool = True) -> np.ndarray:
+    """A float layer's sums by blocks of output rows: over flattened rows where they fit
+    (:mod:`explainer.core.layer_rows`), else by patch matrices (:func:`_sums`); shared
+    among threads of our own, or one block at a time on BLAS's threads."""
+    plan, groups, x, weight, out = args[:5]
+    if not layer_rows.fits(plan, groups, weight):
+        return _sums(*args, own_threads=own_threads)
+    threads = weight.size * out[0].size >= THREADED_WORK and own_threads
+    return layer_rows.row_sums(
+        *args,
+        budget=layer_rows.THREAD_BLOCK_ELEMENTS if own_threads else layer_rows.BLAS_BLOCK_ELEMENTS,
+        count=workers() if threads else 1,
+    )
 
 
 def _exact_path(layer: Layer) -> np.ndarray:
