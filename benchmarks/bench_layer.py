@@ -148,17 +148,17 @@ def main() -> None:
         1,
         np.zeros((c, c, k, k)),
     )
-    if rows:
-        blas, own = layer_rows.BLAS_BLOCK_ELEMENTS, layer_rows.THREAD_BLOCK_ELEMENTS
-        kind = "stacked flattened rows and sums"
-    else:
-        blas, own = layer_engine.BLAS_BLOCK_ELEMENTS, layer_engine.PATCH_BLOCK_ELEMENTS
-        kind = "patch matrices"
+    free = (
+        f"stacked flattened rows and sums of {layer_rows.BLOCK_ELEMENTS:,} values"
+        if rows
+        else f"patch matrices of {layer_engine.BLAS_BLOCK_ELEMENTS:,} values"
+    )
     print(
         f"layer: {c}×{n}×{n} input, {c} filters of {c}×{k}×{k}, padding {k // 2}, bias; "
-        f"blocks: {kind} of {blas:,} values on BLAS's threads when the cores are free, of "
-        f"{own:,} shared by up to {layer_blocks.workers()} threads on one BLAS thread each "
-        f"when other processes take them (now: {'taken' if cores_taken_by_others() else 'free'})"
+        f"blocks: {free} on BLAS's threads when the cores are free, patch matrices of "
+        f"{layer_engine.PATCH_BLOCK_ELEMENTS:,} shared by up to {layer_blocks.workers()} "
+        f"threads on one BLAS thread each when other processes take them "
+        f"(now: {'taken' if cores_taken_by_others() else 'free'})"
     )
     print(
         f"{'dtype':>8} {'explainer':>10} {'im2col':>9} {'ratio':>7}   memory (MiB): "

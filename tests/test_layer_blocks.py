@@ -25,10 +25,10 @@ from layer_strategies import layers
 from test_layer_engine import layer_loop
 from threadpoolctl import threadpool_info
 
-from explainer import conv2d
+from explainer import Layer, conv2d
 from explainer.core import layer_blocks, layer_engine, layer_rows
 
-WAYS = ["patches", "shifted", "blas threads", "rows", "rows on blas threads"]
+WAYS = ["patches", "shifted", "blas threads", "rows"]
 
 
 @contextmanager
@@ -43,9 +43,9 @@ def tiny_blocks(request, monkeypatch):
     cores): one output row and 8 columns per block, each layer big enough for BLAS to be
     held to one thread, three threads. Shifted (BLAS not held): one output row per block,
     columns in tiles of at least 8, and three threads for any layer. BLAS threads (the
-    cores are free): one output row and 8 columns per block, in the calling thread. Rows:
-    the products over flattened rows for any stride-1 layer, one output row per block, on
-    three threads of our own or in the calling thread."""
+    cores are free): one output row and 8 columns per block, in the calling thread. Rows
+    (the cores are free): the products over flattened rows for any stride-1 layer, one
+    output row per block."""
     _force(monkeypatch, request.param)
     return request.param
 
@@ -53,18 +53,18 @@ def tiny_blocks(request, monkeypatch):
 def _force(monkeypatch, way):
     monkeypatch.setattr(layer_engine, "SINGLE_THREAD_PRODUCT", 1)
     monkeypatch.setattr(layer_engine, "blas_single_threaded", lambda: False)
-    free = way in ("blas threads", "rows on blas threads")
+    free = way in ("blas threads", "rows")
     monkeypatch.setattr(layer_engine, "cores_taken_by_others", lambda: not free)
     monkeypatch.setattr(layer_engine, "blas_threads", lambda: 2)
-    # The rows ways take every stride-1 layer; the others none.
-    monkeypatch.setattr(layer_rows, "MIN_DEPTH", 0 if way.startswith("rows") else 1 << 30)
+    # The rows way takes every stride-1 layer; the others none.
+    rows = way == "rows"
+    monkeypatch.setattr(layer_rows, "fits", lambda plan, *_: rows and plan.stride == (1, 1))
     if free:
         monkeypatch.setattr(layer_engine, "BLAS_BLOCK_ELEMENTS", 1)
-        monkeypatch.setattr(layer_rows, "BLAS_BLOCK_ELEMENTS", 1)
+        monkeypatch.setattr(layer_rows, "BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)  # not to be used
-    elif way in ("patches", "rows"):
+    elif way == "patches":
         monkeypatch.setattr(layer_engine, "PATCH_BLOCK_ELEMENTS", 1)
-        monkeypatch.setattr(layer_rows, "THREAD_BLOCK_ELEMENTS", 1)
         monkeypatch.setattr(layer_engine, "THREADED_WORK", 0)
         monkeypatch.setattr(layer_engine, "workers", lambda: 3)
     else:
@@ -221,3 +221,24 @@ def test_a_float32_bias_is_added_as_in_float64_and_rounded_once(way, monkeypatch
         ours = conv2d(x, w, bias=bias, padding=1)
         assert ours.dtype == np.float32
         assert np.array_equal(ours, expected)
+
+
+@pytest.mark.parametrize(
+    "c_in, c_out, size, kernel, stride, groups, expected",
+    [
+        (64, 64, 56, 3, 1, 1, True),  # K = 192, 64 filters ≤ 64·2, 3136 pixels
+        (64, 128, 56, 3, 1, 1, True),  # 128 filters ≤ 128
+        (64, 129, 56, 3, 1, 1, False),  # more filters than 64·(3 − 1)
+        (64, 64, 56, 3, 2, 1, False),  # stride 2
+        (64, 64, 56, 1, 1, 1, False),  # one tap
+        (7, 14, 56, 3, 1, 1, False),  # K = 21 < 24
+        (8, 16, 56, 3, 1, 1, True),  # K = 24
+        (64, 64, 17, 3, 1, 1, False),  # 15 × 15 = 225 pixels < 256
+        (64, 64, 18, 3, 1, 1, True),  # 16 × 16 = 256
+        (64, 64, 56, 3, 1, 64, False),  # depthwise: K = 3
+    ],
+)
+def test_which_layers_are_summed_over_rows(c_in, c_out, size, kernel, stride, groups, expected):
+    layer = Layer(np.zeros((c_in, size, size)), np.zeros((c_out, c_in // groups, kernel, kernel)),
+                  stride=stride, groups=groups)  # fmt: skip
+    assert layer_rows.fits(layer_engine.layer_plan(layer), groups, layer.weight) == expected

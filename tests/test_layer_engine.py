@@ -255,8 +255,7 @@ def test_large_layer_agrees_with_im2col_and_stays_within_a_block(stride, monkeyp
     # layer stays clearly below one im2col matrix of this size.
     monkeypatch.setattr(explainer.core.layer_engine, "PATCH_BLOCK_ELEMENTS", 1 << 16)
     monkeypatch.setattr(explainer.core.layer_engine, "BLAS_BLOCK_ELEMENTS", 1 << 16)
-    monkeypatch.setattr(explainer.core.layer_rows, "THREAD_BLOCK_ELEMENTS", 1 << 16)
-    monkeypatch.setattr(explainer.core.layer_rows, "BLAS_BLOCK_ELEMENTS", 1 << 16)
+    monkeypatch.setattr(explainer.core.layer_rows, "BLOCK_ELEMENTS", 1 << 16)
     rng = np.random.default_rng(1)
     x = rng.normal(size=(16, 40, 40))
     w = rng.normal(size=(24, 16, 3, 3))
