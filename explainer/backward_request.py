@@ -17,6 +17,7 @@ never evaluated.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -318,18 +319,23 @@ def add_backward_derive_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _inline(text: str, flag: str) -> Rows:
-    rows = [r for r in text.split(";")]
-    try:
-        arr = inputs.parse_text("\n".join(rows), flag)
-    except ExplainerError as err:
-        raise ProblemError(f"{flag}: {err}") from None
+    # The parser's messages name the flag and the row ("--input, row 2: ..."), once.
+    arr = inputs.parse_text("\n".join(text.split(";")), flag, unit="row")
     return rows_of(arr, flag.lstrip("-"))
+
+
+# A cell of a matrix written inline (digits, a sign, '.', '/', an exponent); cells are split
+# by ',' and spaces, rows by ';'. A value of such cells is a matrix, anything else a preset
+# or a file ("1.5,2" is two numbers, not a file name).
+_INLINE_CELL = re.compile(r"[+\-\u2212]?[0-9.][0-9./eE+\-\u2212]*")
 
 
 def _grid(spec: Any, flag: str, kind: str, png_range) -> Rows:
     if not isinstance(spec, str) or not spec.strip():
         raise ProblemError(f"{flag} needs a value")
-    if ";" in spec or re.fullmatch(r"[\s0-9+\-/,]+", spec):
+    cells = [c for c in re.split(r"[\s,]+", spec) if c]
+    numbers = all(_INLINE_CELL.fullmatch(c) for c in cells) and not os.path.lexists(spec)
+    if ";" in spec or numbers:
         return _inline(spec, flag)
     return rows_of(inputs.load(spec, kind, png_range), flag.lstrip("-"))
 

@@ -1,0 +1,92 @@
+"""Odd inputs an outside review found: each says one clear, true line (or is read as meant).
+
+Every case runs the command in-process; a refusal must be exactly one line of ours, exit 2,
+and say what is wrong in plain words (a whole number called "not a whole number", "1
+numbers", a flag named twice, a negative value taken for an option were all seen).
+"""
+
+from __future__ import annotations
+
+import pytest
+from cli_support import one_line_error, run
+
+
+def test_a_row_of_one_number_is_one_number(tmp_path, capsys):
+    path = tmp_path / "ragged.csv"
+    path.write_text("1 2\n3\n")
+    code, _, err = run(capsys, "derive", "--image", str(path), "--kernel", "diagonal")
+    one_line_error(code, err, "line 2: has 1 number but the first row has 2")
+
+
+def test_an_inline_map_names_its_flag_once_and_counts_rows(capsys):
+    code, _, err = run(capsys, "script", "--lesson", "transposed", "--input", "1,2;3")
+    one_line_error(code, err, "--input, row 2: has 1 number but the first row has 2")
+    assert err.count("--input") == 1, err
+
+
+def test_an_inline_map_of_nothing_names_its_flag_once(capsys):
+    code, _, err = run(capsys, "script", "--lesson", "transposed", "--input", ";")
+    one_line_error(code, err, "--input holds no numbers")
+    assert err.count("--input") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--stride", "10000000000"),
+        ("--dilation", "99999999999999999999"),
+        ("--padding", "1,1000000000"),
+    ],
+)
+def test_a_whole_number_too_large_is_not_called_malformed(capsys, flag, value):
+    code, _, err = run(capsys, "derive", flag, value)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "with whole numbers" not in err and "too large" in err, err
+
+
+@pytest.mark.parametrize(
+    "value", ["0.5,1.5", "1e2,1", "0.25", "1.5, 2 ;3,4.0"], ids=["decimals", "exp", "one", "mixed"]
+)
+def test_inline_decimals_are_numbers_not_file_names(capsys, value):
+    code, out, err = run(capsys, "script", "--lesson", "transposed", "--input", value)
+    assert code == 0, err
+    assert "input" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("script", "--lesson", "transposed", "--input", "-1,1"),
+        ("script", "--lesson", "layer", "--bias", "-1,2,3"),
+        (
+            "script",
+            "--lesson",
+            "backward",
+            "--image",
+            "-1,2;3,4",
+            "--kernel",
+            "1",
+            "--target",
+            "-1,-2;3,4",
+        ),
+        ("script", "--lesson", "backward", "--kernel", "-1,0,0;0,1,0;0,0,1"),
+    ],
+    ids=["input", "bias", "image-target", "kernel"],
+)
+def test_negative_values_are_values_not_options(capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (("derive", "--lesson", "backward", "--at", "-1,0"), "--at '-1,0'"),
+        (("derive", "--lesson", "layer", "--element", "-1,0,0"), "--element '-1,0,0'"),
+        (("script", "--lesson", "transposed", "--output-padding", "-1"), "at least 0"),
+        (("script", "--lesson", "layer", "--pool-size", "-2"), "at least 1"),
+    ],
+)
+def test_negative_indices_are_refused_by_name(capsys, argv, needle):
+    code, _, err = run(capsys, *argv)
+    one_line_error(code, err, needle)
