@@ -90,3 +90,53 @@ def test_negative_values_are_values_not_options(capsys, argv):
 def test_negative_indices_are_refused_by_name(capsys, argv, needle):
     code, _, err = run(capsys, *argv)
     one_line_error(code, err, needle)
+
+
+# ----- the course ----------------------------------------------------------------------------
+
+
+def test_a_manifest_nested_past_the_recursion_limit_is_one_line(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    code, _, err = run(capsys, "course", str(path), "--output-dir", str(tmp_path / "out"))
+    one_line_error(code, err, "not valid TOML")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_given_as_the_manifest_is_called_so(tmp_path, capsys):
+    code, _, err = run(capsys, "course", str(tmp_path))
+    one_line_error(code, err, "is a folder; give the course manifest")
+    assert "numbers" not in err and "preset" not in err
+
+
+@pytest.mark.parametrize("address", ["nonsense", "tcp://", "tcp://host:port", "a b:1"])
+def test_a_malformed_scheduler_address_is_refused_before_any_work(tmp_path, capsys, address):
+    path = tmp_path / "c.toml"
+    path.write_text('title = "T"\n[[lessons]]\nid = "a"\nlesson = "convolution"\n')
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, "course", str(path), "--scheduler", address, "--output-dir", str(out)
+    )
+    one_line_error(code, err, "--scheduler")
+    assert not out.exists()
+
+
+def test_the_course_report_counts_one_as_one():
+    from explainer.course.index import LessonRow, index_html, plan_line, report_lines
+
+    assert plan_line("T", 1, 1, 0) == "Course 'T': 1 lesson, 1 task to run (0 parts to draw)"
+    assert plan_line("T", 2, 5, 1) == "Course 'T': 2 lessons, 5 tasks to run (1 part to draw)"
+    made = report_lines({"script": 1, "derivation": 1, "voice": 1}, {}, {}, 1.0, "e", [])[1]
+    assert made == "  made:            1 script verified, 1 sentence, 1 derivation"
+    made = report_lines({"script": 2, "slides": 1, "part": 3}, {}, {}, 1.0, "e", [])[1]
+    assert made == "  made:            2 scripts verified, 3 parts, 1 slide deck"
+    row = LessonRow("x", "X", "convolution", "p", "s", "Done.")
+    assert '<p class="meta">1 lesson</p>' in index_html("T", [row])
+
+
+def test_a_video_without_its_timings_says_what_is_missing(tmp_path, capsys):
+    video = tmp_path / "talk.mp4"
+    video.write_bytes(b"")
+    code, _, err = run(capsys, "script", "--video", str(video))
+    one_line_error(code, err, "talk.script.json")
+    assert "render" in err, err
