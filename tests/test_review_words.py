@@ -1,0 +1,109 @@
+"""Sentences an outside review read as a learner and found false, ungrammatical or misleading.
+
+Each expected fact is worked out here by hand for a small problem (the values in the
+comments), never taken from the facts or the writer under test. A sentence must say what its
+claim says: a count of 1 is singular, a count of 0 is none, a window that fits once is not
+"apart" from anything, and a row the stride skips is named for what it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from explainer import Problem
+from explainer.lessons.convolution import build_script
+
+K2 = [[1, 2], [3, 4]]  # asymmetric: its 180° rotation is [[4, 3], [2, 1]]
+I3 = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+
+
+def captions(problem: Problem) -> dict[str, str]:
+    return {beat.key: beat.caption for beat in build_script(problem).beats()}
+
+
+def all_captions(problem: Problem) -> list[str]:
+    return [beat.caption for beat in build_script(problem).beats()]
+
+
+@pytest.mark.parametrize(
+    ("image", "same"),
+    [
+        ([[0, 0], [0, 0]], True),  # 0 either way
+        ([[1, 1], [1, 1]], True),  # 1+2+3+4 = 10 either way
+        ([[1, 0], [0, 0]], False),  # 1 against 4
+    ],
+)
+def test_the_flip_of_a_single_pixel_says_whether_it_changes(image, same):
+    said = captions(Problem(image, K2))["notation.flip-effect"]
+    if same:
+        assert "would be the same" in said and "different" not in said, said
+    else:
+        assert "would be different" in said, said
+    assert "of the result" not in said or "its one value of" not in said, said
+
+
+def test_a_flip_that_changes_nothing_of_many_says_so():
+    said = captions(Problem(np.zeros((3, 3), int), K2))["notation.flip-effect"]
+    assert said == "With the flip, none of the four values of the result would be different."
+
+
+def test_a_one_pixel_result_is_one_row_and_one_column():
+    # 3×3 image, 2×2 kernel, stride 2: ⌊(3 − 2)/2⌋ + 1 = 1 position per axis.
+    said = captions(Problem(I3, K2, stride=2))
+    assert "1 rows" not in said["output-size.numbers"]
+    assert "1 row and 1 column" in said["output-size.numbers"], said["output-size.numbers"]
+    # one position is not "two pixels apart" from anything
+    assert "apart" not in said["output-size.count"], said["output-size.count"]
+
+
+def test_two_positions_are_still_apart():
+    # 5×5 image, 1×1 kernel, stride 3: positions 0 and 3 per axis.
+    said = captions(Problem(np.arange(25).reshape(5, 5), [[2]], stride=3))["output-size.count"]
+    assert "two positions, three pixels apart" in said, said
+
+
+def test_rows_the_stride_skips_in_the_padding_are_named_as_padding():
+    # 3×3 image padded by 1 → 5×5; a 2×2 window with stride 2 starts at 0 and 2 and
+    # reaches padded row 3 at most: padded row 4 (the border of zeros) is never read,
+    # while the image's own last row (padded row 3) is.
+    said = captions(Problem(I3, K2, stride=2, padding=1))["output-size.unused"]
+    assert "padded image" in said or "padding" in said, said
+
+
+def test_rows_the_stride_skips_without_padding_are_the_image_rows():
+    said = captions(Problem(I3, K2, stride=2))["output-size.unused"]
+    assert said == "The stride skips past the last row and the last column: no window reaches them."
+
+
+@pytest.mark.parametrize(
+    ("image", "word"),
+    [
+        (I3, "positive"),  # 37 … 77 with K2
+        ([[-v for v in row] for row in I3], "negative"),  # −77 … −37
+    ],
+)
+def test_a_range_that_excludes_zero_does_not_mention_zero(image, word):
+    said = captions(Problem(image, K2))["sweep.fill"]
+    assert "zero or" not in said and word in said, said
+
+
+def test_a_range_that_reaches_zero_says_zero_or_above():
+    image = [[0, 0, 0], [0, 0, 1], [0, 0, 0]]  # with K2: 0, 2 / 0, 4 ... min 0
+    said = captions(Problem(image, K2))["sweep.fill"]
+    assert "zero or above" in said, said
+
+
+def test_no_sentence_counts_one_as_many():
+    for problem in (
+        Problem(I3, K2, stride=2),
+        Problem([[0, 0], [0, 0]], K2),
+        Problem(I3, [[1]], stride=3),
+        Problem([[5]], [[2]]),
+    ):
+        for text in all_captions(problem):
+            assert not re.search(r"\b(1|one) [a-z]+s\b(?<!\bthis)", text) or re.search(
+                r"\b(1|one) (pixel|value) is\b", text
+            ), text
