@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from explainer import Problem
+from explainer.core.stack import LayerStack
 from explainer.lessons.convolution import build_script
 
 K2 = [[1, 2], [3, 4]]  # asymmetric: its 180° rotation is [[4, 3], [2, 1]]
@@ -107,3 +108,37 @@ def test_no_sentence_counts_one_as_many():
             assert not re.search(r"\b(1|one) [a-z]+s\b(?<!\bthis)", text) or re.search(
                 r"\b(1|one) (pixel|value) is\b", text
             ), text
+
+
+# ----- the layer lesson --------------------------------------------------------------------
+
+
+def layer_captions(x, weight, bias) -> dict[str, str]:
+    from explainer.lessons.layer import build_script as build_layer_script
+
+    layer = dict(weight=np.asarray(weight), bias=bias, activation="relu")
+    stack = LayerStack(np.asarray(x), [layer])
+    return {beat.key: beat.caption for beat in build_layer_script(stack).beats()}
+
+
+def test_a_map_that_is_the_same_everywhere_does_not_respond_most_somewhere():
+    # A zero 1×4×4 input through two 3×3 filters with bias −1: every value of both 2×2 maps
+    # is 0 − 1 = −1; the strongest response is everywhere, which is no response at all.
+    weight = np.stack([np.eye(3, dtype=int)[None], np.ones((1, 3, 3), int)])
+    said = layer_captions(np.zeros((1, 4, 4), int), weight, [-1, -1])["maps.strongest"]
+    assert "responds most" not in said, said
+    assert "everywhere" in said and "−1" in said, said
+
+
+def test_a_map_with_one_strongest_place_still_responds_most_there():
+    x = np.zeros((1, 4, 4), int)
+    x[0, 1, 1] = 1  # the identity 3×3 filter: 1 at (0, 0) and (1, 1), 0 elsewhere (no bias)
+    said = layer_captions(x, np.eye(3, dtype=int)[None, None], None)["maps.strongest"]
+    assert said == "Filter 0 responds most, 1, at (0, 0) and (1, 1).", said
+
+
+def test_relu_counts_every_value_as_all():
+    # bias −1 on a zero input: all 8 values (two 2×2 maps) are −1.
+    weight = np.stack([np.eye(3, dtype=int)[None], np.ones((1, 3, 3), int)])
+    said = layer_captions(np.zeros((1, 4, 4), int), weight, [-1, -1])["relu.zeroes"]
+    assert "8 of the 8" not in said and "all 8 values are negative" in said, said

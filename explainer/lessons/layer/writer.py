@@ -186,8 +186,14 @@ class _Writer:
         claims += [TensorShape(lf.maps_shape, "maps", 1), TensorShape(lf.weight_shape, "weight", 1)]
         out = [beat("maps.size", text, *claims)]
         parts, claims = [], []
+        cells_per_map = lf.maps_shape[1] * lf.maps_shape[2]
         for o, (value, positions) in enumerate(lf.strongest[:4]):
-            parts.append(f"{self._name(lf, o)} responds most, {num(value)}, {places(positions)}")
+            if len(positions) == cells_per_map > 1:  # its largest value everywhere: a flat map
+                parts.append(f"{self._name(lf, o)} gives {num(value)} everywhere")
+            else:
+                parts.append(
+                    f"{self._name(lf, o)} responds most, {num(value)}, {places(positions)}"
+                )
             claims.append(MapMax(1, o, value, positions))
         text = "; ".join(parts)
         out.append(beat("maps.strongest", text[0].upper() + text[1:] + ".", *claims))
@@ -234,6 +240,8 @@ class _Writer:
             said = f"the one value is {'' if lf.negatives else 'not '}negative"
         elif not lf.negatives:
             said = f"none of the {lf.total} values is negative"
+        elif lf.negatives == lf.total:
+            said = f"all {lf.total} values are negative"
         else:
             verb = "is" if lf.negatives == 1 else "are"
             said = f"{lf.negatives} of the {lf.total} values {verb} negative"
