@@ -142,3 +142,50 @@ def test_relu_counts_every_value_as_all():
     weight = np.stack([np.eye(3, dtype=int)[None], np.ones((1, 3, 3), int)])
     said = layer_captions(np.zeros((1, 4, 4), int), weight, [-1, -1])["relu.zeroes"]
     assert "8 of the 8" not in said and "all 8 values are negative" in said, said
+
+
+# ----- the backward lesson -----------------------------------------------------------------
+
+
+def test_a_loss_that_does_not_change_stayed_at_its_value():
+    # The target is the map the starting filter makes itself (the diagonal on the X): every
+    # error is 0, so is every gradient, and one step leaves the loss at 0.
+    code_said = backward_captions(["--target", "diagonal"])
+    summary = code_said["summary.learned"]
+    assert "stayed from" not in summary and "the loss stayed at 0" in summary, summary
+    zeros = code_said["derivative.zeros"]
+    assert "49 of the 49" not in zeros and "all 49 terms are 0" in zeros, zeros
+
+
+def backward_captions(argv: list[str]) -> dict[str, str]:
+    from explainer.layer_request import lesson_problem_from_options
+    from explainer.lessons.backward.writer import build_script as build_backward_script
+
+    problem = lesson_problem_from_options("backward", argv)
+    return {b.key: b.caption for b in build_backward_script(problem).beats()}
+
+
+# ----- the transposed lesson ---------------------------------------------------------------
+
+
+def transposed_captions(argv: list[str]) -> dict[str, str]:
+    from explainer.layer_request import lesson_problem_from_options
+    from explainer.lessons.transposed.writer import build_script as build_transposed_script
+
+    problem = lesson_problem_from_options("transposed", argv)
+    return {b.key: b.caption for b in build_transposed_script(problem).beats()}
+
+
+def test_one_input_pixel_is_one_stamp_with_nothing_between():
+    # A 1×1 input [5] and the 2×2 kernel [1, 2; 3, 4], stride 2: one stamp, [5, 10; 15, 20].
+    said = transposed_captions(["--input=5", "--kernel=1,2;3,4"])
+    assert said["stamps.output"] == "The one stamp makes the larger output, 2×2: [5, 10; 15, 20]."
+    assert "between the input's pixels" not in said["views.zeros"], said
+
+
+def test_a_kernel_of_one_tap_is_one_tap():
+    # A 1×1 kernel, stride 3: 1 is not a multiple of 3; a pixel gets 0 or 1 stamp each way.
+    said = transposed_captions(["--input=1,2;3,4", "--kernel=1", "--stride=3"])
+    text = said["overlap.checker"]
+    assert "1 taps" not in text and "the kernel's one tap is not a multiple" in text, text
+    assert "pad by nothing" not in said["views.zeros"], said["views.zeros"]

@@ -191,8 +191,10 @@ class _Writer:
         shown = (
             f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
         )
-        text = f"All {plural(count, 'stamp')} added up make the {self.size_word} output, " \
-            f"{shape(f.output)}{shown}."  # fmt: skip
+        made = (
+            "The one stamp makes" if count == 1 else f"All {plural(count, 'stamp')} added up make"
+        )
+        text = f"{made} the {self.size_word} output, {shape(f.output)}{shown}."
         claims = [ViewEqual("scatter", f.output), GridValues("output", f.output)]
         out.append(beat("stamps.output", text, claims, board(("input", "output"))))
         return out
@@ -214,13 +216,13 @@ class _Writer:
             uneven = len(ax.inside) > 1
             claims.append(Checkerboard(a, ax.k, ax.stride, ax.dilation, ax.k % ax.stride == 0,
                                        ax.inside, uneven))  # fmt: skip
-            multiple = "are" if ax.k % ax.stride == 0 else "are not"
+            multiple = ("is" if ax.k == 1 else "are") + ("" if ax.k % ax.stride == 0 else " not")
             counts = " or ".join(str(c) for c in ax.inside)
             along = "along the rows and the columns alike" if same else f"along the {AXES[a]}"
             if ax.dilation > 1:
                 along += f", with dilation {ax.dilation}"
             said.append(
-                f"{along}, the kernel's {ax.k} taps {multiple} a multiple of the stride "
+                f"{along}, the kernel's {plural(ax.k, 'tap')} {multiple} a multiple of the stride "
                 f"{ax.stride}, and inside the output a pixel gets {counts} "
                 f"stamp{'s' if ax.inside[-1] != 1 else ''}{' each way' if same else ''}"
             )
@@ -261,10 +263,11 @@ class _Writer:
         zeros = [
             ZeroInsertion(a, ax.stride - 1, ax.before, ax.after) for a, ax in enumerate(f.axes)
         ]
+        one_pixel = len(self.p.input) == len(self.p.input[0]) == 1  # nothing to go between
         if (rows.stride, rows.before, rows.after) == (cols.stride, cols.before, cols.after):
             how = (
                 f"take the input as it is, pad it by {_pads(rows)}"
-                if rows.stride == 1
+                if rows.stride == 1 or one_pixel
                 else (
                     f"insert {rows.stride - 1} zero{'s' if rows.stride != 2 else ''} between the "
                     f"input's pixels, pad by {_pads(rows)}"
@@ -277,6 +280,7 @@ class _Writer:
                 f"{_pads(cols)}"
             )
         how = how.replace("pad it by nothing", "pad it not at all")
+        how = how.replace("pad by nothing", "add no padding")
         text = (
             f"The same output another way: {how}, and slide the kernel rotated by 180° over "
             "it, stride 1. Every output pixel comes out the same."
