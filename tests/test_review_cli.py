@@ -140,3 +140,11 @@ def test_a_video_without_its_timings_says_what_is_missing(tmp_path, capsys):
     code, _, err = run(capsys, "script", "--video", str(video))
     one_line_error(code, err, "talk.script.json")
     assert "render" in err, err
+
+
+def test_check_of_a_one_pixel_result_says_the_one_patch(tmp_path, capsys):
+    image = tmp_path / "i.csv"
+    image.write_text("1 2\n3 4\n")
+    code, out, err = run(capsys, "check", "--image", str(image), "--kernel", str(image))
+    assert code == 0, err
+    assert "All 1 of 1 patches" not in out and "The one patch agrees" in out, out
