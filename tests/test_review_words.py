@@ -189,3 +189,25 @@ def test_a_kernel_of_one_tap_is_one_tap():
     text = said["overlap.checker"]
     assert "1 taps" not in text and "the kernel's one tap is not a multiple" in text, text
     assert "pad by nothing" not in said["views.zeros"], said["views.zeros"]
+
+
+# ----- where a window lies (page and handout) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image", "kernel", "padding", "index", "words"),
+    [
+        ([[5]], [[1]], 1, (0, 0), "its one tap in the padding"),  # 1×1 kernel on the border
+        ([[5]], [[1, 1], [1, 1]], 2, (0, 0), "all 4 taps in the padding"),  # rows −2..−1
+        ([[5]], [[1, 1], [1, 1]], 1, (0, 0), "3 of 4 taps in the padding"),  # rows −1..0
+    ],
+)
+def test_taps_in_the_padding_are_counted_in_words(image, kernel, padding, index, words):
+    from explainer import build_trace
+    from explainer.outputs.handout_tex import window_words
+    from explainer.outputs.page import _window_words
+
+    trace = build_trace(Problem(image, kernel, padding=padding))
+    step = next(s for s in trace.steps if s.index == index)
+    assert _window_words(step).endswith("; " + words), _window_words(step)
+    assert words.replace(" in the padding", "") in window_words(step, {"padding": "padding"})
