@@ -148,3 +148,21 @@ def test_check_of_a_one_pixel_result_says_the_one_patch(tmp_path, capsys):
     code, out, err = run(capsys, "check", "--image", str(image), "--kernel", str(image))
     assert code == 0, err
     assert "All 1 of 1 patches" not in out and "The one patch agrees" in out, out
+
+
+# ----- the layer lesson's second layer --------------------------------------------------------
+
+
+def test_auto_second_layer_is_left_out_when_the_pooled_maps_are_too_small(capsys):
+    # 9×9 X, 3×3 filters: 7×7 maps; 4×4 max pooling, stride 4: ⌊(7 − 4)/4⌋ + 1 = 1, so the
+    # pooled maps are 1×1 and the auto second layer's 2×2 filter cannot slide over them.
+    code, out, err = run(capsys, "script", "--lesson", "layer", "--pool-size", "4")
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("→ 3×1×1"), out.splitlines()[0]
+
+
+def test_an_explicit_second_layer_too_large_is_named_as_the_second_layer(capsys):
+    argv = ("script", "--lesson", "layer", "--pool-size", "4", "--filters2", "diagonal")
+    code, _, err = run(capsys, *argv)
+    one_line_error(code, err, "layer 2")
+    assert "3×1×1" in err, err
