@@ -211,3 +211,32 @@ def test_taps_in_the_padding_are_counted_in_words(image, kernel, padding, index,
     step = next(s for s in trace.steps if s.index == index)
     assert _window_words(step).endswith("; " + words), _window_words(step)
     assert words.replace(" in the padding", "") in window_words(step, {"padding": "padding"})
+
+
+def layer_script_captions(argv: list[str]) -> dict[str, str]:
+    from explainer.layer_request import lesson_problem_from_options
+    from explainer.lessons.layer import build_script as build_layer_script
+
+    stack = lesson_problem_from_options("layer", argv)
+    return {b.key: b.caption for b in build_layer_script(stack).beats()}
+
+
+def test_a_pooling_stride_of_two_axes_is_said_for_both():
+    # The X's 7×7 maps, a 2×3 window with stride (1, 2): ⌊(7 − 2)/1⌋ + 1 = 6 down,
+    # ⌊(7 − 3)/2⌋ + 1 = 3 across: pooled 3×6×3.
+    said = layer_script_captions(["--pool-size=2,3", "--pool-stride=1,2", "--filters2=none"])
+    assert "stride 1×2" in said["pooling.rule"], said["pooling.rule"]
+    size = said["pooling.size"]
+    assert "⌊(7 − 2) / 1⌋ + 1 = 6" in size and "⌊(7 − 3) / 2⌋ + 1 = 3" in size, size
+    assert "3×6×3" in size, size
+
+
+def test_rounding_that_differs_on_one_axis_names_that_axis():
+    # A 2×3 window, stride 2: down ⌊5/2⌋ + 1 = 3 (ceil 4), across ⌊4/2⌋ + 1 = 3 (ceil 3):
+    # only the rows drop an edge.
+    said = layer_script_captions(["--pool-size=2,3", "--pool-stride=2", "--filters2=none"])
+    edge = said["pooling.edge"]
+    assert "the last row of each map is never read" in edge, edge
+    assert "⌈(7 − 2) / 2⌉ + 1 = 4 down" in edge, edge
+    size = said["pooling.size"]  # the same count, 3, by two formulas: both said
+    assert "⌊(7 − 2) / 2⌋ + 1 = 3 down and ⌊(7 − 3) / 2⌋ + 1 = 3 across" in size, size
