@@ -240,3 +240,13 @@ def test_rounding_that_differs_on_one_axis_names_that_axis():
     assert "⌈(7 − 2) / 2⌉ + 1 = 4 down" in edge, edge
     size = said["pooling.size"]  # the same count, 3, by two formulas: both said
     assert "⌊(7 − 2) / 2⌋ + 1 = 3 down and ⌊(7 − 3) / 2⌋ + 1 = 3 across" in size, size
+
+
+def test_two_of_two_are_both():
+    # A 4×1 ramp [1, 2, 3, 4], the filter [1; −1] with dilation 2: 1 − 3 = 2 − 4 = −2; the
+    # flipped filter [−1; 1] gives +2 twice: both values change.
+    said = captions(Problem([[1], [2], [3], [4]], [[1], [-1]], dilation=(2, 1)))
+    assert (
+        said["notation.flip-effect"]
+        == "With the flip, both values of the result would be different."
+    )

@@ -783,7 +783,7 @@ WORDS: dict[str, type[Claim]] = {
     "partial": Partial,
     "negative products": ProductSigns,
     "cancel": SumCancels,
-    "none of / all n / the last row": Count,
+    "none of / all n / both / the last row": Count,
     "only one place / only once": Count,
     "r×c": Shape,
     "too large to write out": TooLarge,
