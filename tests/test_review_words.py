@@ -250,3 +250,22 @@ def test_two_of_two_are_both():
         said["notation.flip-effect"]
         == "With the flip, both values of the result would be different."
     )
+
+
+def test_a_transposed_size_of_one_row_is_one_row():
+    # input 1×2, kernel 1×1, stride (1, 3): rows (1 − 1)·1 + 0 + 1 = 1, columns (2 − 1)·3 + 1 = 4
+    said = transposed_captions(["--input=2,0", "--kernel=2", "--stride=1,3"])["size.formula"]
+    assert "= 1 rows" not in said and "= 1 row and" in said, said
+
+
+def test_a_matrix_with_every_entry_non_zero_is_not_only_some():
+    # input [2], kernel [−1], stride 3: the 1×1 matrix M = [−1], its one entry not 0.
+    said = transposed_captions(["--input=2", "--kernel=-1", "--stride=3"])["views.matrix"]
+    assert "only 1 entries" not in said and "1×1 matrix M whose one entry is not 0." in said, said
+
+
+def test_zero_insertion_with_strides_one_and_two_names_no_zeros():
+    # input 1×2, kernel 3×1, stride (1, 2): no zeros between rows, one between columns.
+    said = transposed_captions(["--input=3,-2", "--kernel=1;1;2", "--stride=1,2"])["views.zeros"]
+    assert "insert 0 and 1 zeros" not in said and "by nothing" not in said, said
+    assert "no zeros between the input's rows and 1 zero between its columns" in said, said

@@ -132,7 +132,8 @@ class _Writer:
         where = (
             f"{parts[0]}, each way"
             if parts[0] == parts[1]
-            else f"{parts[0]} {AXES[0]} and {parts[1]} {AXES[1]}"
+            else f"{parts[0]} {_noun(self.f.axes[0].n_out, 'row')} and {parts[1]} "
+            f"{_noun(self.f.axes[1].n_out, 'column')}"
         )
         text = (
             "Its size per axis: (input − 1)·stride − padding + dilation·(kernel − 1) + "
@@ -275,10 +276,10 @@ class _Writer:
             )
         else:
             how = (
-                f"insert {rows.stride - 1} and {cols.stride - 1} zeros between the input's "
-                f"rows and columns, pad the rows by {_pads(rows)} and the columns by "
-                f"{_pads(cols)}"
-            )
+                f"insert {_zeros(rows.stride - 1)} between the input's rows and "
+                f"{_zeros(cols.stride - 1)} between its columns, pad the rows by {_pads(rows)} "
+                f"and the columns by {_pads(cols)}"
+            ).replace("by nothing", "not at all")
         how = how.replace("pad it by nothing", "pad it not at all")
         how = how.replace("pad by nothing", "add no padding")
         text = (
@@ -312,11 +313,18 @@ class _Writer:
         out = [beat("views.zeros", text, claims,
                     board(("spread", "rotated", "output"), *marks), drill)]  # fmt: skip
         m_rows, m_cols, nonzero = f.matrix
+        if nonzero == m_rows * m_cols:
+            entries = (
+                " whose one entry is not 0" if nonzero == 1 else ", none of whose entries is 0"
+            )
+        else:
+            entries = ", of which only " + (
+                "one entry is not 0" if nonzero == 1 else f"{nonzero} entries are not 0"
+            )
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
-            f"shape is a {m_rows}×{m_cols} matrix M, of which only {nonzero} entries are not "
-            f"0. The input multiplied by its transpose, Mᵀ, gives the same "
-            f"{plural(m_cols, 'number')}."
+            f"shape is a {m_rows}×{m_cols} matrix M{entries}. The input multiplied by its "
+            f"transpose, Mᵀ, gives the same {plural(m_cols, 'number')}."
         )
         claims = [MatrixShape(m_rows, m_cols, nonzero), ViewEqual("matrix", f.views["matrix"])]
         out.append(beat("views.matrix", text, claims, board(("input", "output"),
@@ -363,6 +371,15 @@ def _corner(p: TransposedProblem, i: int, j: int) -> str:
         return f"on output pixel {cells((top, left))}"
     corner = "(" + ", ".join(num(v) for v in (top, left)) + ")"
     return f"at {corner}, outside the output: the padding crops the taps that fall outside"
+
+
+def _noun(n: int, one: str) -> str:
+    return one if n == 1 else one + "s"
+
+
+def _zeros(n: int) -> str:
+    """'no zeros', '1 zero', '2 zeros'."""
+    return "no zeros" if n == 0 else f"{n} zero{'s' * (n != 1)}"
 
 
 def _pads(ax) -> str:
