@@ -166,3 +166,11 @@ def test_an_explicit_second_layer_too_large_is_named_as_the_second_layer(capsys)
     code, _, err = run(capsys, *argv)
     one_line_error(code, err, "layer 2")
     assert "3×1×1" in err, err
+
+
+def test_derive_of_a_one_term_gradient_says_one_term(capsys):
+    code, out, err = run(
+        capsys, "derive", "--lesson", "transposed", "--input", "5", "--kernel", "1"
+    )
+    assert code == 0, err
+    assert "  1 term:" in out and "1 terms" not in out, out
