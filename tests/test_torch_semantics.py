@@ -418,3 +418,11 @@ def test_a_huge_stride_or_dilation_is_computed_or_refused_clearly(call, one_wind
     except ExplainerError:
         return
     assert np.asarray(out).tolist() == one_window
+
+
+def test_an_average_of_negative_zeros_is_zero_as_torch_sums_it():
+    """torch's avg_pool2d starts each sum at 0: 0 + (−0) + (−0) = +0, then divides."""
+    out = explainer.pool2d(np.array([[-0.0, -0.0]]), (1, 2), mode="avg")
+    assert out[0, 0] == 0 and not np.signbit(out[0, 0])
+    out = explainer.pool2d(np.array([[-0.0, -0.0]], np.float32), (1, 2), mode="avg")
+    assert not np.signbit(out[0, 0])

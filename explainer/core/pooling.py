@@ -207,7 +207,7 @@ def pool(x: np.ndarray, spec: Pool) -> np.ndarray:
         [b - a for a, b in _counted(spec, h, 0, oh)], [b - a for a, b in _counted(spec, w, 1, ow)]
     )
     if not exact:
-        result = out / divisors
+        result = (out + 0.0) / divisors  # each sum from 0, as torch's: −0 + 0 is +0
         return result.astype(np.float32) if x.dtype == np.float32 else result
     flat = [
         Fraction(v, d) if type(v) is int else v / d
