@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from explainer.core.conv import conv2d
-from explainer.core.geometry import plan_geometry
+from explainer.core.geometry import Geometry, plan_geometry
 from explainer.core.presets import lecture_image, preset
 from explainer.core.transposed import conv_transpose2d
 from explainer.errors import ExplainerError, ProblemError, TooLargeError
@@ -140,6 +140,15 @@ def _correlate(x: Rows, w: Rows, stride, padding, dilation) -> Rows:
     return rows_of(out, "target")
 
 
+def _check_backward_size(g: Geometry) -> None:
+    """sympy derives every product of the backward lesson: refuse more, from the shapes."""
+    if g.products > MAX_BACKWARD_PRODUCTS:
+        raise TooLargeError(
+            f"the backward lesson derives every gradient with sympy: {g.products:,} products "
+            f"is more than {MAX_BACKWARD_PRODUCTS:,}; use a smaller image or filter"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class BackwardProblem:
     """One filter learning one step: y = x ⋆ w (cross-correlation, zero padding), the loss
@@ -172,12 +181,7 @@ class BackwardProblem:
                 f"the target map must have the output's shape "
                 f"{g.output_shape[0]}×{g.output_shape[1]}; got {shape[0]}×{shape[1]}"
             )
-        products = g.output_shape[0] * g.output_shape[1] * len(self.weight) * len(self.weight[0])
-        if products > MAX_BACKWARD_PRODUCTS:
-            raise TooLargeError(
-                f"the backward lesson derives every gradient with sympy: {products:,} products "
-                f"is more than {MAX_BACKWARD_PRODUCTS:,}; use a smaller image or filter"
-            )
+        _check_backward_size(g)
         if not 0 < self.learning_rate <= 10:
             raise ProblemError(
                 f"--learning-rate must be above 0 and at most 10; got {self.learning_rate}"
@@ -380,6 +384,7 @@ def backward_from_args(args: argparse.Namespace) -> BackwardProblem:
         padding=padding,
         dilation=dilation,
     )
+    _check_backward_size(g)  # before a target map of that size is computed
     spec = getattr(args, "target", DEFAULT_TARGET)
     name = None
     if isinstance(spec, str) and inputs.names_preset(spec) and preset(spec).ndim == 2:

@@ -174,3 +174,19 @@ def test_derive_of_a_one_term_gradient_says_one_term(capsys):
     )
     assert code == 0, err
     assert "  1 term:" in out and "1 terms" not in out, out
+
+
+# ----- sizes refused before the work -----------------------------------------------------------
+
+
+def test_a_backward_lesson_too_large_is_refused_before_its_target_is_computed(capsys, monkeypatch):
+    # The 9×9 X padded by 2000 makes a 4007×4007 map: 144 million products to derive. The
+    # target map of a filter preset (a convolution of that size) must not be computed first.
+    import explainer.backward_request as backward_request
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the target map was computed before the size was checked")
+
+    monkeypatch.setattr(backward_request, "_correlate", never)
+    code, _, err = run(capsys, "script", "--lesson", "backward", "--padding", "2000")
+    one_line_error(code, err, "the backward lesson derives every gradient with sympy")

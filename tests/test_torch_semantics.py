@@ -426,3 +426,21 @@ def test_an_average_of_negative_zeros_is_zero_as_torch_sums_it():
     assert out[0, 0] == 0 and not np.signbit(out[0, 0])
     out = explainer.pool2d(np.array([[-0.0, -0.0]], np.float32), (1, 2), mode="avg")
     assert not np.signbit(out[0, 0])
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_a_ceil_mode_window_far_larger_than_the_input_costs_only_the_input(mode):
+    """torch: ⌈(7 − 20000)/20000⌉ + 1 = 1 window, starting at 0, clipped to the 7×7 input
+    (its divisor counts the 49 cells up to the input's end). The engine must not lay out the
+    20000×20000 window (3.2 GB of float64) to find it."""
+    import tracemalloc
+
+    x = np.arange(49, dtype=np.float64).reshape(1, 7, 7)
+    tracemalloc.start()
+    try:
+        out = explainer.pool2d(x, 20000, ceil_mode=True, mode=mode)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.tolist() == [[[48.0 if mode == "max" else 24.0]]]
+    assert peak < 10_000_000, peak

@@ -179,7 +179,10 @@ def pool(x: np.ndarray, spec: Pool) -> np.ndarray:
     oh, ow = spec.output_shape((h, w))
     (kh, kw), (sh, sw), (ph, pw) = spec.size, spec.stride, spec.padding
     # Every window, from row s·i − p: a grid that starts p before the input and reaches
-    # the end of the last window, filled outside the input (−∞ or 0, never counted).
+    # the end of the last window, filled outside the input (−∞ or 0, never counted). A tap
+    # m ≥ p + h reads only the fill in every window (s·i + m is past the input's end): it
+    # is left out, so a ceil-mode window far larger than the input costs only the input.
+    kh, kw = min(kh, ph + h), min(kw, pw + w)
     rows, cols = (oh - 1) * sh + kh, (ow - 1) * sw + kw
     exact = is_exact(x)
     if spec.mode == "max":
