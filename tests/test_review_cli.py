@@ -190,3 +190,11 @@ def test_a_backward_lesson_too_large_is_refused_before_its_target_is_computed(ca
     monkeypatch.setattr(backward_request, "_correlate", never)
     code, _, err = run(capsys, "script", "--lesson", "backward", "--padding", "2000")
     one_line_error(code, err, "the backward lesson derives every gradient with sympy")
+
+
+def test_a_pooling_window_larger_than_the_maps_names_the_maps(tmp_path, capsys):
+    # a 3×3 image through 3×3 filters: 1×1 maps, which a 2×2 window cannot pool
+    image = tmp_path / "i.csv"
+    image.write_text("1 2 3\n4 5 6\n7 8 9\n")
+    code, _, err = run(capsys, "script", "--lesson", "layer", "--image", str(image))
+    one_line_error(code, err, "pooling the 1×1 feature maps: the 2×2 pooling window is larger")
