@@ -269,3 +269,27 @@ def test_zero_insertion_with_strides_one_and_two_names_no_zeros():
     said = transposed_captions(["--input=3,-2", "--kernel=1;1;2", "--stride=1,2"])["views.zeros"]
     assert "insert 0 and 1 zeros" not in said and "by nothing" not in said, said
     assert "no zeros between the input's rows and 1 zero between its columns" in said, said
+
+
+# ----- the worksheets' questions -----------------------------------------------------------
+
+
+def test_exercises_of_one_row_and_one_stamp_read_as_one():
+    from explainer.layer_request import lesson_problem_from_options
+    from explainer.lessons.exercises import exercises
+    from explainer.lessons.layer import build_script as build_layer_script
+    from explainer.lessons.transposed.writer import build_script as build_transposed_script
+
+    # a 1×3 pooling window over the X's 7×7 maps: one row per window
+    stack = lesson_problem_from_options("layer", ["--pool-size=1,3", "--pool-stride=1"])
+    asked = [e.question for e in exercises(build_layer_script(stack))]
+    pick = next(q for q in asked if q.startswith("Max pooling"))
+    assert "rows 0–0" not in pick and "row 0, columns 0–2" in pick, pick
+    # a 1×1 input stamps once on each output pixel: nothing to add up
+    problem = lesson_problem_from_options("transposed", ["--input=5", "--kernel=1,2;3,4"])
+    asked = [e.question for e in exercises(build_transposed_script(problem))]
+    stamp = next(q for q in asked if q.startswith("Pixel"))
+    assert (
+        stamp
+        == "Pixel (0, 0): one stamp lands on it, a source value times a kernel weight. What is it?"
+    )
