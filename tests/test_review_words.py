@@ -293,3 +293,8 @@ def test_exercises_of_one_row_and_one_stamp_read_as_one():
         stamp
         == "Pixel (0, 0): one stamp lands on it, a source value times a kernel weight. What is it?"
     )
+
+
+def test_a_one_pixel_image_is_a_single_pixel():
+    said = captions(Problem([[5]], [[2]], padding=1))["image.show"]
+    assert said == "A 1×1 image: a single pixel, 5.", said
