@@ -17,6 +17,7 @@ never evaluated.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from explainer.core.conv import conv2d
-from explainer.core.geometry import plan_geometry
+from explainer.core.geometry import Geometry, plan_geometry
 from explainer.core.presets import lecture_image, preset
 from explainer.core.transposed import conv_transpose2d
 from explainer.errors import ExplainerError, ProblemError, TooLargeError
@@ -139,6 +140,15 @@ def _correlate(x: Rows, w: Rows, stride, padding, dilation) -> Rows:
     return rows_of(out, "target")
 
 
+def _check_backward_size(g: Geometry) -> None:
+    """sympy derives every product of the backward lesson: refuse more, from the shapes."""
+    if g.products > MAX_BACKWARD_PRODUCTS:
+        raise TooLargeError(
+            f"the backward lesson derives every gradient with sympy: {g.products:,} products "
+            f"is more than {MAX_BACKWARD_PRODUCTS:,}; use a smaller image or filter"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class BackwardProblem:
     """One filter learning one step: y = x ⋆ w (cross-correlation, zero padding), the loss
@@ -171,12 +181,7 @@ class BackwardProblem:
                 f"the target map must have the output's shape "
                 f"{g.output_shape[0]}×{g.output_shape[1]}; got {shape[0]}×{shape[1]}"
             )
-        products = g.output_shape[0] * g.output_shape[1] * len(self.weight) * len(self.weight[0])
-        if products > MAX_BACKWARD_PRODUCTS:
-            raise TooLargeError(
-                f"the backward lesson derives every gradient with sympy: {products:,} products "
-                f"is more than {MAX_BACKWARD_PRODUCTS:,}; use a smaller image or filter"
-            )
+        _check_backward_size(g)
         if not 0 < self.learning_rate <= 10:
             raise ProblemError(
                 f"--learning-rate must be above 0 and at most 10; got {self.learning_rate}"
@@ -318,18 +323,23 @@ def add_backward_derive_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _inline(text: str, flag: str) -> Rows:
-    rows = [r for r in text.split(";")]
-    try:
-        arr = inputs.parse_text("\n".join(rows), flag)
-    except ExplainerError as err:
-        raise ProblemError(f"{flag}: {err}") from None
+    # The parser's messages name the flag and the row ("--input, row 2: ..."), once.
+    arr = inputs.parse_text("\n".join(text.split(";")), flag, unit="row")
     return rows_of(arr, flag.lstrip("-"))
+
+
+# A cell of a matrix written inline (digits, a sign, '.', '/', an exponent); cells are split
+# by ',' and spaces, rows by ';'. A value of such cells is a matrix, anything else a preset
+# or a file ("1.5,2" is two numbers, not a file name).
+_INLINE_CELL = re.compile(r"[+\-\u2212]?[0-9.][0-9./eE+\-\u2212]*")
 
 
 def _grid(spec: Any, flag: str, kind: str, png_range) -> Rows:
     if not isinstance(spec, str) or not spec.strip():
         raise ProblemError(f"{flag} needs a value")
-    if ";" in spec or re.fullmatch(r"[\s0-9+\-/,]+", spec):
+    cells = [c for c in re.split(r"[\s,]+", spec) if c]
+    numbers = all(_INLINE_CELL.fullmatch(c) for c in cells) and not os.path.lexists(spec)
+    if ";" in spec or numbers:
         return _inline(spec, flag)
     return rows_of(inputs.load(spec, kind, png_range), flag.lstrip("-"))
 
@@ -374,6 +384,7 @@ def backward_from_args(args: argparse.Namespace) -> BackwardProblem:
         padding=padding,
         dilation=dilation,
     )
+    _check_backward_size(g)  # before a target map of that size is computed
     spec = getattr(args, "target", DEFAULT_TARGET)
     name = None
     if isinstance(spec, str) and inputs.names_preset(spec) and preset(spec).ndim == 2:

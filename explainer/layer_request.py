@@ -24,6 +24,7 @@ from explainer.backward_request import (
     mark_defaults,
     refuse_gradient_options,
 )
+from explainer.core.layer import Layer
 from explainer.core.limits import MAX_DERIVED_PRODUCTS, MAX_PADDED_ELEMENTS, MAX_TRACE_PRODUCTS
 from explainer.core.pooling import Pool
 from explainer.core.presets import LAYER_FILTERS, layer_second_filter
@@ -103,7 +104,8 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
         default=Unset("auto"),
         metavar="auto|none|NAMES|FILE",
         help="the second layer's filters, read like --filters; auto (default): one 2×2 "
-        "filter per feature map when the first layer has 3 filters, else no second layer",
+        "filter per feature map when the first layer has 3 filters whose (pooled) maps are "
+        "at least 2×2, else no second layer",
     )
     g.add_argument(
         "--bias2",
@@ -259,8 +261,9 @@ def stack_from_args(args: argparse.Namespace, *, derive: bool = False) -> LayerS
     )
     specs = [first]
     second = args.filters2.strip().lower() if isinstance(args.filters2, str) else args.filters2
-    if second == "auto":
-        second = None if weight.shape[0] != 3 else "auto"
+    if second == "auto":  # a 2×2 filter per map: only for three maps of at least 2×2
+        fits = weight.shape[0] == 3 and min(Layer(image, **first).final_shape[1:]) >= 2
+        second = "auto" if fits else None
     if second not in (None, "none"):
         w2 = layer_second_filter() if second == "auto" else None
         if w2 is None:

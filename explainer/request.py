@@ -24,7 +24,26 @@ from explainer.files.safe_io import printable
 
 # Options whose value may start with a minus sign ("--png-range -1,1"), which argparse
 # would otherwise take for an option of its own.
-_SIGNED_VALUE_OPTIONS = ("--png-range", "--padding", "--stride", "--dilation", "--patch")
+_SIGNED_VALUE_OPTIONS = (
+    "--png-range",
+    "--padding",
+    "--stride",
+    "--dilation",
+    "--patch",
+    # the lessons': inline matrices, biases, indices and sizes (refused by name if negative)
+    "--image",
+    "--kernel",
+    "--input",
+    "--target",
+    "--bias",
+    "--bias2",
+    "--at",
+    "--element",
+    "--output-padding",
+    "--pool-size",
+    "--pool-stride",
+    "--learning-rate",
+)
 _SIGNED_VALUE = re.compile(r"[-\u2212][0-9.]")
 
 
@@ -53,7 +72,11 @@ def attach_signed_values(argv: Sequence[str]) -> list[str]:
 
 def ints(text: str, name: str, counts: Sequence[int]) -> tuple[int, ...]:
     cells = [c.strip() for c in re.split(r"[,x×]", text.strip())]
-    valid = all(re.fullmatch(r"[+-]?[0-9]{1,9}", c) for c in cells)  # ASCII digits only
+    valid = all(re.fullmatch(r"[+-]?[0-9]+", c) for c in cells)  # ASCII digits only
+    if valid and len(cells) in counts and any(len(c.lstrip("+-")) > 9 for c in cells):
+        raise ProblemError(
+            f"{name} {printable(text)!r} is too large; each number can have at most 9 digits"
+        )
     if not valid or len(cells) not in counts:
         shapes = {1: "N", 2: "N,M", 4: "TOP,BOTTOM,LEFT,RIGHT"}
         allowed = " or ".join(shapes[c] for c in counts)

@@ -21,7 +21,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explainer.course.index import LessonRow, death_line, index_html, report_lines, shapes_of
+from explainer.course.index import (
+    LessonRow,
+    death_line,
+    index_html,
+    plan_line,
+    report_lines,
+    shapes_of,
+)
 from explainer.course.manifest import Course, LessonEntry
 from explainer.errors import ExplainerError, ProblemError
 from explainer.files.cache import cache_root, open_entry, prune, read_verified
@@ -257,10 +264,8 @@ def run_course(
     ids = [p.entry.id for p in plans]
     heavy = any(n.stage != "script" for n in graph.nodes.values())
     say = _sayer(stream)
-    say(
-        f"Course {course.title!r}: {len(plans)} lessons, {len(graph)} tasks to run "
-        f"({sum(n.stage == 'part' for n in graph.nodes.values())} parts to draw)"
-    )
+    parts = sum(n.stage == "part" for n in graph.nodes.values())
+    say(plan_line(course.title, len(plans), len(graph), parts))
     display = CourseDisplay(graph, ids, stream)
     deaths = None
     if scheduler is None and not heavy:

@@ -222,7 +222,7 @@ def test_a_second_run_renders_nothing(course_run):
     _, _, _, second = course_run
     assert second.returncode == 0, second.stderr
     assert "0 parts to draw" in second.stderr and "one process" in second.stderr
-    assert "from the cache:  6 parts, 3 joins, 1 pages, 1 slides, 1 derivations" in second.stderr
+    assert "from the cache:  6 parts, 3 joins, 1 page, 1 slide deck, 1 derivation" in second.stderr
 
 
 @pytest.mark.video
@@ -348,7 +348,7 @@ def test_a_course_of_the_layer_and_transposed_lessons(tmp_path):
     cmd = [*EXPLAINER, "course", str(manifest), "--output-dir", str(out), "--workers", "2"]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    made = r"made: +2 scripts verified, 2 parts, 2 joins, 2 pages, 1 slides, 2 handouts, 1 worksh"
+    made = r"made: +2 scripts verified, 2 parts, 2 joins, 2 pages, 1 slide deck, 2 handouts, 1 wo"
     assert re.search(made, run.stderr), run.stderr
     for lesson in ("layer", "stamps"):
         assert (out / lesson / "video.mp4").stat().st_size > 5_000
@@ -457,8 +457,9 @@ def test_an_interrupted_course_resumes_through_a_killed_worker_to_the_same_bytes
     _, err = resumed.communicate(timeout=600)
     assert killed is not None, "no part was seen being drawn"
     assert resumed.returncode == 0, err
-    assert f"({4 - done} parts to draw)" in err
-    assert re.search(rf"made: +.*\b{4 - done} parts, 2 joins", err), err
+    left = f"{4 - done} part{'s' * (4 - done != 1)}"  # "1 part", "2 parts"
+    assert f"({left} to draw)" in err
+    assert re.search(rf"made: +.*\b{left}, 2 joins", err), err
     assert re.search(rf"from the cache: +{done} parts?\b", err), err
     # The scheduler's log says so: the killed worker (its nanny starts another) and at least
     # the part it was drawing, run again elsewhere.
@@ -549,7 +550,7 @@ def test_a_separate_dask_scheduler_and_workers_send_the_outputs_back_as_bytes(co
         )
     assert run.returncode == 0, run.stderr
     assert f"2 Dask workers at {address}" in run.stderr
-    assert re.search(r"made: +1 scripts verified, 2 parts, 1 joins, 1 pages", run.stderr)
+    assert re.search(r"made: +1 script verified, 2 parts, 1 join, 1 page", run.stderr)
     assert _lesson_files(here, "x") == _lesson_files(out, "x")
     drawn = [part.name for k in range(2) for part in _parts_in(tmp_path / f"machine{k}" / "cache")]
     assert sorted(drawn) == sorted(p.name for p in _parts_in(cache))  # each drawn remotely

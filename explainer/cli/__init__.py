@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import stat
 import sys
@@ -286,7 +287,14 @@ def cmd_script(args: argparse.Namespace) -> int:
         if not video.name or video.name in (".", ".."):
             shown = printable(args.video)
             raise ProblemError(f"--video {shown!r} names no file; give the rendered FILE.mp4")
-        timings = read_timings(video.with_suffix(".script.json"), script)
+        companion = video.with_suffix(".script.json")
+        if not os.path.lexists(companion):
+            raise ProblemError(
+                f"--video: no {printable(companion.name)} beside "
+                f"{printable(str(video))}; a render writes the sentences' times there "
+                "with the video: render this problem first, or drop --video"
+            )
+        timings = read_timings(companion, script)
     _write_stdout(render_notes(script, args.format, timings))
     return 0
 
@@ -363,6 +371,19 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+# A Dask scheduler's address: an optional protocol, a host and a port ("tcp://host:8786").
+_SCHEDULER = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}")
+
+
+def _check_scheduler(address: str) -> None:
+    match = _SCHEDULER.fullmatch(address)
+    if match is None or not 0 < int(address.rsplit(":", 1)[1]) < 65536:
+        raise ProblemError(
+            f"--scheduler {printable(address)!r} is not a scheduler's address; write "
+            "HOST:PORT or tcp://HOST:PORT (the address the Dask scheduler prints)"
+        )
+
+
 def cmd_course(args: argparse.Namespace) -> int:
     from explainer.course.manifest import read_manifest
 
@@ -370,6 +391,8 @@ def cmd_course(args: argparse.Namespace) -> int:
     course = read_manifest(manifest)  # every entry checked: a mistake is one line, exit 2
     if args.workers is not None and not 1 <= args.workers <= 256:
         raise ProblemError("--workers must be from 1 to 256")
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
     folder = Path(args.output_dir or Path("output") / (manifest.stem or "course"))
     _check_output_dir(folder)
     check_creatable_folder(folder, "--output-dir")

@@ -134,6 +134,9 @@ def plan_geometry(
     limits.refuse("kernel", kh * kw)
     strides = _pair(stride, "stride")
     dilations = _pair(dilation, "dilation")
+    # A step past every supported image is refused before it reaches int64 index arithmetic.
+    limits.refuse("step", max(strides), name="stride")
+    limits.refuse("step", max(dilations), name="dilation")
     if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
         raise ProblemError(
             f"unknown padding mode {padding_mode!r}; choose one of " + ", ".join(PADDING_MODES)
@@ -161,7 +164,7 @@ def quick_geometry(
     """
     options = (stride, padding, padding_mode, dilation)
     if all(map(_plain, options)):
-        most = (limits.LIMITS["kernel"].most, limits.LIMITS["padded-image"].most)
+        most = tuple(limits.LIMITS[kind].most for kind in ("kernel", "padded-image", "step"))
         return _remembered_geometry(tuple(image_shape), tuple(kernel_shape), *options, most)
     return plan_geometry(
         image_shape,
@@ -186,7 +189,7 @@ def _remembered_geometry(
     padding: Any,
     padding_mode: Any,
     dilation: Any,
-    most: tuple[int, int],  # the limits, as a key: not read here  # noqa: ARG001
+    most: tuple[int, ...],  # the limits, as a key: not read here  # noqa: ARG001
 ) -> Geometry:
     return plan_geometry(
         image_shape,

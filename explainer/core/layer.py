@@ -219,7 +219,10 @@ class Layer:
                 "use normalize none or area"
             )
         if pool is not None:
-            pool.output_shape((oh, ow))  # refuses a window larger than the maps
+            try:
+                pool.output_shape((oh, ow))  # refuses a window larger than the maps
+            except ProblemError as err:  # "the input" of pooling is the layer's feature maps
+                raise ProblemError(f"pooling the {oh}×{ow} feature maps: {err}") from None
         self._check_float_range()
 
     # ----- derived quantities ---------------------------------------------------------------

@@ -65,6 +65,11 @@ LIMITS: dict[str, Limit] = {
         MAX_KERNEL_ELEMENTS,
         "the kernel has {amount:,} elements; at most {limit:,} are supported",
     ),
+    "step": Limit(
+        MAX_PADDED_ELEMENTS,
+        "a {name} of {amount:,} is more than the {limit:,} pixels the largest image "
+        "supported has; use a {name} of at most the image's size",
+    ),
     "padded-image": Limit(
         MAX_PADDED_ELEMENTS,
         "the padded image would be {rows:,}×{cols:,} pixels; at most {limit:,} pixels are "

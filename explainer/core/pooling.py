@@ -179,7 +179,10 @@ def pool(x: np.ndarray, spec: Pool) -> np.ndarray:
     oh, ow = spec.output_shape((h, w))
     (kh, kw), (sh, sw), (ph, pw) = spec.size, spec.stride, spec.padding
     # Every window, from row s·i − p: a grid that starts p before the input and reaches
-    # the end of the last window, filled outside the input (−∞ or 0, never counted).
+    # the end of the last window, filled outside the input (−∞ or 0, never counted). A tap
+    # m ≥ p + h reads only the fill in every window (s·i + m is past the input's end): it
+    # is left out, so a ceil-mode window far larger than the input costs only the input.
+    kh, kw = min(kh, ph + h), min(kw, pw + w)
     rows, cols = (oh - 1) * sh + kh, (ow - 1) * sw + kw
     exact = is_exact(x)
     if spec.mode == "max":
@@ -207,7 +210,7 @@ def pool(x: np.ndarray, spec: Pool) -> np.ndarray:
         [b - a for a, b in _counted(spec, h, 0, oh)], [b - a for a, b in _counted(spec, w, 1, ow)]
     )
     if not exact:
-        result = out / divisors
+        result = (out + 0.0) / divisors  # each sum from 0, as torch's: −0 + 0 is +0
         return result.astype(np.float32) if x.dtype == np.float32 else result
     flat = [
         Fraction(v, d) if type(v) is int else v / d

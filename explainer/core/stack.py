@@ -48,8 +48,16 @@ class LayerStack:
             raise ProblemError("a stack of layers needs at least one layer")
         layers: list[Layer] = []
         x = input
-        for spec in specs:
-            layer = Layer(x, **dict(spec))
+        for k, spec in enumerate(specs):
+            try:
+                layer = Layer(x, **dict(spec))
+            except ProblemError as err:
+                if not layers:
+                    raise
+                shape = "×".join(str(v) for v in np.shape(x))
+                raise ProblemError(
+                    f"layer {k + 1} reads the {shape} output of layer {k} as its input: {err}"
+                ) from None
             layers.append(layer)
             x = layer.compute(exact=layer.exact).output
         object.__setattr__(self, "layers", tuple(layers))

@@ -61,7 +61,7 @@ def index_html(title: str, rows: list[LessonRow]) -> str:
     True
     """
     esc = html.escape
-    body = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{len(rows)} lessons</p>']
+    body = [f"<h1>{esc(title)}</h1>", f'<p class="meta">{_count(len(rows), "lesson")}</p>']
     for row in rows:
         links = []
         for label, path in row.links:
@@ -101,12 +101,29 @@ def shapes_of(problem) -> str:
 
 STAGES = ("script", "voice", "part", "join", "page", "slides", "handout", "worksheet", "derivation")
 STAGE_WORDS = {
-    "script": "scripts verified",
-    "voice": "sentences",
-    "part": "parts",
-    "slides": "slides",
-    "join": "joins",
+    "script": ("script verified", "scripts verified"),
+    "voice": ("sentence", "sentences"),
+    "part": ("part", "parts"),
+    "slides": ("slide deck", "slide decks"),
+    "join": ("join", "joins"),
 }
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 lesson``, ``2 lessons``."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def plan_line(title: str, lessons: int, tasks: int, parts: int) -> str:
+    """The course's first line: what it will do.
+
+    >>> plan_line("C", 2, 1, 0)
+    "Course 'C': 2 lessons, 1 task to run (0 parts to draw)"
+    """
+    return (
+        f"Course {title!r}: {_count(lessons, 'lesson')}, {_count(tasks, 'task')} to run "
+        f"({_count(parts, 'part')} to draw)"
+    )
 
 
 def report_lines(
@@ -124,7 +141,7 @@ def report_lines(
     """
 
     def counts(table: dict[str, int]) -> str:
-        items = [f"{table[s]} {STAGE_WORDS.get(s, s + 's')}" for s in STAGES if table.get(s)]
+        items = [_count(table[s], *STAGE_WORDS.get(s, (s,))) for s in STAGES if table.get(s)]
         return ", ".join(items) or "nothing"
 
     lines = [

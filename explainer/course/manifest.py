@@ -154,6 +154,10 @@ class Course:
 
 def read_manifest(path: Path) -> Course:
     """Read and check the manifest at ``path`` (see :func:`parse_manifest`)."""
+    if Path(path).is_dir():
+        raise ProblemError(
+            f"{printable(str(path))} is a folder; give the course manifest, a TOML file"
+        )
     data = read_regular_file(Path(path), MAX_MANIFEST_BYTES)
     try:
         text = data.decode("utf-8")
@@ -173,6 +177,8 @@ def parse_manifest(text: str, source: str, folder: Path | None = None) -> Course
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ProblemError(f"{shown}: not valid TOML: {err}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ProblemError(f"{shown}: not valid TOML for a course: nested too deeply") from None
     _only(doc, _TOP_KEYS, shown)
     title = _text(doc.get("title"), f"{shown}: title")
     defaults = {

@@ -118,8 +118,9 @@ def _decimal_value(text: str, match: re.Match[str]) -> int | Fraction:
     return Fraction(numerator, 10**-power)
 
 
-def parse_text(text: str, name: str) -> np.ndarray:
-    """Rows of numbers, one row a line; ``#`` starts a comment.
+def parse_text(text: str, name: str, unit: str = "line") -> np.ndarray:
+    """Rows of numbers, one row a line; ``#`` starts a comment. ``unit`` is the word for a
+    line in messages ("row" for a matrix written inline, rows split by ';').
 
     Integers come back as int64 when they all fit, otherwise the array holds Python
     ``int`` and ``Fraction`` objects.
@@ -149,14 +150,15 @@ def parse_text(text: str, name: str) -> np.ndarray:
                         known[cell] = value
                 values.append(value)
         except InputFileError as err:
-            raise InputFileError(f"{printable(name)}, line {lineno}: {err}") from None
+            raise InputFileError(f"{printable(name)}, {unit} {lineno}: {err}") from None
         count = len(values) - start
         if height == 0:
             width = count
         elif count != width:
             raise InputFileError(
-                f"{printable(name)}, line {lineno}: has {count} numbers but the "
-                f"first row has {width}; rows must all be as long"
+                f"{printable(name)}, {unit} {lineno}: has {count} "
+                f"number{'s' * (count != 1)} but the first row has {width}; rows must all be "
+                "as long"
             )
         height += 1
         if len(values) > MAX_TEXT_CELLS:

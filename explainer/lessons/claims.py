@@ -251,8 +251,8 @@ class Range(Claim):
 
     Asserts: the minimum of ``of`` is ``low`` and its maximum is ``high``.
 
-    Licenses: "from low to high", "down to low"; "every value is zero or above" (low ≥ 0),
-    "zero or below" (high ≤ 0), "positive values are …, negative ones …" (low < 0 < high).
+    Licenses: "from low to high"; "every value is positive" (low > 0) or "zero or above" (= 0),
+    "negative" or "zero or below" (high < 0, = 0), "positive values are …, negative ones …".
     """
 
     kind: ClassVar[str] = "range"
@@ -756,7 +756,7 @@ WORDS: dict[str, type[Claim]] = {
     "one colour throughout": AllEqual,
     "the same thing everywhere": AllEqual,
     "from ... to": Range,
-    "zero or above": Range,
+    "zero or above / every value is positive": Range,
     "black and white": DistinctValues,
     "only (a value, against another)": Weaker,
     "pulls the sum down": Weaker,
@@ -783,7 +783,7 @@ WORDS: dict[str, type[Claim]] = {
     "partial": Partial,
     "negative products": ProductSigns,
     "cancel": SumCancels,
-    "none of / all n / the last row": Count,
+    "none of / all n / both / the last row": Count,
     "only one place / only once": Count,
     "r×c": Shape,
     "too large to write out": TooLarge,

@@ -111,6 +111,11 @@ def _times(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape)
 
 
+def _span(noun: str, first: int, last: int) -> str:
+    """'rows 0–1', or 'row 0' for one."""
+    return f"{noun} {first}" if first == last else f"{noun}s {first}–{last}"
+
+
 def _axes(parts: list[str]) -> str:
     """Each axis's given numbers: once if the rows and the columns share them."""
     if parts[0] == parts[1]:
@@ -138,8 +143,9 @@ def _element(c: ElementSums, _: tuple[Claim, ...]) -> Worded:
 def _pick(c: PoolPick, _: tuple[Claim, ...]) -> Worded:
     top, left, bottom, right = c.window
     text = (
-        f"Max pooling, map {c.index[0]}, rows {top}–{bottom}, columns {left}–{right}: which "
-        "value does the window keep, and from which cell?"
+        f"Max pooling, map {c.index[0]}, {_span('row', top, bottom)}, "
+        f"{_span('column', left, right)}: which value does the window keep, and from which "
+        "cell?"
     )
     if c.ties > 1:
         text += " (Several cells hold the largest value: which one is kept?)"
@@ -221,12 +227,14 @@ def _partial(c: PartialMap, _: tuple[Claim, ...]) -> Worded:
 
 
 def _stamps(c: StampSum, _: tuple[Claim, ...]) -> Worded:
-    return Worded(
-        f"Pixel {_at(c.at)}: {plural(len(c.parts), 'stamp')} "
-        f"{'lands' if len(c.parts) == 1 else 'land'} on it, each a source value times a "
-        "kernel weight. Add them up.",
-        (c.total,),
-    )
+    if len(c.parts) == 1:  # nothing to add: the one product
+        said = "one stamp lands on it, a source value times a kernel weight. What is it?"
+    else:
+        said = (
+            f"{plural(len(c.parts), 'stamp')} land on it, each a source value times a kernel "
+            "weight. Add them up."
+        )
+    return Worded(f"Pixel {_at(c.at)}: {said}", (c.total,))
 
 
 def _step(c: WeightStep, _: tuple[Claim, ...]) -> Worded:

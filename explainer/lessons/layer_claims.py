@@ -209,7 +209,8 @@ class MapMax(Claim):
     Asserts: the largest pre-activation of filter ``filter``'s map in layer ``layer`` is
     ``value``, and ``positions`` ((row, column), row-major) are exactly where it is.
 
-    Licenses: "responds most, v, at …", "the largest value of map o".
+    Licenses: "responds most, v, at …", "the largest value of map o"; "gives v everywhere"
+    when ``positions`` are every cell of the map (its largest value everywhere: all equal).
     """
 
     kind: ClassVar[str] = "map-max"
@@ -359,6 +360,7 @@ WORDS: dict[str, type[Claim]] = {
     "channel by channel, plus the bias": ElementSums,
     "ReLU sets them to 0": ReluZeroes,
     "responds most": MapMax,
+    "gives v everywhere": MapMax,
     "keeps the largest": PoolPick,
     "the first in row-major order": PoolPick,
     "the mean of the window": PoolAverage,

@@ -141,7 +141,7 @@ def transposed_doc(p: TransposedProblem, at: tuple[int, int] | None = None) -> G
 def _lines(doc: GradientDoc, q: str = "") -> list[str]:
     out = [f"The {doc.lesson} lesson: {doc.description}", "", f"loss: {q}{doc.loss}{q}", ""]
     out.append(f"{doc.element} = {q}{doc.derivative}{q}")
-    out.append(f"  {len(doc.terms)} terms:")
+    out.append(f"  {len(doc.terms)} term{'s' * (len(doc.terms) != 1)}:")
     for t in doc.terms:
         out.append(f"    {q}{t['symbols']}{q} = {t['factors']} = {t['product']}")
     out.append(f"  sum: {doc.value}")

@@ -91,10 +91,12 @@ class CheckReport:
             for r in self.claims.failures[:MAX_SHOWN]:
                 lines.append(f"  FALSE {r}")
         if self.values_ok:
+            agree = (
+                "The one patch agrees" if total == 1 else f"All {total} of {total} patches agree"
+            )
             lines.append(
-                f"All {total} of {total} patches agree: sympy's derivation, the traced engine "
-                "and the vectorized engine give the same exact values, and float64 agrees "
-                "within rounding."
+                f"{agree}: sympy's derivation, the traced engine and the vectorized engine give "
+                "the same exact values, and float64 agrees within rounding."
             )
         else:
             lines.append(

@@ -117,10 +117,15 @@ def window_words(step: Step, labels: dict[str, str]) -> str:
     top, left, bottom, right = step.window
     out = rf"image rows ${top}..{bottom}$, columns ${left}..{right}$"
     if any(step.in_padding):
-        out += (
-            f"; {sum(step.in_padding)} of {len(step.in_padding)} taps in the "
-            f"{latex_text(labels['padding'])}, shaded"
+        n, total = sum(step.in_padding), len(step.in_padding)
+        taps = (
+            "its one tap"
+            if total == 1
+            else f"all {total} taps"
+            if n == total
+            else f"{n} of {total} taps"
         )
+        out += f"; {taps} in the {latex_text(labels['padding'])}, shaded"
     return out
 
 

@@ -136,8 +136,15 @@ def _window_words(step: Step) -> str:
     top, left, bottom, right = (text(v, SCREEN) for v in step.window)
     where = f"image rows {top}..{bottom}, columns {left}..{right}"
     if any(step.in_padding):
-        where += f"; {sum(step.in_padding)} of {len(step.in_padding)} taps in the padding"
+        where += f"; {_of_taps(sum(step.in_padding), len(step.in_padding))} in the padding"
     return where
+
+
+def _of_taps(n: int, total: int) -> str:
+    """'3 of 9 taps', 'all 9 taps', 'its one tap'."""
+    if total == 1:
+        return "its one tap"
+    return f"all {total} taps" if n == total else f"{n} of {total} taps"
 
 
 def _steps(

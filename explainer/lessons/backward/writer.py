@@ -50,6 +50,11 @@ SHOWN_TERMS = 3
 NAMES = {"x-centre": "X's-centre"}
 
 
+def _of_all(n: int, total: int) -> str:
+    """'10 of the 49', or 'all 49' when every one is."""
+    return f"all {total}" if n == total else f"{n} of the {total}"
+
+
 def build_script(problem: BackwardProblem, *, verify: bool = True) -> Script:
     """Word the backward lesson for ``problem``; with ``verify`` the independent verifier
     checks every claim first (a false one raises ClaimError naming the beat)."""
@@ -250,7 +255,7 @@ class _Writer:
         if zeros:
             text = (
                 f"Where the filter is already right the error is 0, and so is its term: "
-                f"{zeros} of the {len(f.terms)} terms are 0. Those pixels ask for no change."
+                f"{_of_all(zeros, len(f.terms))} terms are 0. Those pixels ask for no change."
             )
             where = tuple((i, j) for i, j, *_, e, _ in f.terms if e == 0)
             claims = [ZeroErrorTerms(f.weight, zeros, len(f.terms))]
@@ -370,11 +375,15 @@ class _Writer:
 
     def summary(self) -> list[Beat]:
         f = self.f
-        verb = {"falls": "fell", "rises": "rose", "stays": "stayed"}[f.direction]
+        change = {
+            "falls": f"fell from {exact(f.loss)} to {exact(f.loss_after)}",
+            "rises": f"rose from {exact(f.loss)} to {exact(f.loss_after)}",
+            "stays": f"stayed at {exact(f.loss)}",
+        }[f.direction]
         text = (
             "In short: the error map e = y − t flows back; correlated with the image it gives "
-            f"∂L/∂w; one step against it, and the loss {verb} from {exact(f.loss)} to "
-            f"{exact(f.loss_after)}. Stamped through the filter, it gives ∂L/∂x."
+            f"∂L/∂w; one step against it, and the loss {change}. Stamped through the filter, "
+            "it gives ∂L/∂x."
         )
         claims = [
             CorrelationOfError(self.p.stride, self.p.dilation),

@@ -75,15 +75,16 @@ class ClosingWords:
         if not f.kernel_symmetric:
             changed, total = f.flip_changes
             other = "Without the flip" if self.p.flip else "With the flip"
-            c = (
-                _all_or_some(changed, total, "values", "values")
-                if total > 1
-                else Said("its one value", "its one value")
-            )
+            if total > 1:
+                c = _all_or_some(changed, total, "values", "values")
+                text = other + ", {c} of the result would be different."
+            else:  # one pixel: it changes or it does not (a sum can be unchanged by a flip)
+                c = Said("its one value", "its one value")
+                text = other + ", {c} would be " + ("different." if changed else "the same.")
             beats.append(
                 _beat(
                     "notation.flip-effect",
-                    other + ", {c} of the result would be different.",
+                    text,
                     c=c,
                     values=(changed, total),
                     claims=[Count(changed, "flip-changes", total)],

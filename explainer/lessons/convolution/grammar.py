@@ -24,6 +24,8 @@ def _all_or_some(n: int, total: int, noun: str, nouns: str) -> Said:
     whole = _amount(total)
     if n == 0:
         return Said(f"none of the {whole.written} {nouns}", f"none of the {whole.spoken} {nouns}")
+    if n == total == 2:
+        return Said(f"both {nouns}", f"both {nouns}")
     if n == total:
         return Said(f"all {whole.written} {nouns}", f"all {whole.spoken} {nouns}")
     part = _amount(n)

@@ -53,7 +53,12 @@ class OpeningWords:
         vals = f.image_values
         claims = [Shape(h, w, of="image")]
         if f.image_is_constant:
-            text, parts = "{a} {dims} image in which every pixel is {v}.", {"v": self.num(vals[0])}
+            text = (
+                "{a} {dims} image: a single pixel, {v}."
+                if h * w == 1
+                else "{a} {dims} image in which every pixel is {v}."
+            )
+            parts = {"v": self.num(vals[0])}
             claims.append(AllEqual(vals[0], h * w, of="image"))
         elif f.image_is_binary:
             text = (

@@ -29,6 +29,13 @@ from explainer.present.speech import (
 )
 
 
+def _numbered(n: int, noun: str) -> Said:
+    """'1 row', '7 rows': a number in figures (as the formula gives it) and its noun."""
+    said = number(n)
+    plural = "" if n == 1 else "s"
+    return Said(f"{said.written} {noun}{plural}", f"{said.spoken} {noun}{plural}")
+
+
 class ResultWords:
     """The sentences about the whole result: output size, sweep, result."""
 
@@ -39,8 +46,10 @@ class ResultWords:
         rows, cols = f.axes
 
         def fits(axis) -> Said:
-            apart = "" if axis.stride == 1 else f", {_distance(axis.stride).written} apart"
-            apart_spoken = "" if axis.stride == 1 else f", {_distance(axis.stride).spoken} apart"
+            # "apart" only between two positions or more: one position is apart from nothing
+            spaced = axis.stride > 1 and axis.out > 1
+            apart = f", {_distance(axis.stride).written} apart" if spaced else ""
+            apart_spoken = f", {_distance(axis.stride).spoken} apart" if spaced else ""
             n = count(axis.out, "position", "positions")
             return Said(n.written + apart, n.spoken + apart_spoken)
 
@@ -72,8 +81,11 @@ class ResultWords:
         left_over = [a for a in (rows, cols) if a.unused > 0]
         if left_over:
             names = [_last(a.unused, a.name[:-1], a.name) for a in left_over]
+            # With padding, the rows skipped are the padded image's (often the border's own)
+            whose = " of the padded image" if any(self.p.padding) else ""
             said = Said(
-                " and ".join(n.written for n in names), " and ".join(n.spoken for n in names)
+                " and ".join(n.written for n in names) + whose,
+                " and ".join(n.spoken for n in names) + whose,
             )
             beats.append(
                 _beat(
@@ -97,10 +109,10 @@ class ResultWords:
         beats.append(
             _beat(
                 "output-size.numbers",
-                "Here that gives {r} rows and {c} columns: {a} {dims} result.",
+                "Here that gives {r} and {c}: {a} {dims} result.",
                 a=_article(oh).written.lower(),
-                r=number(oh),
-                c=number(ow),
+                r=_numbered(oh, "row"),
+                c=_numbered(ow, "column"),
                 dims=size(oh, ow),
                 values=(oh, ow),
                 claims=[Shape(oh, ow)],
@@ -152,12 +164,14 @@ class ResultWords:
                 + ", zero is white: from {lo} to {hi}."
             )
         elif hi <= 0:
+            sign = "negative" if hi < 0 else "zero or below"  # zero only when it is reached
             text = (
-                "Every value is zero or below, shades of " + NEGATIVE_NAME + ": from {lo} to {hi}."
+                "Every value is " + sign + ", shades of " + NEGATIVE_NAME + ": from {lo} to {hi}."
             )
         else:
+            sign = "positive" if lo > 0 else "zero or above"
             text = (
-                "Every value is zero or above, shades of " + POSITIVE_NAME + ": from {lo} to {hi}."
+                "Every value is " + sign + ", shades of " + POSITIVE_NAME + ": from {lo} to {hi}."
             )
         return _beat(
             key,

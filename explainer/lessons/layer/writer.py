@@ -13,6 +13,8 @@ Each beat carries the claims its sentence makes (:mod:`explainer.lessons.layer_c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from explainer.core.stack import LayerStack
 from explainer.lessons.layer.boards import stage_sections
 from explainer.lessons.layer.facts import PATTERN_NAMES, Facts, LayerFacts, facts_of
@@ -186,8 +188,14 @@ class _Writer:
         claims += [TensorShape(lf.maps_shape, "maps", 1), TensorShape(lf.weight_shape, "weight", 1)]
         out = [beat("maps.size", text, *claims)]
         parts, claims = [], []
+        cells_per_map = lf.maps_shape[1] * lf.maps_shape[2]
         for o, (value, positions) in enumerate(lf.strongest[:4]):
-            parts.append(f"{self._name(lf, o)} responds most, {num(value)}, {places(positions)}")
+            if len(positions) == cells_per_map > 1:  # its largest value everywhere: a flat map
+                parts.append(f"{self._name(lf, o)} gives {num(value)} everywhere")
+            else:
+                parts.append(
+                    f"{self._name(lf, o)} responds most, {num(value)}, {places(positions)}"
+                )
             claims.append(MapMax(1, o, value, positions))
         text = "; ".join(parts)
         out.append(beat("maps.strongest", text[0].upper() + text[1:] + ".", *claims))
@@ -234,6 +242,8 @@ class _Writer:
             said = f"the one value is {'' if lf.negatives else 'not '}negative"
         elif not lf.negatives:
             said = f"none of the {lf.total} values is negative"
+        elif lf.negatives == lf.total:
+            said = f"all {lf.total} values are negative"
         else:
             verb = "is" if lf.negatives == 1 else "are"
             said = f"{lf.negatives} of the {lf.total} values {verb} negative"
@@ -265,6 +275,8 @@ class _Writer:
             return []
         out = []
         window = f"{article(spec.size[0])} {spec.size[0]}×{spec.size[1]} window"
+        rows, cols = spec.stride
+        stride = f"stride {rows}" if rows == cols else f"stride {rows}×{cols}"
         step = lf.pool_steps()[0]
         clip = _clipped(step.window, lf.maps_shape)
         region = _region(clip)
@@ -272,7 +284,7 @@ class _Writer:
             pos = step.positions[step.chosen]
             ties = step.values.count(step.values[step.chosen])
             text = (
-                f"Max pooling with {window} and stride {spec.stride[0]} keeps the largest value "
+                f"Max pooling with {window} and {stride} keeps the largest value "
                 f"of each window: in map 0, {region} holds {_listed(step.values)}; "
                 f"it keeps {num(step.value)}, from {cells(pos)}."
             )
@@ -295,7 +307,7 @@ class _Writer:
         else:
             total = sum(step.values)
             text = (
-                f"Average pooling with {window} and stride {spec.stride[0]} keeps the mean "
+                f"Average pooling with {window} and {stride} keeps the mean "
                 f"of each window: in map 0, {region} adds up to {num(total)}, divided by "
                 f"{step.divisor}: {num(step.value)}."
             )
@@ -312,8 +324,7 @@ class _Writer:
             PoolSize(1, axis, n, k, s, p, mode, count, unused)
             for axis, (n, k, s, p, count, unused) in enumerate(axes)
         ]
-        n, k, s, p, count, _ = axes[0]
-        formula = _pool_formula(n, k, s, p, mode, count)
+        formula = _pool_formulas(axes, mode)
         text = (
             f"Its size follows the same formula as a convolution's, {formula}, so the pooled "
             f"tensor has shape {shape(lf.pooled_shape)}."
@@ -321,7 +332,7 @@ class _Writer:
         out = [beat("pooling.size", text, *claims, TensorShape(lf.pooled_shape, "pooled", 1))]
         if axes == other:
             return out
-        n2, k2, s2, p2, count2, unused2 = other[0]
+        changed = [a for a in range(2) if axes[a] != other[a]]  # the axes rounding changes
         claims = [
             PoolSize(1, axis, *values[:4], not mode, *values[4:])
             for axis, values in enumerate(other)
@@ -332,7 +343,7 @@ class _Writer:
                 f"Rounding down drops the odd edge: {unread[0]} of each map "
                 f"{unread[1]} never read. "
                 "With ceil mode the size would be "
-                f"{_pool_formula(n2, k2, s2, p2, True, count2)}, the last window partial."
+                f"{_pool_formulas(other, True, changed)}, the last window partial."
             )
         elif any(values[4] == 0 for values in other):  # the window outgrows the map
             axis = next(a for a, values in enumerate(other) if values[4] == 0)
@@ -346,7 +357,7 @@ class _Writer:
         else:
             text = (
                 f"Ceil mode keeps a last, partial window at the edge; rounding down would give "
-                f"{_pool_formula(n2, k2, s2, p2, False, count2)} and leave "
+                f"{_pool_formulas(other, False, changed)} and leave "
                 f"{_unread(other[0][5], other[1][5])[0]} unread."
             )
         out.append(beat("pooling.edge", text, *claims))
@@ -453,6 +464,16 @@ def _region(window: tuple[int, int, int, int]) -> str:
     """'rows 0–1, columns 2–3', or 'row 0, column 2' for one of each."""
     top, left, bottom, right = window
     return f"{span(top, bottom, 'row')}, {span(left, right, 'column')}"
+
+
+def _pool_formulas(axes, ceil: bool, which: Sequence[int] = (0, 1)) -> str:
+    """The size formula of the axes ``which``: once when the two are alike, else each named
+    ('… = 6 down and … = 3 across'; a single axis named when only it is asked for)."""
+    said = [_pool_formula(*axes[a][:4], ceil, axes[a][4]) for a in (0, 1)]
+    if said[0] == said[1]:
+        return said[0]
+    named = [f"{said[a]} {'down' if a == 0 else 'across'}" for a in which]
+    return " and ".join(named)
 
 
 def _pool_formula(n: int, k: int, s: int, p: int, ceil: bool, count: int) -> str:

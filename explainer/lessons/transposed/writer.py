@@ -132,7 +132,8 @@ class _Writer:
         where = (
             f"{parts[0]}, each way"
             if parts[0] == parts[1]
-            else f"{parts[0]} {AXES[0]} and {parts[1]} {AXES[1]}"
+            else f"{parts[0]} {_noun(self.f.axes[0].n_out, 'row')} and {parts[1]} "
+            f"{_noun(self.f.axes[1].n_out, 'column')}"
         )
         text = (
             "Its size per axis: (input − 1)·stride − padding + dilation·(kernel − 1) + "
@@ -191,8 +192,10 @@ class _Writer:
         shown = (
             f": {grid(f.output)}" if len(f.output) * len(f.output[0]) <= 25 else ", on the board"
         )
-        text = f"All {plural(count, 'stamp')} added up make the {self.size_word} output, " \
-            f"{shape(f.output)}{shown}."  # fmt: skip
+        made = (
+            "The one stamp makes" if count == 1 else f"All {plural(count, 'stamp')} added up make"
+        )
+        text = f"{made} the {self.size_word} output, {shape(f.output)}{shown}."
         claims = [ViewEqual("scatter", f.output), GridValues("output", f.output)]
         out.append(beat("stamps.output", text, claims, board(("input", "output"))))
         return out
@@ -214,13 +217,13 @@ class _Writer:
             uneven = len(ax.inside) > 1
             claims.append(Checkerboard(a, ax.k, ax.stride, ax.dilation, ax.k % ax.stride == 0,
                                        ax.inside, uneven))  # fmt: skip
-            multiple = "are" if ax.k % ax.stride == 0 else "are not"
+            multiple = ("is" if ax.k == 1 else "are") + ("" if ax.k % ax.stride == 0 else " not")
             counts = " or ".join(str(c) for c in ax.inside)
             along = "along the rows and the columns alike" if same else f"along the {AXES[a]}"
             if ax.dilation > 1:
                 along += f", with dilation {ax.dilation}"
             said.append(
-                f"{along}, the kernel's {ax.k} taps {multiple} a multiple of the stride "
+                f"{along}, the kernel's {plural(ax.k, 'tap')} {multiple} a multiple of the stride "
                 f"{ax.stride}, and inside the output a pixel gets {counts} "
                 f"stamp{'s' if ax.inside[-1] != 1 else ''}{' each way' if same else ''}"
             )
@@ -261,10 +264,11 @@ class _Writer:
         zeros = [
             ZeroInsertion(a, ax.stride - 1, ax.before, ax.after) for a, ax in enumerate(f.axes)
         ]
+        one_pixel = len(self.p.input) == len(self.p.input[0]) == 1  # nothing to go between
         if (rows.stride, rows.before, rows.after) == (cols.stride, cols.before, cols.after):
             how = (
                 f"take the input as it is, pad it by {_pads(rows)}"
-                if rows.stride == 1
+                if rows.stride == 1 or one_pixel
                 else (
                     f"insert {rows.stride - 1} zero{'s' if rows.stride != 2 else ''} between the "
                     f"input's pixels, pad by {_pads(rows)}"
@@ -272,11 +276,12 @@ class _Writer:
             )
         else:
             how = (
-                f"insert {rows.stride - 1} and {cols.stride - 1} zeros between the input's "
-                f"rows and columns, pad the rows by {_pads(rows)} and the columns by "
-                f"{_pads(cols)}"
-            )
+                f"insert {_zeros(rows.stride - 1)} between the input's rows and "
+                f"{_zeros(cols.stride - 1)} between its columns, pad the rows by {_pads(rows)} "
+                f"and the columns by {_pads(cols)}"
+            ).replace("by nothing", "not at all")
         how = how.replace("pad it by nothing", "pad it not at all")
+        how = how.replace("pad by nothing", "add no padding")
         text = (
             f"The same output another way: {how}, and slide the kernel rotated by 180° over "
             "it, stride 1. Every output pixel comes out the same."
@@ -308,11 +313,18 @@ class _Writer:
         out = [beat("views.zeros", text, claims,
                     board(("spread", "rotated", "output"), *marks), drill)]  # fmt: skip
         m_rows, m_cols, nonzero = f.matrix
+        if nonzero == m_rows * m_cols:
+            entries = (
+                " whose one entry is not 0" if nonzero == 1 else ", none of whose entries is 0"
+            )
+        else:
+            entries = ", of which only " + (
+                "one entry is not 0" if nonzero == 1 else f"{nonzero} entries are not 0"
+            )
         text = (
             f"And a third: the convolution that takes an output-shaped grid back to the input's "
-            f"shape is a {m_rows}×{m_cols} matrix M, of which only {nonzero} entries are not "
-            f"0. The input multiplied by its transpose, Mᵀ, gives the same "
-            f"{plural(m_cols, 'number')}."
+            f"shape is a {m_rows}×{m_cols} matrix M{entries}. The input multiplied by its "
+            f"transpose, Mᵀ, gives the same {plural(m_cols, 'number')}."
         )
         claims = [MatrixShape(m_rows, m_cols, nonzero), ViewEqual("matrix", f.views["matrix"])]
         out.append(beat("views.matrix", text, claims, board(("input", "output"),
@@ -359,6 +371,15 @@ def _corner(p: TransposedProblem, i: int, j: int) -> str:
         return f"on output pixel {cells((top, left))}"
     corner = "(" + ", ".join(num(v) for v in (top, left)) + ")"
     return f"at {corner}, outside the output: the padding crops the taps that fall outside"
+
+
+def _noun(n: int, one: str) -> str:
+    return one if n == 1 else one + "s"
+
+
+def _zeros(n: int) -> str:
+    """'no zeros', '1 zero', '2 zeros'."""
+    return "no zeros" if n == 0 else f"{n} zero{'s' * (n != 1)}"
 
 
 def _pads(ax) -> str:

@@ -383,6 +383,9 @@
     }
   }
 
+  /* "3 of 9 taps", "all 9 taps", "its one tap": as the page's own steps say it. */
+  const ofTaps = (n, total) => total === 1 ? "its one tap" : n === total ? `all ${total} taps` : `${n} of ${total} taps`;
+
   const term = (q, first) => { const s = minus(E.str(q)); return !first && q.n < 0n ? `(${s})` : s; };
 
   /* Show one output pixel's arithmetic; move the keyboard's stop to its cell. */
@@ -408,7 +411,7 @@
     $("pg-patch-title").textContent = `Output pixel (${i}, ${j})`;
     $("pg-where").textContent = `Window on image rows ${minus(String(Math.min(...rows)))}..${minus(String(Math.max(...rows)))}, ` +
       `columns ${minus(String(Math.min(...cols)))}..${minus(String(Math.max(...cols)))}` +
-      (inPad ? `; ${inPad} of ${s.taps.length} taps in the padding` : "");
+      (inPad ? `; ${ofTaps(inPad, s.taps.length)} in the padding` : "");
     const [kh, kw] = g.kernel;
     const small = (values, pads) => ({ rows: kh, cols: kw, rowLabels: [], colLabels: [], cells: cells(chunk(values, kw), magnitude, pads ? chunk(pads, kw) : null) });
     for (const [id, grid, name] of [["pg-patch-grid", small(s.patch, s.pad), "patch"], ["pg-weights-grid", small(s.weights), "kernel"], ["pg-products-grid", small(s.products), "products"]]) {
