@@ -1,9 +1,11 @@
-"""A legibility budget for every frame of eight problems a teacher might render.
+"""A legibility budget for every frame of nine problems a teacher might render.
 
 Each problem is run through every section without writing a video (manim's dry run), and
 after every animation the stage is checked: everything inside the frame, every number
 tall enough to read at 480p, no two texts and no two grids on top of each other, nothing
-left over from the previous section, and never a stage with nothing but a caption.
+left over from the previous section, and never a stage with nothing but a caption. The
+same dry runs check test_scenes' rule too: everything inside the frame and clear of the
+captions (scene_support.inside_frame_and_clear_of_captions), one run for both.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ PIXELS_PER_UNIT_480P = 480 / 8.0
 MIN_NUMBER_PX = 8.0  # digits shorter than this cannot be read on a 480p frame
 
 
-def eight_problems(folder) -> dict[str, Problem]:
+def legibility_problems(folder) -> dict[str, Problem]:
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:20, 0:20]
     ring = ((np.hypot(yy - 9.5, xx - 9.5) > 4) & (np.hypot(yy - 9.5, xx - 9.5) < 7)).astype(int)
@@ -46,6 +48,13 @@ def eight_problems(folder) -> dict[str, Problem]:
         "5x5-on-7x7": Problem(rng.integers(-2, 3, (7, 7)), rng.integers(-1, 2, (5, 5))),
         "reflect": Problem(P("gradient"), P("sharpen"), padding=1, padding_mode="reflect"),
         "png12": Problem(png, P("gaussian-blur")),
+        "fractions-dilated-flip-area": Problem(
+            [[Fraction(v, 4) for v in range(7)] for _ in range(7)],
+            [[1, -1], [-1, 1]],
+            dilation=2,
+            flip=True,
+            normalize="area",
+        ),
     }
 
 
@@ -58,6 +67,7 @@ NAMES = [
     "5x5-on-7x7",
     "reflect",
     "png12",
+    "fractions-dilated-flip-area",
 ]
 
 
@@ -213,7 +223,7 @@ class Inspector:
 
 @pytest.fixture(scope="module")
 def problems(tmp_path_factory):
-    return eight_problems(tmp_path_factory.mktemp("inputs"))
+    return legibility_problems(tmp_path_factory.mktemp("inputs"))
 
 
 @pytest.mark.parametrize("name", NAMES)
