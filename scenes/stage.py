@@ -154,6 +154,11 @@ def _animated_mobjects(animations: Sequence[object]) -> list:
     return found
 
 
+def _owner(stage: Sequence, mob) -> object | None:
+    """The mobject on ``stage`` whose family holds ``mob``, if any."""
+    return next((top for top in stage if mob in top.get_family()), None)
+
+
 class LectureScene(Scene):
     """Base of every lecture scene: prepares the lesson, speaks and captions each beat."""
 
@@ -195,8 +200,13 @@ class LectureScene(Scene):
 
     def play(self, *args, **kwargs) -> None:
         # manim redraws every frame each mobject above the lowest moving one; lifting the
-        # animated mobjects to the top keeps the rest in the static background.
-        movers = [m for m in _animated_mobjects(args) if m in self.mobjects]
+        # animated mobjects to the top keeps the rest in the static background. A piece
+        # of a group on stage (a grid's numbers) lifts its group.
+        movers = []
+        for mob in _animated_mobjects(args):
+            owner = mob if mob in self.mobjects else _owner(self.mobjects, mob)
+            if owner is not None and owner not in movers:
+                movers.append(owner)
         if movers:
             self.bring_to_front(*movers)
         super().play(*args, **kwargs)

@@ -34,14 +34,73 @@ def _planes(frame) -> list[bytes]:
 @pytest.mark.parametrize("shape", [(1080, 1920), (480, 854)])  # rows unpadded, then padded
 def test_each_picture_is_converted_as_a_frame_of_its_own_would_be(shape):
     """Three pictures in turn through one encoder's kept frame: each converted exactly as
-    PyAV converts a frame made for it alone (the conversion manim's encoder did), and a
-    converted frame keeps its pixels when the next picture comes."""
+    PyAV converts a frame made for it alone (the conversion manim's encoder did). The
+    frame is read before the next picture comes, as the encoder does."""
     encoder = SimpleNamespace(_stream=SimpleNamespace(pix_fmt="yuv420p"))
     pictures = [_picture(*shape, seed) for seed in range(3)]
-    made = [_to_yuv(encoder, p) for p in pictures]
-    for picture, frame in zip(pictures, made, strict=True):
+    made = []
+    for picture in pictures:
+        frame = _to_yuv(encoder, picture)
         alone = av.VideoFrame.from_ndarray(picture, format="rgba")
         expected = alone.reformat(format="yuv420p", threads=1)
         assert (frame.width, frame.height, frame.format.name) == (shape[1], shape[0], "yuv420p")
         assert _planes(frame) == _planes(expected)
-    assert _planes(made[0]) != _planes(made[1])
+        made.append(_planes(frame))
+    assert made[0] != made[1]
+
+
+@pytest.mark.parametrize("shape", [(1080, 1920), (480, 854), (240, 427)])
+def test_a_picture_changed_in_a_rectangle_converts_as_a_whole_one(shape):
+    """Pictures that differ from the last one in a rectangle (one pixel, a thin line, a
+    block, a corner, the edges, the whole picture, nothing), as an animation's frames do:
+    the encoder's frame after each equals PyAV's conversion of the whole new picture.
+    Random colours: any sample left stale or converted from other pixels shows."""
+    rng = np.random.default_rng(7)
+    height, width = shape
+    encoder = SimpleNamespace(_stream=SimpleNamespace(pix_fmt="yuv420p"))
+    picture = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    picture[..., 3] = 255
+    boxes = [
+        (height // 2, height // 2 + 1, width // 3, width // 3 + 1),  # one pixel
+        (1, 2, 0, width),  # one odd row, whole width
+        (height // 3, height // 2 + 1, width // 5, width // 5 + 3),  # odd edges
+        (0, 3, 0, 5),  # the corner
+        (height - 3, height, width - 1, width),  # the far corner
+        (0, height, 0, width),  # everything
+        (0, 0, 0, 0),  # nothing
+    ]
+    for _ in range(25):
+        top, left = int(rng.integers(0, height)), int(rng.integers(0, width))
+        bottom = int(rng.integers(top + 1, min(height, top + height // 3) + 1))
+        right = int(rng.integers(left + 1, min(width, left + width // 3) + 1))
+        boxes.append((top, bottom, left, right))
+    _to_yuv(encoder, picture)
+    for top, bottom, left, right in boxes:
+        picture = picture.copy()
+        picture[top:bottom, left:right, :3] = rng.integers(
+            0, 256, (bottom - top, right - left, 3), dtype=np.uint8
+        )
+        frame = _to_yuv(encoder, picture)
+        alone = av.VideoFrame.from_ndarray(picture, format="rgba")
+        assert _planes(frame) == _planes(alone.reformat(format="yuv420p", threads=1)), (
+            top,
+            bottom,
+            left,
+            right,
+        )
+
+
+def test_a_size_or_format_change_starts_over():
+    """A picture of another size, or an encoder of another pixel format, is converted
+    whole (never pasted into a frame of another shape)."""
+    encoder = SimpleNamespace(_stream=SimpleNamespace(pix_fmt="yuv420p"))
+    for shape, pix_fmt in [
+        ((480, 854), "yuv420p"),
+        ((240, 426), "yuv420p"),
+        ((240, 426), "yuv444p"),
+    ]:
+        encoder._stream.pix_fmt = pix_fmt
+        picture = _picture(*shape, seed=3)
+        frame = _to_yuv(encoder, picture)
+        alone = av.VideoFrame.from_ndarray(picture, format="rgba")
+        assert _planes(frame) == _planes(alone.reformat(format=pix_fmt, threads=1))

@@ -54,7 +54,10 @@ def notation(s: LectureScene) -> None:
         label(words["result"] + "  y", size=0.24, color=MUTED).next_to(result, DOWN, buff=0.2),
     )
     with s.beat("notation.symbol") as clock:
-        s.play(FadeIn(row), FadeIn(names), run_time=clock.share(0.5))
+        # Each piece on stage on its own, not as one group: manim redraws every frame
+        # everything after the first animated piece of the stage, so the filter's
+        # highlight below would redraw the result, the names and the formula too.
+        s.play(*[FadeIn(m) for m in (*row, *names)], run_time=clock.share(0.5))
     formula = MathTex(printing.latex(symbolic.general_formula(lesson.problem)), color=INK)
     if formula.width > 11:
         formula.scale_to_fit_width(11)
