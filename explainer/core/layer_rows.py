@@ -32,7 +32,7 @@ from explainer.core.sliding import Plan
 # row's product reads and writes all the sums again: more filters than the copies saved
 # are worth), 256→256 at 7×7 1.35/1.63 and 64→64 at 8×8 1.02/1.06 (few pixels: small
 # products, and the dropped columns a larger share). So: K = kw·C_g at least MIN_DEPTH
-# deep, no more filters per group than C_g·(kw − 1), and MIN_PIXELS output pixels.
+# deep, fewer filters per group than C_g·(kw − 1), and MIN_PIXELS output pixels.
 MIN_DEPTH = 24
 MIN_PIXELS = 256
 # Values in one block (its stacked rows and two sums per filter and flat column), one block
@@ -53,7 +53,7 @@ def fits(plan: Plan, groups: int, weight: np.ndarray) -> bool:
         plan.stride == (1, 1)
         and kh * kw > 1
         and kw * cg >= MIN_DEPTH
-        and c_out // groups <= cg * (kw - 1)
+        and c_out // groups < cg * (kw - 1)
         and oh * ow >= MIN_PIXELS
     )
 
