@@ -22,6 +22,13 @@ def fold_index(v: int, size: int, mode: str) -> int | None:
     return v
 
 
+def exact_fraction(v) -> Fraction:
+    """A number as the Fraction it is exactly (a float32 too, which Fraction() refuses)."""
+    if isinstance(v, (float, np.floating)):
+        return Fraction(float(v))
+    return Fraction(int(v)) if isinstance(v, (int, np.integer)) else Fraction(v)
+
+
 def plain_loop(
     image,
     kernel,
@@ -54,4 +61,43 @@ def plain_loop(
                     total += x * weight
             row.append(total / Fraction(divisor))
         out.append(row)
+    return out
+
+
+def layer_loop(x, w, b=None, *, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+               groups=1, flip=False, mode="zeros", normalize=None):  # fmt: skip
+    """The textbook layer: every element, channel and tap in turn, in Fractions; nested lists
+    (C_out, rows, columns)."""
+    x = np.asarray(x, dtype=object)
+    w = np.asarray(w, dtype=object)
+    c_in, h, wd = x.shape
+    c_out, cg, kh, kw = w.shape
+    top, bottom, left, right = padding
+    oh = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = []
+    for o in range(c_out):
+        first = o // (c_out // groups) * cg
+        if normalize == "area":
+            divisor = Fraction(cg * kh * kw)
+        elif normalize == "sum":
+            divisor = sum(exact_fraction(v) for v in w[o].ravel())
+        else:
+            divisor = Fraction(1)
+        plane = []
+        for i in range(oh):
+            row = []
+            for j in range(ow):
+                total = Fraction(0)
+                for c in range(cg):
+                    for m in range(kh):
+                        for n in range(kw):
+                            r = fold_index(stride[0] * i + dilation[0] * m - top, h, mode)
+                            q = fold_index(stride[1] * j + dilation[1] * n - left, wd, mode)
+                            v = 0 if r is None or q is None else exact_fraction(x[first + c, r, q])
+                            mm, nn = (kh - 1 - m, kw - 1 - n) if flip else (m, n)
+                            total += v * exact_fraction(w[o, c, mm, nn])
+                row.append(total / divisor + (0 if b is None else exact_fraction(b[o])))
+            plane.append(row)
+        out.append(plane)
     return out

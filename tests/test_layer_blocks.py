@@ -5,7 +5,7 @@ the products over flattened rows of a stride-1 layer (explainer.core.layer_rows)
 threads of our own or BLAS's; and, where BLAS cannot be held to one thread, the shifted
 matrix products of a stride-1 layer (explainer.core.layer_blocks).
 
-Expected values come from ``layer_loop`` (tests/test_layer_engine.py: every element, channel
+Expected values come from ``layer_loop`` (tests/reference.py: every element, channel
 and tap in turn, in Fractions), never from the engine.
 """
 
@@ -22,7 +22,7 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from layer_strategies import layers
-from test_layer_engine import layer_loop
+from reference import layer_loop
 from threadpoolctl import threadpool_info
 
 from explainer import Layer, conv2d

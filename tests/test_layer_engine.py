@@ -17,50 +17,12 @@ import pytest
 import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import fold_index
+from reference import layer_loop
 
 import explainer
 from explainer import Layer, Pool, ProblemError, build_layer_trace, conv2d, pool2d, relu, trace_pool
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
-
-
-def layer_loop(x, w, b=None, *, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-               groups=1, flip=False, mode="zeros", normalize=None):  # fmt: skip
-    """The textbook layer: every element, channel and tap in turn, in Fractions."""
-    x = np.asarray(x, dtype=object)
-    w = np.asarray(w, dtype=object)
-    c_in, h, wd = x.shape
-    c_out, cg, kh, kw = w.shape
-    top, bottom, left, right = padding
-    oh = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (wd + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    out = []
-    for o in range(c_out):
-        first = o // (c_out // groups) * cg
-        if normalize == "area":
-            divisor = Fraction(cg * kh * kw)
-        elif normalize == "sum":
-            divisor = sum(Fraction(v) for v in w[o].ravel())
-        else:
-            divisor = Fraction(1)
-        plane = []
-        for i in range(oh):
-            row = []
-            for j in range(ow):
-                total = Fraction(0)
-                for c in range(cg):
-                    for m in range(kh):
-                        for n in range(kw):
-                            r = fold_index(stride[0] * i + dilation[0] * m - top, h, mode)
-                            q = fold_index(stride[1] * j + dilation[1] * n - left, wd, mode)
-                            v = 0 if r is None or q is None else Fraction(x[first + c, r, q])
-                            mm, nn = (kh - 1 - m, kw - 1 - n) if flip else (m, n)
-                            total += v * Fraction(w[o, c, mm, nn])
-                row.append(total / divisor + (0 if b is None else Fraction(b[o])))
-            plane.append(row)
-        out.append(plane)
-    return out
 
 
 # ----- the convolution over channels ---------------------------------------------------

@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import exact_fraction as exact
+from reference import fold_index, layer_loop
 
 import explainer
 from explainer.errors import ExplainerError, ProblemError
@@ -29,53 +31,6 @@ NUMPY_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "ci
 
 
 # ----- the references ---------------------------------------------------------------------
-
-
-def fold(v: int, n: int, mode: str) -> int | None:
-    """Where padded index v reads from (None: a zero), one reflection at most, as numpy.pad
-    does for a padding smaller than the image (reflect) or at most its size (wrap)."""
-    if 0 <= v < n:
-        return v
-    if mode == "zeros":
-        return None
-    if mode == "replicate":
-        return min(max(v, 0), n - 1)
-    if mode == "circular":
-        return v % n
-    return -v if v < 0 else 2 * (n - 1) - v
-
-
-def exact(v) -> Fraction:
-    if isinstance(v, (float, np.floating)):
-        return Fraction(float(v))
-    return Fraction(int(v)) if isinstance(v, (int, np.integer)) else Fraction(v)
-
-
-def conv_reference(x, w, bias, stride, pad, dil, groups, mode, flip, divisors):
-    """y[o,i,j] = Σ_c Σ_m Σ_n xp[c, s·i + d·m, s·j + d·n] · w[o,c,m,n] / N_o + b[o]."""
-    c_in, h, wd = x.shape
-    c_out, cg, kh, kw = w.shape
-    top, bottom, left, right = pad
-    oh = (h + top + bottom - dil[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (wd + left + right - dil[1] * (kw - 1) - 1) // stride[1] + 1
-    per_group = c_out // groups
-    out = np.empty((c_out, oh, ow), dtype=object)
-    for o in range(c_out):
-        first = (o // per_group) * cg
-        for i in range(oh):
-            for j in range(ow):
-                total = Fraction(0)
-                for c in range(cg):
-                    for m in range(kh):
-                        for n in range(kw):
-                            r = fold(stride[0] * i + dil[0] * m - top, h, mode)
-                            q = fold(stride[1] * j + dil[1] * n - left, wd, mode)
-                            if r is None or q is None:
-                                continue
-                            tap = w[o, c, kh - 1 - m, kw - 1 - n] if flip else w[o, c, m, n]
-                            total += exact(x[first + c, r, q]) * exact(tap)
-                out[o, i, j] = total / divisors[o] + (0 if bias is None else exact(bias[o]))
-    return out
 
 
 def pool_size(n: int, k: int, s: int, p: int, ceil: bool) -> int:
@@ -144,8 +99,8 @@ def backward_reference(x, w, g, stride, pad, dil, groups, mode):
     for o, i, j in np.ndindex(*g.shape):
         first = (o // per_group) * cg
         for c, m, n in np.ndindex(cg, kh, kw):
-            r = fold(stride[0] * i + dil[0] * m - top, h, mode)
-            q = fold(stride[1] * j + dil[1] * n - left, wd, mode)
+            r = fold_index(stride[0] * i + dil[0] * m - top, h, mode)
+            q = fold_index(stride[1] * j + dil[1] * n - left, wd, mode)
             if r is None or q is None:
                 continue
             gw[o, c, m, n] += exact(g[o, i, j]) * exact(x[first + c, r, q])
@@ -190,6 +145,15 @@ def same(got, expected, kind: str) -> bool:
 
 
 pairs = st.tuples(st.integers(1, 4), st.integers(1, 4))
+dilations = st.tuples(st.integers(1, 3), st.integers(1, 3))
+# (input channels per group, filters per group, groups)
+channel_counts = st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3))
+
+
+def sizes(most: int):
+    return st.tuples(st.integers(1, most), st.integers(1, most))
+
+
 sides = st.tuples(*[st.integers(0, 3)] * 4)
 
 
@@ -208,11 +172,11 @@ def padding_allowed(mode: str, pad: tuple[int, ...], h: int, wd: int) -> bool:
 @given(
     st.data(),
     st.sampled_from(KINDS),
-    st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3)),
-    st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    channel_counts,
+    sizes(6),
     pairs,
     pairs,
-    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilations,
     sides,
     st.sampled_from(MODES),
     st.booleans(),
@@ -242,7 +206,11 @@ def test_conv2d_is_torch_conv2d(
         got = explainer.conv2d(x[0], w[0, 0], normalize=normalize, **options)[None]
     else:
         got = explainer.conv2d(x, w, bias=bias, groups=groups, normalize=normalize, **options)
-    expected = conv_reference(x, w, bias, stride, pad, dil, groups, mode, flip, divisors[normalize])
+    expected = np.array(
+        layer_loop(x, w, bias, stride=stride, padding=pad, dilation=dil, groups=groups,
+                   flip=flip, mode=mode, normalize=normalize),
+        dtype=object,
+    )  # fmt: skip
     assert same(got, expected, kind), (got, expected)
     if kind == "float32" and single:
         assert got.dtype == np.float32
@@ -257,7 +225,7 @@ def test_conv2d_is_torch_conv2d(
     st.sampled_from(("int", "fraction", "float64", "float32")),
     st.tuples(st.integers(1, 2), st.integers(1, 7), st.integers(1, 7)),
     pairs,
-    st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    sizes(5),
     st.sampled_from(("max", "avg")),
     st.booleans(),
     st.booleans(),
@@ -296,11 +264,11 @@ def test_ceil_mode_keeps_a_window_larger_than_the_input():
 @given(
     st.data(),
     st.sampled_from(KINDS),
-    st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3)),
-    st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    channel_counts,
+    sizes(5),
     pairs,
     pairs,
-    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilations,
     sides,
     st.booleans(),
 )
@@ -331,11 +299,11 @@ def test_conv_transpose2d_is_torch(data, kind, channels, size, kernel, stride, d
 @given(
     st.data(),
     st.sampled_from(KINDS),
-    st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3)),
-    st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    channel_counts,
+    sizes(5),
     pairs,
     pairs,
-    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilations,
     sides,
     st.sampled_from(MODES),
 )

@@ -116,6 +116,17 @@ def _span(noun: str, first: int, last: int) -> str:
     return f"{noun} {first}" if first == last else f"{noun}s {first}–{last}"
 
 
+def _both_axes(claims: tuple[Claim, ...], kind: type, layer: int | None = None) -> tuple | None:
+    """The claims of ``kind`` (of ``layer``, when given) for rows and for columns, in that
+    order; None unless both are there."""
+    found = {
+        x.axis: x
+        for x in claims
+        if isinstance(x, kind) and (layer is None or getattr(x, "layer", None) == layer)
+    }
+    return (found[0], found[1]) if set(found) == {0, 1} else None
+
+
 def _axes(parts: list[str]) -> str:
     """Each axis's given numbers: once if the rows and the columns share them."""
     if parts[0] == parts[1]:
@@ -187,13 +198,13 @@ def _parameters(c: Parameters, claims: tuple[Claim, ...]) -> Worded | None:
 
 def _maps_shape(c: TensorShape, claims: tuple[Claim, ...]) -> Worded | None:
     shape = _weights(c.layer, claims)
-    sizes = {x.axis: x for x in claims if isinstance(x, ConvSize) and x.layer == c.layer}
-    if c.of != "maps" or shape is None or set(sizes) != {0, 1}:
+    axes = _both_axes(claims, ConvSize, layer=c.layer)
+    if c.of != "maps" or shape is None or axes is None:
         return None
     parts = [
         f"{x.n_in} cells in, a kernel of {x.k}, stride {x.stride}, padding {x.padding} in "
         f"all, dilation {x.dilation}"
-        for x in (sizes[0], sizes[1])
+        for x in axes
     ]
     return Worded(
         f"Layer {c.layer} slides its {plural(shape[0], 'filter')}, weights of shape "
@@ -276,19 +287,19 @@ def _grid_values(c: GridValues, claims: tuple[Claim, ...]) -> Worded | None:
 
 
 def _output_size(c: OutputSize, claims: tuple[Claim, ...]) -> Worded | None:
-    sizes = {x.axis: x for x in claims if isinstance(x, OutputSize)}
-    if set(sizes) != {0, 1}:
+    axes = _both_axes(claims, OutputSize)
+    if axes is None:
         return None
     parts = [
         f"n = {x.n_in}, k = {x.k}, s = {x.stride}, p = {x.padding}, d = {x.dilation}, "
         f"output_padding = {x.output_padding}"
-        for x in (sizes[0], sizes[1])
+        for x in axes
     ]
     return Worded(
         "The size of a transposed convolution's output, per axis, is n_out = (n − 1)·s − p "
         f"+ d·(k − 1) + output_padding + 1; here, {_axes(parts)}. How many rows and columns "
         "has the output?",
-        (sizes[0].n_out, sizes[1].n_out),
+        (axes[0].n_out, axes[1].n_out),
         boxes=("rows", "columns"),
     )
 
