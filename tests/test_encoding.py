@@ -104,3 +104,40 @@ def test_a_size_or_format_change_starts_over():
         frame = _to_yuv(encoder, picture)
         alone = av.VideoFrame.from_ndarray(picture, format="rgba")
         assert _planes(frame) == _planes(alone.reformat(format=pix_fmt, threads=1))
+
+
+@pytest.mark.parametrize("rate, channels", [(22050, 1), (16000, 1), (44100, 2)])
+def test_the_joined_sound_keeps_its_rate_channels_and_voice(tmp_path, rate, channels):
+    """The sound track is coded at the voice's own rate and channels (not resampled to
+    48 kHz stereo), starts where the voice starts and follows it closely."""
+    import wave
+
+    from scenes.joining import encode_sound
+
+    seconds = 3
+    t = np.arange(seconds * rate) / rate
+    # A spoken-like signal: two tones gliding and swelling, different in each channel.
+    tones = [
+        0.3 * np.sin(2 * np.pi * (220 + 60 * c + 40 * t) * t) * (0.6 + 0.4 * np.sin(3 * t))
+        for c in range(channels)
+    ]
+    samples = np.round(np.stack(tones, axis=1) * 32767).astype(np.int16)
+    wav = tmp_path / "sound.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    target = tmp_path / "sound.m4a"
+    encode_sound(wav, target)
+    with av.open(str(target)) as container:
+        stream = container.streams.audio[0]
+        assert (stream.rate, stream.codec_context.channels) == (rate, channels)
+        decoded = np.concatenate(
+            [f.to_ndarray().reshape(channels, -1) for f in container.decode(stream)], axis=1
+        ).T
+    # AAC fills its last packet up to 1024 samples; the start is where the voice's is.
+    assert len(samples) <= len(decoded) < len(samples) + 1024
+    got = decoded[: len(samples)] * 32768
+    noise = ((got - samples) ** 2).sum() / (samples.astype(float) ** 2).sum()
+    assert 10 * np.log10(1 / noise) > 20  # dB; a shift of one sample gives far less
