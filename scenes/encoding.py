@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from scenes.redraw import FramePatch
+
 # x264 splits each frame into one slice per encoder thread, and by default starts one
 # thread per CPU the process may use: the same lecture rendered with fewer CPUs available
 # (a busy machine's cgroup, taskset, a container) gave other bytes and other pixels. A
@@ -65,7 +67,13 @@ def install() -> None:
     from manim.scene import scene_file_writer, video_segment_encoder
 
     def write_frame(self, pixels, *, repeat: int = 1) -> None:
-        self._validate_frame(pixels, repeat)
+        if isinstance(pixels, FramePatch):
+            kept = getattr(self, "_explainer_picture", None)
+            if kept is None:
+                raise RuntimeError("a changed rectangle came before any whole frame")
+            self._validate_frame(kept.rgba, repeat)
+        else:
+            self._validate_frame(pixels, repeat)
         time_base = Fraction(self.spec.frame_rate.denominator, self.spec.frame_rate.numerator)
         try:
             frame = _to_yuv(self, pixels)
@@ -135,8 +143,9 @@ def _abort_streams(self, reraise_encoder_failures: bool = False) -> None:
 
 
 def _to_yuv(encoder, pixels):
-    """``pixels`` (RGBA) in the encoder's pixel format, as a frame valid until the next
-    picture comes to the same encoder (the encoder codes each frame before the next).
+    """``pixels`` (RGBA, or a :class:`~scenes.redraw.FramePatch` of the picture before)
+    in the encoder's pixel format, as a frame valid until the next picture comes to the
+    same encoder (the encoder codes each frame before the next).
 
     Between two frames of an animation most of the picture stays as it was (a window
     moves, a cell fades in): only the rectangle that changed, widened by :data:`REACH`
@@ -149,6 +158,9 @@ def _to_yuv(encoder, pixels):
     CPU of whole ones (the changed rectangle is 11% of the picture on average).
     """
     kept = getattr(encoder, "_explainer_picture", None)
+    if isinstance(pixels, FramePatch):
+        kept.paste(pixels)
+        return kept.yuv
     pix_fmt = encoder._stream.pix_fmt
     if kept is None or kept.rgba.shape != pixels.shape or kept.pix_fmt != pix_fmt:
         kept = encoder._explainer_picture = _Picture(pixels, pix_fmt)
@@ -182,15 +194,36 @@ class _Picture:
 
     def update(self, pixels) -> None:
         box = _changed(self.rgba, pixels)
-        if box is None:
-            return  # the same picture: the frame already holds it
+        if box is not None:
+            self._convert_box(box, pixels, 0, 0)
+
+    def paste(self, patch: FramePatch) -> None:
+        """The picture before with ``patch`` pasted: only what differs within it is
+        converted again."""
+        height, width = patch.pixels.shape[:2]
+        if patch.top + height > self.rgba.shape[0] or patch.left + width > self.rgba.shape[1]:
+            raise RuntimeError("a changed rectangle reaches outside the picture")
+        rows = slice(patch.top, patch.top + height)
+        cols = slice(patch.left, patch.left + width)
+        box = _changed(self.rgba[rows, cols], patch.pixels)
+        if box is not None:
+            top, bottom, left, right = box
+            shifted = (top + patch.top, bottom + patch.top, left + patch.left, right + patch.left)
+            self._convert_box(shifted, patch.pixels, patch.top, patch.left)
+
+    def _convert_box(self, box, pixels, top_of_pixels: int, left_of_pixels: int) -> None:
+        """Take the rectangle ``box`` of the picture from ``pixels`` (whose first pixel
+        is the picture's (``top_of_pixels``, ``left_of_pixels``)) and convert it again."""
         top, bottom, left, right = box
-        height, width = pixels.shape[:2]
+        height, width = self.rgba.shape[:2]
+        taken = pixels[
+            top - top_of_pixels : bottom - top_of_pixels,
+            left - left_of_pixels : right - left_of_pixels,
+        ]
+        self.rgba[top:bottom, left:right] = taken
         if not self.by_parts or (bottom - top) * (right - left) > WHOLE * height * width:
-            self.rgba[...] = pixels
             self.yuv = _convert(self.rgba, self.pix_fmt)
             return
-        self.rgba[top:bottom, left:right] = pixels[top:bottom, left:right]
         # The samples that may depend on the change, in whole 2×2 blocks ...
         top, left = max(0, top - REACH) & ~1, max(0, left - REACH) & ~1
         bottom = min(height, (bottom + REACH + 1) & ~1)

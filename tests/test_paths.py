@@ -1,0 +1,66 @@
+"""A kept cairo path draws the very pixels manim's own path building draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+manim = pytest.importorskip("manim")
+
+from scenes import paths  # noqa: E402
+
+
+def _shapes():
+    """Shapes of every kind the lecture draws: closed and open, one subpath and many,
+    filled and stroked, a glyph, and shapes with no points or with non-finite points."""
+    square = manim.Square(1.2, color=manim.RED, fill_opacity=0.6).shift(2.5 * manim.LEFT)
+    circle = manim.Circle(0.7, color=manim.BLUE, fill_opacity=1).shift(manim.UP)
+    ring = manim.Annulus(0.3, 0.6, color=manim.GREEN).shift(2 * manim.RIGHT + manim.DOWN)
+    dashes = manim.DashedLine(3 * manim.LEFT + manim.DOWN, 3 * manim.RIGHT + manim.UP)
+    glyphs = manim.Text("Ag 9", font_size=40).shift(1.5 * manim.DOWN)
+    broken = manim.VMobject().set_points_as_corners([[0, 0, 0], [1, 1, 0], [2, 0, 0]])
+    broken.points[1, 0] = np.nan
+    return [square, circle, ring, dashes, glyphs, manim.VMobject(), broken]
+
+
+def _draw(shapes) -> np.ndarray:
+    camera = manim.Camera(pixel_width=320, pixel_height=180)
+    camera.capture_mobjects(shapes)
+    return camera.pixel_array.copy()
+
+
+def _by_manim(monkeypatch, shapes) -> np.ndarray:
+    with monkeypatch.context() as patch:
+        patch.setattr(manim.Camera, "set_cairo_context_path", paths.built_by_manim[0])
+        return _draw(shapes)
+
+
+def test_kept_paths_draw_manims_pixels(monkeypatch):
+    paths.install()
+    shapes = _shapes()
+    expected = _by_manim(monkeypatch, shapes)
+    assert (expected != expected[0, 0]).any()  # something was drawn
+    paths._kept.clear()
+    assert np.array_equal(_draw(shapes), expected)  # every path built and kept
+    kept = len(paths._kept)
+    assert kept >= 5
+    assert np.array_equal(_draw(shapes), expected)  # every path replayed
+    assert len(paths._kept) == kept
+
+    # Points changed in place (as manim's shift does) are a new path, not the kept one.
+    shapes[0].shift(0.5 * manim.UP)
+    shapes[4].rotate(0.3)
+    moved = _by_manim(monkeypatch, shapes)
+    assert not np.array_equal(moved, expected)
+    assert np.array_equal(_draw(shapes), moved)
+    assert len(paths._kept) == kept + 1 + len(shapes[4].family_members_with_points())
+
+
+def test_the_kept_paths_are_bounded(monkeypatch):
+    paths.install()
+    monkeypatch.setattr(paths, "KEPT", 3)
+    paths._kept.clear()
+    shapes = [manim.Square(0.2).shift(0.3 * k * manim.RIGHT) for k in range(6)]
+    expected = _by_manim(monkeypatch, shapes)
+    assert np.array_equal(_draw(shapes), expected)
+    assert len(paths._kept) == 3
