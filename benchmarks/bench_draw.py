@@ -22,6 +22,8 @@ frame (what manim counts as moving). Compare two versions in alternating rounds,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import os
 import resource
 import shutil
@@ -106,6 +108,12 @@ def run(quality: str, sections: list[str], voice: str) -> None:
         stats[state["section"]]["convert"] += time.thread_time() - start
         return result
 
+    # What a part's render installs (render_part does it again, to no effect), so that
+    # the counters below wrap the render's own drawing.
+    # (An older tree, given by PYTHONPATH, may lack some of them.)
+    for module in ("scenes.encoding", "scenes.paths", "scenes.redraw"):
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(module).install()
     wrap(LectureScene, "next_section", next_section)
     wrap(Camera, "capture_mobjects", capture)
     wrap(CairoRenderer, "save_static_frame_data", save_static)

@@ -64,3 +64,40 @@ def test_the_kept_paths_are_bounded(monkeypatch):
     expected = _by_manim(monkeypatch, shapes)
     assert np.array_equal(_draw(shapes), expected)
     assert len(paths._kept) == 3
+
+
+def _random_shape(rng) -> manim.VMobject:
+    """Curves in runs that join, nearly join (within and beyond manim's tolerance) or
+    jump; some runs closed; a point count not always a whole number of curves."""
+    anchors = [rng.normal(size=3)]
+    points = []
+    for _ in range(int(rng.integers(1, 9))):
+        start = anchors[-1].copy()
+        gap = rng.choice([0.0, 1e-9, 1e-7, 1e-3, 0.5])
+        start[:2] += gap * rng.choice([-1, 1], size=2)
+        end = rng.normal(size=3) if rng.random() > 0.3 else points[0] if points else start
+        handles = rng.normal(size=(2, 3))
+        points += [start, handles[0], handles[1], np.array(end, float)]
+        anchors.append(np.array(end, float))
+    shape = manim.VMobject()
+    shape.points = np.array(points[: len(points) - int(rng.integers(0, 2)) * 2])
+    return shape
+
+
+def test_a_path_built_anew_is_manims_path():
+    import cairo
+
+    paths.install()
+    camera = manim.Camera(pixel_width=64, pixel_height=36)
+    ctx = camera.get_cairo_context(camera.pixel_array)
+    rng = np.random.default_rng(11)
+    closes = splits = 0
+    for _ in range(300):
+        shape = _random_shape(rng)
+        paths.built_by_manim[0](camera, ctx, shape)
+        want = list(ctx.copy_path())
+        paths._build(ctx, shape, shape.points)
+        assert list(ctx.copy_path()) == want
+        closes += any(kind == cairo.PATH_CLOSE_PATH for kind, _ in want)
+        splits += sum(kind == cairo.PATH_MOVE_TO for kind, _ in want) > 1
+    assert closes > 20 and splits > 100  # the shapes tried both rules
