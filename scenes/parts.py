@@ -14,6 +14,7 @@ cached parts only; a change to one section re-renders only the part that holds i
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -151,6 +152,23 @@ def complete(folder: Path, names: Iterable[str]) -> bool:
     return all((folder / name).exists() for name in names)
 
 
+@contextlib.contextmanager
+def _few_collections():
+    """Python's cyclic garbage collector run less often while a part is drawn.
+
+    manim makes and drops many small objects each frame, which reference counting
+    frees; at the default threshold (700 allocations) the collector still ran 3,089
+    times over three sections of the lecture at 1080p, 2.0 s of CPU; with 50,000 it ran
+    8 times, 0.2 s. Cycles are still collected, less often.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def render_part(job: PartJob, progress=None) -> Path:
     """Render one part with manim and publish it in the cache; return its folder.
 
@@ -189,7 +207,8 @@ def render_part(job: PartJob, progress=None) -> Path:
             )
             scene = scene_cls()
             try:
-                scene.render()
+                with _few_collections():
+                    scene.render()
             except BaseException:
                 # An interrupt can land between manim's own clean-ups; stop its encoder
                 # threads here, or they would keep the process alive after the error.

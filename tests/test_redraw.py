@@ -95,3 +95,17 @@ def test_patched_frames_rebuild_the_frames_manim_draws(tmp_path, monkeypatch):
     assert len(expected) >= 25
     for index, frame in expected:
         assert np.array_equal(rebuilt[index], frame), index
+
+
+def test_a_part_is_drawn_with_few_garbage_collections():
+    """While a part is drawn the cyclic collector waits for 50,000 allocations (not 700);
+    the setting comes back afterwards, after an error too."""
+    import gc
+
+    from scenes.parts import _few_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(KeyError), _few_collections():
+        assert gc.get_threshold()[0] == 50_000
+        raise KeyError
+    assert gc.get_threshold() == before
