@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-KEPT = 4096
-"""Paths kept, the least recently drawn dropped first (a frame of the lecture draws at
-most a few hundred shapes; a path is a few kilobytes)."""
+KEPT_BYTES = 32 * 1024 * 1024
+"""Bytes of points kept with their paths, the least recently drawn dropped first (a frame
+of the lecture draws at most a few hundred shapes of a few kilobytes; a caption moving
+in makes a new path of tens of kilobytes every frame). A path takes less room than its
+points (cairo keeps two coordinates, not three, as doubles)."""
 
 _installed = [False]
 _kept: OrderedDict = OrderedDict()
+_kept_bytes = [0]
 built_by_manim: list = []
 """manim's own path building, once :func:`install` has replaced it."""
 
@@ -66,8 +69,10 @@ def install() -> None:
         else:
             build(self, ctx, vmobject)  # a shape of its own rules
         _kept[key] = ctx.copy_path()
-        if len(_kept) > KEPT:
-            _kept.popitem(last=False)
+        _kept_bytes[0] += len(key[0])
+        while _kept_bytes[0] > KEPT_BYTES:
+            dropped, _ = _kept.popitem(last=False)
+            _kept_bytes[0] -= len(dropped[0])
         return self
 
     _PROJECTED = Camera.transform_points_pre_display

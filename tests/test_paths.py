@@ -41,6 +41,7 @@ def test_kept_paths_draw_manims_pixels(monkeypatch):
     expected = _by_manim(monkeypatch, shapes)
     assert (expected != expected[0, 0]).any()  # something was drawn
     paths._kept.clear()
+    paths._kept_bytes[0] = 0
     assert np.array_equal(_draw(shapes), expected)  # every path built and kept
     kept = len(paths._kept)
     assert kept >= 5
@@ -56,14 +57,18 @@ def test_kept_paths_draw_manims_pixels(monkeypatch):
     assert len(paths._kept) == kept + 1 + len(shapes[4].family_members_with_points())
 
 
-def test_the_kept_paths_are_bounded(monkeypatch):
+def test_the_kept_paths_are_bounded_by_their_points_bytes(monkeypatch):
     paths.install()
-    monkeypatch.setattr(paths, "KEPT", 3)
-    paths._kept.clear()
     shapes = [manim.Square(0.2).shift(0.3 * k * manim.RIGHT) for k in range(6)]
+    size = shapes[0].points.nbytes  # every square has as many points
+    monkeypatch.setattr(paths, "KEPT_BYTES", 3 * size)
+    paths._kept.clear()
+    paths._kept_bytes[0] = 0
     expected = _by_manim(monkeypatch, shapes)
     assert np.array_equal(_draw(shapes), expected)
-    assert len(paths._kept) == 3
+    assert len(paths._kept) == 3 and paths._kept_bytes[0] == 3 * size
+    kept = {key[0] for key in paths._kept}
+    assert kept == {shape.points.tobytes() for shape in shapes[3:]}  # the last drawn
 
 
 def _random_shape(rng) -> manim.VMobject:
