@@ -39,29 +39,18 @@ def plain_loop(
     divisor=1,
     mode="zeros",
 ):
-    """The textbook definition, one pixel and one tap at a time, in exact arithmetic."""
-    image = [[Fraction(v) for v in row] for row in np.asarray(image, dtype=object).tolist()]
-    kernel = [[Fraction(v) for v in row] for row in np.asarray(kernel, dtype=object).tolist()]
-    h, w = len(image), len(image[0])
-    kh, kw = len(kernel), len(kernel[0])
-    top, bottom, left, right = padding
-    oh = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    ow = (w + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    out = []
-    for i in range(oh):
-        row = []
-        for j in range(ow):
-            total = Fraction(0)
-            for m in range(kh):
-                for n in range(kw):
-                    r = fold_index(stride[0] * i + dilation[0] * m - top, h, mode)
-                    c = fold_index(stride[1] * j + dilation[1] * n - left, w, mode)
-                    x = Fraction(0) if r is None or c is None else image[r][c]
-                    weight = kernel[kh - 1 - m][kw - 1 - n] if flip else kernel[m][n]
-                    total += x * weight
-            row.append(total / Fraction(divisor))
-        out.append(row)
-    return out
+    """The textbook definition, one pixel and one tap at a time, in exact arithmetic: the
+    one-channel case of :func:`layer_loop`, each sum divided by ``divisor``."""
+    plane = layer_loop(
+        np.asarray(image, dtype=object)[None],
+        np.asarray(kernel, dtype=object)[None, None],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        mode=mode,
+    )[0]
+    return [[total / Fraction(divisor) for total in row] for row in plane]
 
 
 def layer_loop(x, w, b=None, *, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
