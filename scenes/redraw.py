@@ -99,7 +99,8 @@ def install() -> None:
         pixels = camera.pixel_array
         top, bottom, left, right = drawn.box
         pixels[top:bottom, left:right] = background[top:bottom, left:right]
-        camera.capture_mobjects(moving_mobjects, include_submobjects=True)
+        # The shapes found above are what capture_mobjects would list again.
+        camera.capture_mobjects(shapes, include_submobjects=False)
         top, bottom, left, right = _union(drawn.box, box)
         camera._explainer_drawn = _Drawn(background, pixels, job, box)
         self.add_frame(FramePatch(top, left, pixels[top:bottom, left:right].copy()))

@@ -7,13 +7,14 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes import redraw  # noqa: E402
+from scenes import families, redraw  # noqa: E402
 from scenes.encoding import install as install_encoding  # noqa: E402
 
 
 class _Movers(manim.Scene):
     """Shapes that move over a still picture, leave it, change colour and stroke, with
-    sharp thick corners (a miter reaches past the points) and a wait between."""
+    sharp thick corners (a miter reaches past the points), a wait between, and a dot
+    moved by an updater."""
 
     def construct(self):
         grid = manim.VGroup(
@@ -35,6 +36,10 @@ class _Movers(manim.Scene):
         )
         self.wait(0.2)
         ring = manim.Circle(0.2, color=manim.BLUE)
+        drifting = manim.Dot(color=manim.GREEN).shift(2 * manim.LEFT)
+        drifting.add_updater(lambda dot, dt: dot.shift(dt * manim.UP))
+        self.add(drifting)
+        self.drifting = drifting
         self.play(
             ring.animate.scale(6).set_stroke(width=16),
             word.animate.set_color(manim.RED),
@@ -48,6 +53,7 @@ def test_patched_frames_rebuild_the_frames_manim_draws(tmp_path, monkeypatch):
 
     install_encoding()
     redraw.install()
+    families.install()
     received: list = []
     expected: list[tuple[int, np.ndarray]] = []  # (the frame received, manim's frame)
     write_frame = SceneFileWriter.write_frame
@@ -78,7 +84,10 @@ def test_patched_frames_rebuild_the_frames_manim_draws(tmp_path, monkeypatch):
         "progress_bar": "none",
     }
     with manim.tempconfig(settings):
-        _Movers().render()
+        scene = _Movers()
+        scene.render()
+    # The updater ran once a frame through the second animation (1 s): the dot rose 1.
+    assert scene.drifting.get_center()[1] == pytest.approx(1.0, abs=0.1)
 
     picture = None
     rebuilt = []
