@@ -30,6 +30,7 @@ from explainer.core.trace import Number
 from explainer.present import numbers, palette
 from explainer.present.numbers import SCREEN, NumberStyle
 from explainer.present.palette import ColourScale
+from scenes.glyphs import OutlineText
 
 FONT = "DejaVu Sans"
 BACKGROUND = ManimColor(palette.BACKGROUND)
@@ -82,7 +83,9 @@ def label(text: str, size: float = 0.32, color=INK, weight: str = "NORMAL") -> L
 
 
 def _make_label(text: str, size: float, color: str, weight: str, **kwargs) -> Label:
-    source = Text(text, font=FONT, color=color, weight=weight, font_size=size * 100, **kwargs)
+    source = OutlineText(
+        text, font=FONT, color=color, weight=weight, font_size=size * 100, **kwargs
+    )
     return Label(source, text, size)
 
 
