@@ -53,6 +53,11 @@ def family(mobject) -> list:
     return unique
 
 
+def updater_added() -> bool:
+    """Whether any mobject was given an updater since :func:`install`."""
+    return _updater_added[0]
+
+
 def install() -> None:
     if _installed[0]:
         return

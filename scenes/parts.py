@@ -177,7 +177,7 @@ def render_part(job: PartJob, progress=None) -> Path:
     """
     from manim import tempconfig
 
-    from scenes import families, paths, redraw
+    from scenes import families, interpolation, paths, redraw
     from scenes.board import BoardLecture
     from scenes.encoding import install
     from scenes.lecture import Lecture
@@ -186,6 +186,7 @@ def render_part(job: PartJob, progress=None) -> Path:
     paths.install()  # an unchanged shape's path built once
     redraw.install()  # a frame restored and handed on only where its shapes move
     families.install()  # families listed in one loop; no updater walk without updaters
+    interpolation.install()  # a transform's frame worked out for all its shapes at once
     root = job.folder.parent
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.key}.{os.getpid()}.", dir=root))

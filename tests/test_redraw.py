@@ -7,7 +7,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes import families, redraw  # noqa: E402
+from scenes import families, interpolation, redraw  # noqa: E402
 from scenes.encoding import install as install_encoding  # noqa: E402
 
 
@@ -54,6 +54,7 @@ def test_patched_frames_rebuild_the_frames_manim_draws(tmp_path, monkeypatch):
     install_encoding()
     redraw.install()
     families.install()
+    interpolation.install()
     received: list = []
     expected: list[tuple[int, np.ndarray]] = []  # (the frame received, manim's frame)
     write_frame = SceneFileWriter.write_frame
