@@ -6,10 +6,13 @@ In one run:
              sentences already cached as on any machine after its first course), each time
              with an empty part cache, on a LocalCluster of 1 and of 2 workers: the speed-up
              and the parallel efficiency (speed-up / workers), the whole command timed
+  one core   with --one-core, also one worker held to one core (its process and its
+             x264 threads): a lone worker keeps more than one core busy (x264's threads
+             beside the drawing), so the speed-up by workers is not the speed-up by cores
   lecture    the whole lecture at 1080p60 (empty part cache, two workers) against encoding
              its very frames again with the render's x264 settings (bench_render's floor)
 
-    .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b]
+    .venv/bin/python benchmarks/bench_course.py [--rounds N] [--sections a,b] [--one-core]
                                                 [--no-high | --no-course] [--cache DIR]
 
 The BLAS numpy uses and OPENBLAS_CORETYPE are printed first, as by the other benchmarks.
@@ -50,21 +53,29 @@ def manifest(sections: list[str] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_course(path: Path, out: Path, cache: Path, workers: int) -> float:
+def run_course(path: Path, out: Path, cache: Path, workers: int, one_core: bool = False) -> float:
     shutil.rmtree(cache / "parts", ignore_errors=True)  # draw every part again
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ, EXPLAINER_CACHE_DIR=str(cache))
     cmd = [sys.executable, "-m", "explainer", "course", str(path), "--output-dir", str(out)]
     start, cpu = time.perf_counter(), _children_cpu()
+    # Held to one core: the command and everything it starts inherit the affinity.
+    first = min(os.sched_getaffinity(0))
     subprocess.run(
-        [*cmd, "--workers", str(workers)], cwd=ROOT, env=env, check=True, capture_output=True
+        [*cmd, "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, {first})) if one_core else None,
     )
     wall = time.perf_counter() - start
     # CPU seconds over wall seconds: how many cores the run got (on a shared machine, fewer
     # than its workers when other work holds them).
     busy = (_children_cpu() - cpu) / wall
     load = os.getloadavg()[0]
-    print(f"  {workers} worker(s): {wall:.1f} s, {busy:.2f} cores busy, load {load:.2f}")
+    held = " held to one core" if one_core else ""
+    print(f"  {workers} worker(s){held}: {wall:.1f} s, {busy:.2f} cores busy, load {load:.2f}")
     return wall
 
 
@@ -75,7 +86,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_course(rounds: int, sections: list[str] | None, kept: str | None = None) -> None:
+def bench_course(
+    rounds: int, sections: list[str] | None, kept: str | None = None, one_core: bool = False
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         path = tmp_path / "bench.toml"
@@ -83,16 +96,23 @@ def bench_course(rounds: int, sections: list[str] | None, kept: str | None = Non
         cache, out = Path(kept) if kept else tmp_path / "cache", tmp_path / "out"
         if not kept:
             run_course(path, out, cache, 2)  # the sentences into the cache (not timed)
-        times: dict[int, list[float]] = {1: [], 2: []}
+        times: dict[int, list[float]] = {0: [], 1: [], 2: []}  # 0: one worker on one core
         for _ in range(rounds):  # alternating rounds: the machine's load hits both alike
-            for workers in (1, 2):
-                times[workers].append(run_course(path, out, cache, workers))
+            for workers in (0, 1, 2) if one_core else (1, 2):
+                times[workers].append(run_course(path, out, cache, max(workers, 1), workers == 0))
     one, two = (sorted(times[w])[len(times[w]) // 2] for w in (1, 2))
     speedup = one / two
     which = ", ".join(sections) if sections else "all sections"
     print(f"course of {len(LESSONS)} lessons at 480p15 ({which}), medians of {rounds}:")
     print(f"  1 worker   {one:7.1f} s")
     print(f"  2 workers  {two:7.1f} s   speed-up {speedup:.2f}×, efficiency {speedup / 2:.2f}")
+    if one_core:
+        alone = sorted(times[0])[len(times[0]) // 2]
+        by_cores = alone / two
+        print(
+            f"  1 worker on 1 core {alone:7.1f} s   two workers on two cores: speed-up"
+            f" {by_cores:.2f}×, efficiency by cores {by_cores / 2:.2f}"
+        )
 
 
 def bench_lecture() -> None:
@@ -128,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--sections", help="only these sections of each lesson, e.g. title,image")
+    parser.add_argument("--one-core", action="store_true", help="also one worker held to one core")
     parser.add_argument("--no-high", action="store_true", help="skip the 1080p60 lecture")
     parser.add_argument("--no-course", action="store_true", help="only the 1080p60 lecture")
     parser.add_argument(
@@ -137,7 +158,7 @@ def main() -> None:
     sections = args.sections.split(",") if args.sections else None
     print(f"BLAS: {blas_config()}", flush=True)
     if not args.no_course:
-        bench_course(args.rounds, sections, args.cache)
+        bench_course(args.rounds, sections, args.cache, args.one_core)
     if not args.no_high:
         bench_lecture()
 
